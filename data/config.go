@@ -1,0 +1,303 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration file. Every section has a built-in
+// default (DefaultConfig), so the bot runs with no file at all.
+type Config struct {
+	Telegram  TelegramConfig  `toml:"telegram"`
+	Database  DatabaseConfig  `toml:"database"`
+	Campaign  CampaignConfig  `toml:"campaign"`
+	Roster    []PersonConfig  `toml:"roster"`
+	Reminders RemindersConfig `toml:"reminders"`
+	Backup    BackupConfig    `toml:"backup"`
+}
+
+// TelegramConfig says how to reach the Bot API. The token is better given in
+// the TELEGRAM_BOT_TOKEN environment variable than written here.
+type TelegramConfig struct {
+	Token         string `toml:"token"`
+	APIURL        string `toml:"api_url"`
+	Mode          string `toml:"mode"` // "polling" or "webhook"
+	WebhookListen string `toml:"webhook_listen"`
+	WebhookURL    string `toml:"webhook_url"`
+	WebhookSecret string `toml:"webhook_secret"`
+}
+
+// DatabaseConfig selects the store: SQLite (default, a file) or PostgreSQL.
+type DatabaseConfig struct {
+	Driver string `toml:"driver"` // "sqlite" or "postgres"
+	Path   string `toml:"path"`   // SQLite file
+	DSN    string `toml:"dsn"`    // PostgreSQL connection string
+}
+
+// CampaignConfig is the year's programme: dates, calendar and county targets.
+type CampaignConfig struct {
+	Name           string         `toml:"name"`
+	Timezone       string         `toml:"timezone"`
+	CultivationDue string         `toml:"cultivation_due"`
+	ListsDue       string         `toml:"lists_due"`
+	AcceptanceFrom string         `toml:"acceptance_from"`
+	AcceptanceTo   string         `toml:"acceptance_to"`
+	Weekend        []string       `toml:"weekend"`  // e.g. ["sat", "sun"]
+	Holidays       []string       `toml:"holidays"` // public holidays, "2006-01-02"
+	Workdays       []string       `toml:"workdays"` // make-up working days (调休) on a weekend
+	Counties       []CountyConfig `toml:"counties"`
+}
+
+// CountyConfig is one row of 附件1.
+type CountyConfig struct {
+	Name              string   `toml:"name"`
+	FullName          string   `toml:"full_name"`
+	Aliases           []string `toml:"aliases"`
+	Zone              int      `toml:"zone"`
+	ProvincialStation int      `toml:"provincial_station"`
+	CityStation       int      `toml:"city_station"`
+	Tutoring          int      `toml:"tutoring"`
+	ChatID            int64    `toml:"chat_id"`
+}
+
+// PersonConfig seeds the roster. Admins add more people from chat.
+type PersonConfig struct {
+	UserID int64  `toml:"user_id"`
+	Role   string `toml:"role"`   // "admin", "county" or "viewer"
+	County string `toml:"county"` // for role "county"
+	Name   string `toml:"name"`
+}
+
+// RemindersConfig is the reminder schedule; times are local to campaign.timezone.
+type RemindersConfig struct {
+	Enabled        bool   `toml:"enabled"`
+	Time           string `toml:"time"`            // "09:00"
+	DaysBefore     []int  `toml:"days_before"`     // working days before lists_due; 0 is the day itself
+	WeeklyDigest   string `toml:"weekly_digest"`   // cron spec, e.g. "0 9 * * 1"
+	ContactChatID  int64  `toml:"contact_chat_id"` // where the contact person's digest goes; 0: every admin
+	AcceptanceNote bool   `toml:"acceptance"`      // remind around the October holiday
+}
+
+// BackupConfig is the daily backup of the SQLite file.
+type BackupConfig struct {
+	Dir  string `toml:"dir"`  // empty: no daily backup
+	Keep int    `toml:"keep"` // how many copies to keep
+	Time string `toml:"time"` // "02:30"
+}
+
+const dateLayout = "2006-01-02"
+
+// DefaultConfig is the built-in configuration: the Shaoxing targets of 附件1 on
+// SQLite. config.example.toml spells out exactly this (a test keeps them equal).
+func DefaultConfig() Config {
+	county := func(name, full string, aliases []string, t Counts) CountyConfig {
+		return CountyConfig{Name: name, FullName: full, Aliases: aliases,
+			Zone: t[Zone], ProvincialStation: t[ProvincialStation], CityStation: t[CityStation], Tutoring: t[Tutoring]}
+	}
+	return Config{
+		Telegram: TelegramConfig{APIURL: "https://api.telegram.org", Mode: "polling", WebhookListen: "127.0.0.1:8443"},
+		Database: DatabaseConfig{Driver: "sqlite", Path: "tsbot.db"},
+		Campaign: CampaignConfig{
+			Name:           "绍兴市商业秘密保护示范单位培育",
+			Timezone:       "Asia/Shanghai",
+			CultivationDue: "2027-08-31",
+			ListsDue:       "2027-09-30",
+			AcceptanceFrom: "2027-10-08",
+			AcceptanceTo:   "2027-10-31",
+			Weekend:        []string{"sat", "sun"},
+			Holidays: []string{
+				"2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04",
+				"2027-10-05", "2027-10-06", "2027-10-07",
+			},
+			Workdays: []string{},
+			Counties: []CountyConfig{
+				county("越城", "越城区", []string{}, Counts{1, 0, 7, 20}),
+				county("柯桥", "柯桥区", []string{}, Counts{0, 1, 7, 20}),
+				county("上虞", "上虞区", []string{}, Counts{0, 1, 7, 20}),
+				county("诸暨", "诸暨市", []string{}, Counts{0, 1, 7, 20}),
+				county("新昌", "新昌县", []string{}, Counts{0, 1, 7, 20}),
+				county("嵊州", "嵊州市", []string{}, Counts{0, 1, 7, 20}),
+			},
+		},
+		Roster: []PersonConfig{},
+		Reminders: RemindersConfig{
+			Enabled:        true,
+			Time:           "09:00",
+			DaysBefore:     []int{30, 14, 7, 3, 1, 0},
+			WeeklyDigest:   "0 9 * * 1",
+			AcceptanceNote: true,
+		},
+		Backup: BackupConfig{Dir: "", Keep: 14, Time: "02:30"},
+	}
+}
+
+// LoadConfig reads a TOML file over the defaults. An empty path means defaults.
+// Unknown keys are an error naming the key, so a typo never goes unnoticed.
+func LoadConfig(path string) (Config, error) {
+	cfg := DefaultConfig()
+	if path == "" {
+		return cfg, nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	return ParseConfig(string(raw))
+}
+
+// ParseConfig parses TOML text over the defaults.
+func ParseConfig(text string) (Config, error) {
+	cfg := DefaultConfig()
+	// A file that lists counties or holidays replaces the default lists whole.
+	md, err := toml.Decode(text, &cfg)
+	if err != nil {
+		return cfg, fmt.Errorf("config: %w", err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return cfg, fmt.Errorf("config: unknown key %s", strings.Join(keys, ", "))
+	}
+	if md.IsDefined("campaign", "counties") {
+		// toml.Decode merges an array of tables element by element into the
+		// default slice; the file's list must replace the default whole.
+		var fresh struct {
+			Campaign struct {
+				Counties []CountyConfig `toml:"counties"`
+			} `toml:"campaign"`
+		}
+		if _, err := toml.Decode(text, &fresh); err != nil {
+			return cfg, fmt.Errorf("config: %w", err)
+		}
+		cfg.Campaign.Counties = fresh.Campaign.Counties
+	}
+	if _, err := cfg.BuildCampaign(); err != nil {
+		return cfg, err
+	}
+	if _, err := cfg.BuildRoster(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// BuildCampaign turns the campaign section into the domain type, naming the
+// config key at fault on error.
+func (cfg Config) BuildCampaign() (Campaign, error) {
+	cc := cfg.Campaign
+	tz := cc.Timezone
+	if tz == "" {
+		tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return Campaign{}, fmt.Errorf("config: campaign.timezone: %w", err)
+	}
+	c := Campaign{Name: cc.Name, Location: loc}
+	dates := []struct {
+		key string
+		val string
+		dst *time.Time
+	}{
+		{"cultivation_due", cc.CultivationDue, &c.CultivationDue},
+		{"lists_due", cc.ListsDue, &c.ListsDue},
+		{"acceptance_from", cc.AcceptanceFrom, &c.AcceptanceFrom},
+		{"acceptance_to", cc.AcceptanceTo, &c.AcceptanceTo},
+	}
+	for _, d := range dates {
+		if d.val == "" {
+			continue
+		}
+		t, err := time.ParseInLocation(dateLayout, d.val, loc)
+		if err != nil {
+			return Campaign{}, fmt.Errorf("config: campaign.%s: %q is not a date like 2027-09-30", d.key, d.val)
+		}
+		*d.dst = t
+	}
+	for _, list := range []struct {
+		key  string
+		vals []string
+		dst  *[]time.Time
+	}{{"holidays", cc.Holidays, &c.Holidays}, {"workdays", cc.Workdays, &c.Workdays}} {
+		for _, v := range list.vals {
+			t, err := time.ParseInLocation(dateLayout, v, loc)
+			if err != nil {
+				return Campaign{}, fmt.Errorf("config: campaign.%s: %q is not a date like 2027-10-01", list.key, v)
+			}
+			*list.dst = append(*list.dst, t)
+		}
+	}
+	for _, w := range cc.Weekend {
+		d, ok := ParseWeekday(w)
+		if !ok {
+			return Campaign{}, fmt.Errorf("config: campaign.weekend: %q is not a weekday (mon … sun)", w)
+		}
+		c.Weekend = append(c.Weekend, d)
+	}
+	for _, co := range cc.Counties {
+		c.Counties = append(c.Counties, County{
+			Name: strings.TrimSpace(co.Name), FullName: strings.TrimSpace(co.FullName), Aliases: co.Aliases,
+			Target: Counts{co.Zone, co.ProvincialStation, co.CityStation, co.Tutoring},
+			ChatID: co.ChatID,
+		})
+	}
+	if err := c.Validate(); err != nil {
+		return Campaign{}, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// ParseWeekday reads "mon" … "sun" (or the full English name).
+func ParseWeekday(s string) (time.Weekday, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		name := strings.ToLower(d.String())
+		if s == name || s == name[:3] {
+			return d, true
+		}
+	}
+	return 0, false
+}
+
+// BuildRoster validates the roster section against the campaign.
+func (cfg Config) BuildRoster() ([]Person, error) {
+	c, err := cfg.BuildCampaign()
+	if err != nil {
+		return nil, err
+	}
+	var out []Person
+	seen := map[int64]bool{}
+	for i, p := range cfg.Roster {
+		if p.UserID == 0 {
+			return nil, fmt.Errorf("config: roster[%d].user_id: missing", i)
+		}
+		if seen[p.UserID] {
+			return nil, fmt.Errorf("config: roster[%d].user_id: %d listed twice", i, p.UserID)
+		}
+		seen[p.UserID] = true
+		role := Role(p.Role)
+		person := Person{UserID: p.UserID, Role: role, Name: p.Name}
+		switch role {
+		case RoleAdmin, RoleViewer:
+		case RoleCounty:
+			co, ok := c.County(p.County)
+			if !ok {
+				return nil, fmt.Errorf("config: roster[%d].county: unknown county %q", i, p.County)
+			}
+			person.County = co.Name
+		default:
+			return nil, fmt.Errorf("config: roster[%d].role: %q is not admin, county or viewer", i, p.Role)
+		}
+		out = append(out, person)
+	}
+	return out, nil
+}
+
+// ErrNoToken is returned when a Telegram run has no token.
+var ErrNoToken = errors.New("no Telegram bot token")

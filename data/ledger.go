@@ -1,0 +1,490 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Batch kinds: what a group of entries did.
+const (
+	KindUpdate = "update" // a message of staff
+	KindUndo   = "undo"   // /undo or the undo button: compensates one batch
+	KindEdit   = "edit"   // an edited message: compensates the old batch, then applies the new text
+	KindRevert = "revert" // an edited message that no longer parses: compensates only
+)
+
+// Batch is everything one message did to the ledger. Batches and entries are
+// only ever inserted: a correction is a new batch that compensates an old one.
+type Batch struct {
+	ID int64 `gorm:"primaryKey"`
+	// UpdateID is Telegram's update id: unique, so an update delivered twice is
+	// recorded once. Nil for sources without one (the console).
+	UpdateID *int64 `gorm:"uniqueIndex"`
+	Kind     string `gorm:"not null"`
+	// Reverts is the batch this one compensates. Unique: a batch is undone at
+	// most once, even by two processes racing on one database.
+	Reverts   *int64 `gorm:"uniqueIndex"`
+	UserID    int64  `gorm:"index;not null"`
+	UserName  string
+	ChatID    int64 `gorm:"index:idx_batches_message"`
+	MessageID int64 `gorm:"index:idx_batches_message"`
+	Text      string
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Entry is one signed change of one county's indicator: the evidence behind
+// every total, with who wrote it, where and when.
+type Entry struct {
+	ID        int64  `gorm:"primaryKey"`
+	BatchID   int64  `gorm:"index;not null"`
+	County    string `gorm:"index:idx_entries_county;not null"`
+	Indicator string `gorm:"not null"`
+	Op        string `gorm:"not null"` // "add", "set" or the batch kind that compensates
+	Amount    int    // as typed: the delta for "add", the new total for "set"
+	Delta     int    `gorm:"not null"`
+	Line      string // the line of the message this entry came from
+	UserID    int64  `gorm:"not null"`
+	UserName  string
+	ChatID    int64
+	MessageID int64
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// Total is the running sum of the entries of one county and indicator, kept in
+// the same transaction as the entries so reading progress needs no scan.
+type Total struct {
+	County    string `gorm:"primaryKey"`
+	Indicator string `gorm:"primaryKey"`
+	Done      int    `gorm:"not null"`
+}
+
+// Author says who sent a message and from where.
+type Author struct {
+	UserID    int64
+	Name      string
+	ChatID    int64
+	MessageID int64
+	UpdateID  int64 // 0 when the source has none
+	Text      string
+}
+
+// Change is one requested change: add Amount, or set the total to Amount.
+type Change struct {
+	County    string
+	Indicator Indicator
+	Set       bool
+	Amount    int
+	Line      string
+}
+
+// Effect is what one entry did to one total.
+type Effect struct {
+	County    string
+	Indicator Indicator
+	Delta     int
+	Done      int // the total after the whole batch
+}
+
+// Outcome is the result of a write.
+type Outcome struct {
+	Batch   Batch
+	Effects []Effect
+	// Duplicate is true when this update had been recorded before: nothing
+	// changed now, and Effects show the current totals.
+	Duplicate bool
+}
+
+// BelowZeroError refuses a change that would take a total below zero.
+type BelowZeroError struct {
+	County    string
+	Indicator Indicator
+	Done      int
+	Delta     int
+}
+
+func (e *BelowZeroError) Error() string {
+	return fmt.Sprintf("ledger: %s %s would go below zero (%d%+d)", e.County, e.Indicator.Key(), e.Done, e.Delta)
+}
+
+// ErrAlreadyUndone is returned when a batch has already been compensated.
+var ErrAlreadyUndone = errors.New("ledger: already undone")
+
+// opCompensate marks an entry that cancels an earlier one.
+const opCompensate = "undo"
+
+type key struct {
+	county string
+	ind    Indicator
+}
+
+// Record applies the changes of one message, all or nothing.
+func (s *Store) Record(ctx context.Context, a Author, changes []Change) (Outcome, error) {
+	return s.write(ctx, a, KindUpdate, nil, func(tx *gorm.DB) ([]Entry, error) {
+		return planChanges(changes), nil
+	})
+}
+
+// Undo compensates batch id (0: the author's last update that is not yet
+// undone). It refuses a batch that is already undone.
+func (s *Store) Undo(ctx context.Context, a Author, batchID int64) (Outcome, error) {
+	if batchID == 0 {
+		b, err := s.LastUndoable(ctx, a.UserID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		batchID = b.ID
+	} else {
+		b, err := s.Batch(ctx, batchID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if b.Kind != KindUpdate && b.Kind != KindEdit {
+			return Outcome{}, fmt.Errorf("ledger: batch %d is a %s: %w", batchID, b.Kind, ErrNotFound)
+		}
+	}
+	return s.write(ctx, a, KindUndo, &batchID, func(tx *gorm.DB) ([]Entry, error) {
+		return compensate(tx, batchID)
+	})
+}
+
+// Replace handles an edited message: every live batch of that message is
+// compensated, then the new changes are applied, in one transaction. With no
+// changes it only reverts.
+func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcome, error) {
+	var live []Batch
+	err := s.db.WithContext(ctx).
+		Where("chat_id = ? AND message_id = ? AND kind IN ?", a.ChatID, a.MessageID, []string{KindUpdate, KindEdit}).
+		Where("id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+		Order("id").Find(&live).Error
+	if err != nil {
+		return Outcome{}, fmt.Errorf("ledger: find edited message: %w", err)
+	}
+	kind := KindEdit
+	if len(changes) == 0 {
+		kind = KindRevert
+	}
+	var reverts *int64
+	if len(live) > 0 {
+		reverts = &live[len(live)-1].ID
+	}
+	return s.write(ctx, a, kind, reverts, func(tx *gorm.DB) ([]Entry, error) {
+		var out []Entry
+		for _, b := range live {
+			es, err := compensate(tx, b.ID)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, es...)
+		}
+		return append(out, planChanges(changes)...), nil
+	})
+}
+
+// LastUndoable finds the author's most recent update that is not yet undone.
+func (s *Store) LastUndoable(ctx context.Context, userID int64) (Batch, error) {
+	var b Batch
+	err := s.db.WithContext(ctx).
+		Where("user_id = ? AND kind IN ?", userID, []string{KindUpdate, KindEdit}).
+		Where("id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+		Order("id DESC").Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNotFound
+	}
+	if err != nil {
+		return b, fmt.Errorf("ledger: last update: %w", err)
+	}
+	return b, nil
+}
+
+// Batch loads one batch.
+func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
+	var b Batch
+	err := s.db.WithContext(ctx).Take(&b, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNotFound
+	}
+	if err != nil {
+		return b, fmt.Errorf("ledger: batch %d: %w", id, err)
+	}
+	return b, nil
+}
+
+func planChanges(changes []Change) []Entry {
+	out := make([]Entry, 0, len(changes))
+	for _, c := range changes {
+		op := "add"
+		if c.Set {
+			op = "set"
+		}
+		out = append(out, Entry{County: c.County, Indicator: c.Indicator.Key(), Op: op, Amount: c.Amount, Line: c.Line})
+	}
+	return out
+}
+
+// compensate plans entries that cancel batch id, inside tx.
+func compensate(tx *gorm.DB, id int64) ([]Entry, error) {
+	var n int64
+	if err := tx.Model(&Batch{}).Where("reverts = ?", id).Count(&n).Error; err != nil {
+		return nil, fmt.Errorf("ledger: check undo: %w", err)
+	}
+	if n > 0 {
+		return nil, ErrAlreadyUndone
+	}
+	var old []Entry
+	if err := tx.Where("batch_id = ?", id).Order("id").Find(&old).Error; err != nil {
+		return nil, fmt.Errorf("ledger: load batch %d: %w", id, err)
+	}
+	out := make([]Entry, 0, len(old))
+	for _, e := range old {
+		if e.Op == opCompensate {
+			continue // an edit batch compensates its predecessor first: that part stays
+		}
+		out = append(out, Entry{County: e.County, Indicator: e.Indicator, Op: opCompensate, Amount: -e.Delta, Line: e.Line})
+	}
+	return out, nil
+}
+
+// write is the one place the ledger changes: it inserts the batch (the
+// unique update id makes a redelivered update a no-op), works out each
+// entry's delta against the current totals, refuses a total below zero, and
+// commits entries and totals together.
+func (s *Store) write(ctx context.Context, a Author, kind string, reverts *int64, plan func(tx *gorm.DB) ([]Entry, error)) (Outcome, error) {
+	now := s.Now().UTC()
+	b := Batch{Kind: kind, Reverts: reverts, UserID: a.UserID, UserName: a.Name, ChatID: a.ChatID, MessageID: a.MessageID, Text: a.Text, CreatedAt: now}
+	if a.UpdateID != 0 {
+		id := a.UpdateID
+		b.UpdateID = &id
+		if dup, ok, err := s.seen(ctx, id); err != nil || ok {
+			return dup, err
+		}
+	}
+	var out Outcome
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		entries, err := plan(tx)
+		if err != nil {
+			return err
+		}
+		if err := tx.Create(&b).Error; err != nil {
+			return fmt.Errorf("ledger: insert batch: %w", err)
+		}
+		totals, err := loadTotals(tx, entries)
+		if err != nil {
+			return err
+		}
+		for i := range entries {
+			e := &entries[i]
+			ind, _ := IndicatorByKey(e.Indicator)
+			k := key{e.County, ind}
+			switch e.Op {
+			case "set":
+				e.Delta = e.Amount - totals[k]
+			default:
+				e.Delta = e.Amount
+			}
+			if totals[k]+e.Delta < 0 {
+				return &BelowZeroError{County: e.County, Indicator: ind, Done: totals[k], Delta: e.Delta}
+			}
+			totals[k] += e.Delta
+			e.BatchID, e.UserID, e.UserName, e.ChatID, e.MessageID, e.CreatedAt = b.ID, a.UserID, a.Name, a.ChatID, a.MessageID, now
+		}
+		if len(entries) > 0 {
+			if err := tx.Create(&entries).Error; err != nil {
+				return fmt.Errorf("ledger: insert entries: %w", err)
+			}
+			rows := make([]Total, 0, len(totals))
+			for k, v := range totals {
+				rows = append(rows, Total{County: k.county, Indicator: k.ind.Key(), Done: v})
+			}
+			sort.Slice(rows, func(i, j int) bool { return rows[i].County+rows[i].Indicator < rows[j].County+rows[j].Indicator })
+			err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
+				DoUpdates: clause.AssignmentColumns([]string{"done"}),
+			}).Create(&rows).Error
+			if err != nil {
+				return fmt.Errorf("ledger: update totals: %w", err)
+			}
+		}
+		out = Outcome{Batch: b, Effects: effects(entries, totals)}
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			// Another process recorded the same update, or undid the same
+			// batch, between our check and our insert.
+			if a.UpdateID != 0 {
+				if dup, ok, derr := s.seen(ctx, a.UpdateID); derr == nil && ok {
+					return dup, nil
+				}
+			}
+			if reverts != nil {
+				return Outcome{}, ErrAlreadyUndone
+			}
+		}
+		return Outcome{}, err
+	}
+	return out, nil
+}
+
+// seen returns the outcome of an update that was recorded before.
+func (s *Store) seen(ctx context.Context, updateID int64) (Outcome, bool, error) {
+	var b Batch
+	err := s.db.WithContext(ctx).Where("update_id = ?", updateID).Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Outcome{}, false, nil
+	}
+	if err != nil {
+		return Outcome{}, false, fmt.Errorf("ledger: check update %d: %w", updateID, err)
+	}
+	var entries []Entry
+	if err := s.db.WithContext(ctx).Where("batch_id = ?", b.ID).Order("id").Find(&entries).Error; err != nil {
+		return Outcome{}, false, fmt.Errorf("ledger: load batch %d: %w", b.ID, err)
+	}
+	totals, err := loadTotals(s.db.WithContext(ctx), entries)
+	if err != nil {
+		return Outcome{}, false, err
+	}
+	return Outcome{Batch: b, Effects: effects(entries, totals), Duplicate: true}, true, nil
+}
+
+func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
+	totals := map[key]int{}
+	if len(entries) == 0 {
+		return totals, nil
+	}
+	var counties []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !seen[e.County] {
+			seen[e.County] = true
+			counties = append(counties, e.County)
+		}
+	}
+	var rows []Total
+	if err := tx.Where("county IN ?", counties).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("ledger: load totals: %w", err)
+	}
+	for _, r := range rows {
+		if ind, ok := IndicatorByKey(r.Indicator); ok {
+			totals[key{r.County, ind}] = r.Done
+		}
+	}
+	return totals, nil
+}
+
+func effects(entries []Entry, totals map[key]int) []Effect {
+	out := make([]Effect, 0, len(entries))
+	for _, e := range entries {
+		ind, _ := IndicatorByKey(e.Indicator)
+		out = append(out, Effect{County: e.County, Indicator: ind, Delta: e.Delta, Done: totals[key{e.County, ind}]})
+	}
+	return out
+}
+
+// Totals returns the done figures of every county that has any entry.
+func (s *Store) Totals(ctx context.Context) (map[string]Counts, error) {
+	var rows []Total
+	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("ledger: totals: %w", err)
+	}
+	out := make(map[string]Counts, 8)
+	for _, r := range rows {
+		if ind, ok := IndicatorByKey(r.Indicator); ok {
+			c := out[r.County]
+			c[ind] = r.Done
+			out[r.County] = c
+		}
+	}
+	return out, nil
+}
+
+// History returns the newest entries, of one county or (county "") all.
+func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry, error) {
+	q := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
+	if county != "" {
+		q = q.Where("county = ?", county)
+	}
+	var out []Entry
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("ledger: history: %w", err)
+	}
+	return out, nil
+}
+
+// Entries streams every entry in id order, for reports and projections.
+func (s *Store) Entries(ctx context.Context, fn func(Entry) error) error {
+	rows, err := s.db.WithContext(ctx).Model(&Entry{}).Order("id").Rows()
+	if err != nil {
+		return fmt.Errorf("ledger: entries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		if err := s.db.ScanRows(rows, &e); err != nil {
+			return fmt.Errorf("ledger: scan entry: %w", err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("ledger: entries: %w", err)
+	}
+	return nil
+}
+
+// CheckTotals recomputes every total from the entries and repairs the totals
+// table if it disagrees (it never should: both change in one transaction).
+// It returns how many totals were repaired.
+func (s *Store) CheckTotals(ctx context.Context) (int, error) {
+	type sum struct {
+		County    string
+		Indicator string
+		Done      int
+	}
+	var sums []sum
+	err := s.db.WithContext(ctx).Model(&Entry{}).
+		Select("county, indicator, SUM(delta) AS done").Group("county, indicator").Scan(&sums).Error
+	if err != nil {
+		return 0, fmt.Errorf("ledger: sum entries: %w", err)
+	}
+	var rows []Total
+	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return 0, fmt.Errorf("ledger: totals: %w", err)
+	}
+	have := map[[2]string]int{}
+	for _, r := range rows {
+		have[[2]string{r.County, r.Indicator}] = r.Done
+	}
+	var fix []Total
+	for _, s := range sums {
+		k := [2]string{s.County, s.Indicator}
+		if d, ok := have[k]; !ok || d != s.Done {
+			fix = append(fix, Total(s))
+		}
+		delete(have, k)
+	}
+	for k, d := range have {
+		if d != 0 {
+			fix = append(fix, Total{County: k[0], Indicator: k[1], Done: 0})
+		}
+	}
+	if len(fix) == 0 {
+		return 0, nil
+	}
+	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
+		DoUpdates: clause.AssignmentColumns([]string{"done"}),
+	}).Create(&fix).Error
+	if err != nil {
+		return 0, fmt.Errorf("ledger: repair totals: %w", err)
+	}
+	s.log.Warn("totals repaired from entries", slog.Int("count", len(fix)))
+	return len(fix), nil
+}

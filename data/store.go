@@ -1,0 +1,118 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// ErrNotFound is returned when a looked-up record does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Store is the durable ledger and roster behind gorm.
+type Store struct {
+	db  *gorm.DB
+	log *slog.Logger
+	// Now is the clock; tests set it to a fixed instant.
+	Now func() time.Time
+}
+
+// Open connects to the database the config names and brings its schema up to
+// date. SQLite runs in WAL mode with synchronous=FULL: a reply of "recorded"
+// is only sent after the commit has reached the disk, so a power cut after
+// the reply cannot lose it.
+func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var dialector gorm.Dialector
+	switch cfg.Driver {
+	case "", "sqlite":
+		if cfg.Path == "" {
+			return nil, fmt.Errorf("store: database.path: empty")
+		}
+		if dir := filepath.Dir(cfg.Path); dir != "" {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("store: database.path: %w", err)
+			}
+		}
+		dialector = sqlite.Open(sqliteDSN(cfg.Path))
+	default:
+		d, err := otherDialector(cfg)
+		if err != nil {
+			return nil, err
+		}
+		dialector = d
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := &Store{db: db, log: log, Now: time.Now}
+	if err := s.migrate(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// sqliteDSN spells the settings that make SQLite durable and concurrent:
+// WAL lets readers run beside the writer, synchronous=FULL syncs the WAL on
+// every commit, BEGIN IMMEDIATE takes the write lock up front so two writers
+// queue on busy_timeout instead of failing half-way.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_txlock", "immediate")
+	q.Set("_foreign_keys", "on")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// otherDialector is where further drivers plug in.
+func otherDialector(cfg DatabaseConfig) (gorm.Dialector, error) {
+	return nil, fmt.Errorf("store: database.driver: %q is not supported (use \"sqlite\")", cfg.Driver)
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return sqlDB.Close()
+}
+
+func (s *Store) migrate() error {
+	if err := s.db.AutoMigrate(&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
