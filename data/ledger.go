@@ -126,7 +126,7 @@ type key struct {
 
 // Record applies the changes of one message, all or nothing.
 func (s *Store) Record(ctx context.Context, a Author, changes []Change) (Outcome, error) {
-	return s.write(ctx, a, KindUpdate, nil, func(tx *gorm.DB) ([]Entry, error) {
+	return s.write(ctx, a, KindUpdate, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
 		return planChanges(changes), nil
 	})
 }
@@ -149,7 +149,8 @@ func (s *Store) Undo(ctx context.Context, a Author, batchID int64) (Outcome, err
 			return Outcome{}, fmt.Errorf("ledger: batch %d is a %s: %w", batchID, b.Kind, ErrNotFound)
 		}
 	}
-	return s.write(ctx, a, KindUndo, &batchID, func(tx *gorm.DB) ([]Entry, error) {
+	return s.write(ctx, a, KindUndo, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
+		b.Reverts = &batchID
 		return compensate(tx, batchID)
 	})
 }
@@ -158,30 +159,26 @@ func (s *Store) Undo(ctx context.Context, a Author, batchID int64) (Outcome, err
 // compensated, then the new changes are applied, in one transaction. With no
 // changes it only reverts.
 func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcome, error) {
-	var live []Batch
-	err := s.db.WithContext(ctx).
-		Where("chat_id = ? AND message_id = ? AND kind IN ?", a.ChatID, a.MessageID, []string{KindUpdate, KindEdit}).
-		Where("id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
-		Order("id").Find(&live).Error
-	if err != nil {
-		return Outcome{}, fmt.Errorf("ledger: find edited message: %w", err)
-	}
 	kind := KindEdit
 	if len(changes) == 0 {
 		kind = KindRevert
 	}
-	var reverts *int64
-	if len(live) > 0 {
-		reverts = &live[len(live)-1].ID
-	}
-	return s.write(ctx, a, kind, reverts, func(tx *gorm.DB) ([]Entry, error) {
+	return s.write(ctx, a, kind, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
+		var live []Batch
+		err := tx.Where("chat_id = ? AND message_id = ? AND kind IN ?", a.ChatID, a.MessageID, []string{KindUpdate, KindEdit}).
+			Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+			Order("id").Find(&live).Error
+		if err != nil {
+			return nil, fmt.Errorf("ledger: find edited message: %w", err)
+		}
 		var out []Entry
-		for _, b := range live {
-			es, err := compensate(tx, b.ID)
+		for _, old := range live {
+			es, err := compensate(tx, old.ID)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, es...)
+			b.Reverts = &old.ID
 		}
 		return append(out, planChanges(changes)...), nil
 	})
@@ -251,91 +248,202 @@ func compensate(tx *gorm.DB, id int64) ([]Entry, error) {
 	return out, nil
 }
 
-// write is the one place the ledger changes: it inserts the batch (the
-// unique update id makes a redelivered update a no-op), works out each
-// entry's delta against the current totals, refuses a total below zero, and
-// commits entries and totals together.
-func (s *Store) write(ctx context.Context, a Author, kind string, reverts *int64, plan func(tx *gorm.DB) ([]Entry, error)) (Outcome, error) {
-	now := s.Now().UTC()
-	b := Batch{Kind: kind, Reverts: reverts, UserID: a.UserID, UserName: a.Name, ChatID: a.ChatID, MessageID: a.MessageID, Text: a.Text, CreatedAt: now}
-	if a.UpdateID != 0 {
-		id := a.UpdateID
-		b.UpdateID = &id
-		if dup, ok, err := s.seen(ctx, id); err != nil || ok {
-			return dup, err
-		}
+// plan works out, inside the write transaction, the entries a batch adds;
+// it may set the batch's Reverts.
+type plan func(tx *gorm.DB, b *Batch) ([]Entry, error)
+
+// writeReq is one write waiting for the writer goroutine.
+type writeReq struct {
+	ctx  context.Context
+	a    Author
+	kind string
+	plan plan
+	done chan writeResult
+}
+
+type writeResult struct {
+	out Outcome
+	err error
+}
+
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("ledger: store closed")
+
+// write hands one batch to the writer goroutine and waits for its commit.
+// The reply to the user is only sent after this returns without error, that
+// is after the commit has reached the disk.
+func (s *Store) write(ctx context.Context, a Author, kind string, p plan) (Outcome, error) {
+	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, done: make(chan writeResult, 1)}
+	select {
+	case s.writes <- req:
+	case <-s.quit:
+		return Outcome{}, ErrClosed
+	case <-ctx.Done():
+		return Outcome{}, fmt.Errorf("ledger: %w", ctx.Err())
 	}
-	var out Outcome
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		entries, err := plan(tx)
-		if err != nil {
-			return err
+	res := <-req.done // the writer always answers, committed or not
+	return res.out, res.err
+}
+
+// maxGroup bounds how many writes share one transaction.
+const maxGroup = 64
+
+// writer is the single goroutine that writes the ledger. Writes that arrive
+// while a commit is syncing are committed together in the next transaction,
+// each inside its own savepoint: one fsync serves many users, and a write
+// that fails (a total below zero, a duplicate) rolls back alone.
+func (s *Store) writer() {
+	defer close(s.writerDone)
+	for {
+		var reqs []*writeReq
+		select {
+		case r := <-s.writes:
+			reqs = append(reqs, r)
+		case <-s.quit:
+			return
 		}
-		if err := tx.Create(&b).Error; err != nil {
-			return fmt.Errorf("ledger: insert batch: %w", err)
-		}
-		totals, err := loadTotals(tx, entries)
-		if err != nil {
-			return err
-		}
-		for i := range entries {
-			e := &entries[i]
-			ind, _ := IndicatorByKey(e.Indicator)
-			k := key{e.County, ind}
-			switch e.Op {
-			case "set":
-				e.Delta = e.Amount - totals[k]
+	more:
+		for len(reqs) < maxGroup {
+			select {
+			case r := <-s.writes:
+				reqs = append(reqs, r)
 			default:
-				e.Delta = e.Amount
+				break more
 			}
-			if totals[k]+e.Delta < 0 {
-				return &BelowZeroError{County: e.County, Indicator: ind, Done: totals[k], Delta: e.Delta}
-			}
-			totals[k] += e.Delta
-			e.BatchID, e.UserID, e.UserName, e.ChatID, e.MessageID, e.CreatedAt = b.ID, a.UserID, a.Name, a.ChatID, a.MessageID, now
 		}
-		if len(entries) > 0 {
-			if err := tx.Create(&entries).Error; err != nil {
-				return fmt.Errorf("ledger: insert entries: %w", err)
+		s.commitGroup(reqs)
+	}
+}
+
+func (s *Store) commitGroup(reqs []*writeReq) {
+	if len(reqs) == 1 {
+		// Alone, a write needs no savepoint: a failure rolls the whole
+		// transaction back, and the conflict is explained afterwards.
+		r := reqs[0]
+		var out Outcome
+		err := s.db.WithContext(r.ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			out, err = s.apply(tx, r)
+			return err
+		})
+		if err != nil {
+			out, err = s.afterConflict(s.db.WithContext(r.ctx), r, err)
+		}
+		r.done <- writeResult{out, err}
+		return
+	}
+	results := make([]writeResult, len(reqs))
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		for i, r := range reqs {
+			if err := r.ctx.Err(); err != nil {
+				results[i].err = fmt.Errorf("ledger: %w", err)
+				continue
 			}
-			rows := make([]Total, 0, len(totals))
-			for k, v := range totals {
-				rows = append(rows, Total{County: k.county, Indicator: k.ind.Key(), Done: v})
+			if err := tx.SavePoint("w").Error; err != nil {
+				return fmt.Errorf("ledger: savepoint: %w", err)
 			}
-			sort.Slice(rows, func(i, j int) bool { return rows[i].County+rows[i].Indicator < rows[j].County+rows[j].Indicator })
-			err := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
-				DoUpdates: clause.AssignmentColumns([]string{"done"}),
-			}).Create(&rows).Error
+			out, err := s.apply(tx, r)
 			if err != nil {
-				return fmt.Errorf("ledger: update totals: %w", err)
+				if rerr := tx.RollbackTo("w").Error; rerr != nil {
+					return fmt.Errorf("ledger: rollback to savepoint: %w", rerr)
+				}
+				out, err = s.afterConflict(tx, r, err)
 			}
+			results[i] = writeResult{out, err}
 		}
-		out = Outcome{Batch: b, Effects: effects(entries, totals)}
 		return nil
 	})
-	if err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			// Another process recorded the same update, or undid the same
-			// batch, between our check and our insert.
-			if a.UpdateID != 0 {
-				if dup, ok, derr := s.seen(ctx, a.UpdateID); derr == nil && ok {
-					return dup, nil
-				}
-			}
-			if reverts != nil {
-				return Outcome{}, ErrAlreadyUndone
-			}
+	for i, r := range reqs {
+		if err != nil && results[i].err == nil {
+			results[i] = writeResult{err: fmt.Errorf("ledger: commit: %w", err)}
 		}
+		r.done <- results[i]
+	}
+}
+
+// afterConflict explains a unique-key conflict: the update was recorded
+// before (by another process, or earlier in this group), or the batch was
+// undone already.
+func (s *Store) afterConflict(tx *gorm.DB, r *writeReq, err error) (Outcome, error) {
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return Outcome{}, err
 	}
-	return out, nil
+	if r.a.UpdateID != 0 {
+		if dup, ok, derr := seen(tx, r.a.UpdateID); derr == nil && ok {
+			return dup, nil
+		}
+	}
+	if r.kind != KindUpdate {
+		return Outcome{}, ErrAlreadyUndone
+	}
+	return Outcome{}, err
+}
+
+// apply is the one place the ledger changes: it inserts the batch (the
+// unique update id makes a redelivered update a no-op), works out each
+// entry's delta against the current totals, refuses a total below zero, and
+// writes entries and totals together.
+func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
+	a := r.a
+	now := s.Now().UTC()
+	b := Batch{Kind: r.kind, UserID: a.UserID, UserName: a.Name, ChatID: a.ChatID, MessageID: a.MessageID, Text: a.Text, CreatedAt: now}
+	if a.UpdateID != 0 {
+		// No look-up first: the unique index refuses a redelivered update,
+		// and afterConflict then answers with what it recorded the first time.
+		id := a.UpdateID
+		b.UpdateID = &id
+	}
+	entries, err := r.plan(tx, &b)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if err := tx.Create(&b).Error; err != nil {
+		return Outcome{}, fmt.Errorf("ledger: insert batch: %w", err)
+	}
+	totals, err := loadTotals(tx, entries)
+	if err != nil {
+		return Outcome{}, err
+	}
+	for i := range entries {
+		e := &entries[i]
+		ind, _ := IndicatorByKey(e.Indicator)
+		k := key{e.County, ind}
+		switch e.Op {
+		case "set":
+			e.Delta = e.Amount - totals[k]
+		default:
+			e.Delta = e.Amount
+		}
+		if totals[k]+e.Delta < 0 {
+			return Outcome{}, &BelowZeroError{County: e.County, Indicator: ind, Done: totals[k], Delta: e.Delta}
+		}
+		totals[k] += e.Delta
+		e.BatchID, e.UserID, e.UserName, e.ChatID, e.MessageID, e.CreatedAt = b.ID, a.UserID, a.Name, a.ChatID, a.MessageID, now
+	}
+	if len(entries) > 0 {
+		if err := tx.Create(&entries).Error; err != nil {
+			return Outcome{}, fmt.Errorf("ledger: insert entries: %w", err)
+		}
+		rows := make([]Total, 0, len(totals))
+		for k, v := range totals {
+			rows = append(rows, Total{County: k.county, Indicator: k.ind.Key(), Done: v})
+		}
+		sort.Slice(rows, func(i, j int) bool { return rows[i].County+rows[i].Indicator < rows[j].County+rows[j].Indicator })
+		err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
+			DoUpdates: clause.AssignmentColumns([]string{"done"}),
+		}).Create(&rows).Error
+		if err != nil {
+			return Outcome{}, fmt.Errorf("ledger: update totals: %w", err)
+		}
+	}
+	return Outcome{Batch: b, Effects: effects(entries, totals)}, nil
 }
 
 // seen returns the outcome of an update that was recorded before.
-func (s *Store) seen(ctx context.Context, updateID int64) (Outcome, bool, error) {
+func seen(tx *gorm.DB, updateID int64) (Outcome, bool, error) {
 	var b Batch
-	err := s.db.WithContext(ctx).Where("update_id = ?", updateID).Take(&b).Error
+	err := tx.Where("update_id = ?", updateID).Take(&b).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Outcome{}, false, nil
 	}
@@ -343,10 +451,10 @@ func (s *Store) seen(ctx context.Context, updateID int64) (Outcome, bool, error)
 		return Outcome{}, false, fmt.Errorf("ledger: check update %d: %w", updateID, err)
 	}
 	var entries []Entry
-	if err := s.db.WithContext(ctx).Where("batch_id = ?", b.ID).Order("id").Find(&entries).Error; err != nil {
+	if err := tx.Where("batch_id = ?", b.ID).Order("id").Find(&entries).Error; err != nil {
 		return Outcome{}, false, fmt.Errorf("ledger: load batch %d: %w", b.ID, err)
 	}
-	totals, err := loadTotals(s.db.WithContext(ctx), entries)
+	totals, err := loadTotals(tx, entries)
 	if err != nil {
 		return Outcome{}, false, err
 	}

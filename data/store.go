@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"gorm.io/driver/sqlite"
@@ -24,6 +25,11 @@ type Store struct {
 	log *slog.Logger
 	// Now is the clock; tests set it to a fixed instant.
 	Now func() time.Time
+
+	writes     chan *writeReq // to the single writer goroutine
+	quit       chan struct{}
+	writerDone chan struct{}
+	closeOnce  sync.Once
 }
 
 // Open connects to the database the config names and brings its schema up to
@@ -45,7 +51,7 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 				return nil, fmt.Errorf("store: database.path: %w", err)
 			}
 		}
-		dialector = sqlite.Open(sqliteDSN(cfg.Path))
+		dialector = sqlite.Open(SQLiteDSN(cfg.Path))
 	default:
 		d, err := otherDialector(cfg)
 		if err != nil {
@@ -62,7 +68,9 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db, log: log, Now: time.Now}
+	s := &Store{db: db, log: log, Now: time.Now,
+		writes: make(chan *writeReq), quit: make(chan struct{}), writerDone: make(chan struct{})}
+	go s.writer()
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, err
@@ -70,11 +78,11 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	return s, nil
 }
 
-// sqliteDSN spells the settings that make SQLite durable and concurrent:
+// SQLiteDSN spells the settings that make SQLite durable and concurrent:
 // WAL lets readers run beside the writer, synchronous=FULL syncs the WAL on
 // every commit, BEGIN IMMEDIATE takes the write lock up front so two writers
 // queue on busy_timeout instead of failing half-way.
-func sqliteDSN(path string) string {
+func SQLiteDSN(path string) string {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
@@ -89,8 +97,10 @@ func otherDialector(cfg DatabaseConfig) (gorm.Dialector, error) {
 	return nil, fmt.Errorf("store: database.driver: %q is not supported (use \"sqlite\")", cfg.Driver)
 }
 
-// Close releases the database.
+// Close waits for the write under way, then releases the database.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.quit) })
+	<-s.writerDone
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)

@@ -1,0 +1,184 @@
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"tsbot/data"
+)
+
+// BenchmarkUpdate measures one staff update end to end (parse, authorize,
+// durable commit with synchronous=FULL, reply text) beside a bare gorm
+// single-row insert with the same SQLite settings, in the same run, so the
+// ratio of the two is what the machine's fsync leaves to our code.
+func BenchmarkUpdate(b *testing.B) {
+	b.Run("handler", func(b *testing.B) {
+		f := newBenchFixture(b)
+		ctx := context.Background()
+		b.ResetTimer()
+		for i := range b.N {
+			r := f.h.Handle(ctx, Message{UpdateID: int64(i + 1), UserID: keqiao, UserName: "张三", ChatID: keqiao, MessageID: int64(i + 1), Text: "柯桥 辅导企业 +1"})
+			if r.Text == "" || r.Text[0] != "✅"[0] {
+				b.Fatalf("reply %q", r.Text)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+	})
+	// 20 staff sending at once, as on a deadline morning: commits share fsyncs.
+	b.Run("handler_20_users", func(b *testing.B) {
+		f := newBenchFixture(b)
+		ctx := context.Background()
+		var next atomic.Int64
+		b.SetParallelism(10) // 10 × GOMAXPROCS(2) = 20 senders
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				id := next.Add(1)
+				r := f.h.Handle(ctx, Message{UpdateID: id, UserID: keqiao, UserName: "张三", ChatID: keqiao, MessageID: id, Text: "柯桥 辅导企业 +1"})
+				if r.Text == "" || r.Text[0] != "✅"[0] {
+					b.Errorf("reply %q", r.Text)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "updates/s")
+	})
+	b.Run("bare_insert", func(b *testing.B) {
+		db, err := gorm.Open(sqlite.Open(data.SQLiteDSN(filepath.Join(b.TempDir(), "bare.db"))), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		type row struct {
+			ID   int64
+			Text string
+			At   time.Time
+		}
+		if err := db.AutoMigrate(&row{}); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := range b.N {
+			if err := db.Create(&row{Text: fmt.Sprint("柯桥 辅导企业 +", i), At: time.Now()}).Error; err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
+		sqlDB, _ := db.DB()
+		sqlDB.Close()
+	})
+}
+
+// BenchmarkStatusCity is /status for the whole city over 100,000 entries.
+func BenchmarkStatusCity(b *testing.B) {
+	f := newBenchFixture(b)
+	seedEntries(b, f, 100_000)
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		if r := f.h.Handle(ctx, Message{UserID: viewer, ChatID: viewer, Text: "/status"}); !r.Pre {
+			b.Fatalf("reply %q", r.Text)
+		}
+	}
+}
+
+// BenchmarkStartup opens a database of 100,000 entries, checks every total
+// against the entries, seeds the roster and answers a first /status.
+func BenchmarkStartup(b *testing.B) {
+	f := newBenchFixture(b)
+	seedEntries(b, f, 100_000)
+	f.store.Close()
+	c := f.h.Campaign
+	ctx := context.Background()
+	b.ResetTimer()
+	for range b.N {
+		s, err := data.Open(data.DatabaseConfig{Path: f.path}, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.CheckTotals(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if err := s.SeedRoster(ctx, []data.Person{{UserID: admin, Role: data.RoleAdmin}}); err != nil {
+			b.Fatal(err)
+		}
+		if r := NewHandler(s, c, nil).Handle(ctx, Message{UserID: admin, ChatID: admin, Text: "/status"}); !r.Pre {
+			b.Fatalf("reply %q", r.Text)
+		}
+		s.Close()
+	}
+}
+
+type benchFixture struct {
+	h     *Handler
+	store *data.Store
+	path  string
+}
+
+func newBenchFixture(b *testing.B) *benchFixture {
+	b.Helper()
+	c, err := data.DefaultConfig().BuildCampaign()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "bench.db")
+	store, err := data.Open(data.DatabaseConfig{Path: path}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { store.Close() })
+	err = store.SeedRoster(context.Background(), []data.Person{
+		{UserID: keqiao, Role: data.RoleCounty, County: "柯桥"},
+		{UserID: viewer, Role: data.RoleViewer},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &benchFixture{h: NewHandler(store, &c, nil), store: store, path: path}
+}
+
+// seedEntries writes n entries straight into the ledger's tables in one
+// transaction (recording them one by one would take minutes of fsyncs), then
+// lets the store rebuild its totals from them as it does at start-up.
+func seedEntries(b *testing.B, f *benchFixture, n int) {
+	b.Helper()
+	db, err := sql.Open("sqlite3", f.path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if _, err := tx.Exec(`INSERT INTO batches (id, kind, user_id, text, created_at) VALUES (1, 'update', 1, 'seed', ?)`, now); err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := tx.Prepare(`INSERT INTO entries (batch_id, county, indicator, op, amount, delta, line, user_id, created_at) VALUES (1, ?, ?, 'add', 1, 1, 'seed', 1, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := f.h.Campaign
+	for i := range n {
+		co := c.Counties[i%len(c.Counties)]
+		ind := data.Indicators[(i/len(c.Counties))%data.NumIndicators]
+		if _, err := stmt.Exec(co.Name, ind.Key(), now); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	if fixed, err := f.store.CheckTotals(context.Background()); err != nil || fixed == 0 {
+		b.Fatalf("rebuilding totals: %d, %v", fixed, err)
+	}
+}

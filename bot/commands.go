@@ -1,0 +1,230 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"tsbot/data"
+)
+
+// Command is one chat command, for /help and the phone's command menu.
+type Command struct {
+	Name, Args, About string
+	Admin             bool
+}
+
+// Commands lists what staff can type, in the order /help shows them.
+var Commands = []Command{
+	{Name: "status", Args: "[区县]", About: "查看进度：全市或一个区县"},
+	{Name: "targets", About: "查看各区县目标任务"},
+	{Name: "history", Args: "[区县]", About: "最近的填报记录"},
+	{Name: "undo", About: "撤销您最近一次填报"},
+	{Name: "whoami", About: "我的身份和权限"},
+	{Name: "help", About: "填报格式说明"},
+	{Name: "start", About: "开始使用"},
+	{Name: "users", About: "查看名单", Admin: true},
+	{Name: "adduser", Args: "用户ID 区县|admin|viewer [姓名]", About: "添加人员", Admin: true},
+	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
+}
+
+// command dispatches a message starting with "/".
+func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
+	fields := strings.Fields(data.FoldWidth(text))
+	name := strings.ToLower(strings.TrimPrefix(fields[0], "/"))
+	if at := strings.IndexByte(name, '@'); at >= 0 {
+		name = name[:at] // /status@ShaoxingBot in a group
+	}
+	args := fields[1:]
+	p, err := h.person(ctx, m.UserID)
+	if err != nil {
+		return h.rosterReply(m, err)
+	}
+	switch name {
+	case "start":
+		return Reply{Text: fmt.Sprintf("您好，%s！\n%s\n\n%s", displayName(p, m), whoami(p, m), hint(p))}
+	case "help":
+		return Reply{Text: help(p)}
+	case "whoami":
+		return Reply{Text: whoami(p, m)}
+	case "status", "progress":
+		county, bad := h.countyArg(args)
+		if bad != "" {
+			return Reply{Text: bad}
+		}
+		return h.status(ctx, county)
+	case "targets":
+		return Reply{Text: targetsTable(h.Campaign), Pre: true}
+	case "history":
+		county, bad := h.countyArg(args)
+		if bad != "" {
+			return Reply{Text: bad}
+		}
+		return h.history(ctx, county)
+	case "undo":
+		m.Text = text
+		return h.undo(ctx, m, p, 0)
+	case "users", "adduser", "removeuser":
+		if p.Role != data.RoleAdmin {
+			return Reply{Text: "只有市局管理员可以管理名单。"}
+		}
+		return h.roster(ctx, m, name, args)
+	}
+	return Reply{Text: "没有这个命令。发 /help 查看可用命令。"}
+}
+
+func displayName(p data.Person, m Message) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	if m.UserName != "" {
+		return m.UserName
+	}
+	return strconv.FormatInt(p.UserID, 10)
+}
+
+func whoami(p data.Person, m Message) string {
+	s := fmt.Sprintf("用户ID %d，身份：%s", p.UserID, p.Role.RoleName())
+	if p.Role == data.RoleCounty {
+		s += "（" + p.County + "）"
+	}
+	return s
+}
+
+// hint is the format reminder shown to whoever sends something the bot cannot read.
+func hint(p data.Person) string {
+	switch p.Role {
+	case data.RoleViewer:
+		return "查询进度请发：进度 或 柯桥 进度"
+	case data.RoleCounty:
+		c := p.County
+		return fmt.Sprintf("填报请这样写：\n%s 辅导企业 +3（新增3家）\n%s 市县级示范站 =5（累计共5个）\n查询：进度 或 /status %s\n写错了：/undo 撤销", c, c, c)
+	}
+	return "填报请这样写：\n柯桥 辅导企业 +3（新增3家）\n柯桥 市县级示范站 =5（累计共5个）\n查询：进度 或 /status 柯桥\n写错了：/undo 撤销"
+}
+
+func help(p data.Person) string {
+	var b strings.Builder
+	b.WriteString(hint(p))
+	b.WriteString("\n\n指标：示范区、省级示范站、市县级示范站、辅导企业\n一条消息可写多行，每行一项；数字可写 +3、加3、新增三家、=12、累计12家。\n\n命令：")
+	for _, c := range Commands {
+		if c.Admin && p.Role != data.RoleAdmin {
+			continue
+		}
+		b.WriteString("\n/" + c.Name)
+		if c.Args != "" {
+			b.WriteString(" " + c.Args)
+		}
+		b.WriteString(" " + c.About)
+	}
+	return b.String()
+}
+
+// countyArg reads an optional county argument.
+func (h *Handler) countyArg(args []string) (county string, bad string) {
+	if len(args) == 0 {
+		return "", ""
+	}
+	name := strings.Join(args, "")
+	if co, ok := h.Campaign.County(name); ok {
+		return co.Name, ""
+	}
+	return "", noSuchCounty(h.Campaign, name)
+}
+
+func noSuchCounty(c *data.Campaign, name string) string {
+	names := make([]string, len(c.Counties))
+	for i, co := range c.Counties {
+		names[i] = co.Name
+	}
+	return fmt.Sprintf("没有“%s”这个区县。可选：%s", name, strings.Join(names, "、"))
+}
+
+func (h *Handler) status(ctx context.Context, county string) Reply {
+	done, err := h.Store.Totals(ctx)
+	if err != nil {
+		h.Log.Error("totals failed", slog.Any("err", err))
+		return Reply{Text: msgInternal}
+	}
+	now := h.Now()
+	if county == "" {
+		return Reply{Text: cityStatus(h.Campaign, done, now), Pre: true}
+	}
+	return Reply{Text: countyStatus(h.Campaign, county, done[county], now)}
+}
+
+func (h *Handler) history(ctx context.Context, county string) Reply {
+	entries, err := h.Store.History(ctx, county, historySize)
+	if err != nil {
+		h.Log.Error("history failed", slog.Any("err", err))
+		return Reply{Text: msgInternal}
+	}
+	return Reply{Text: historyText(h.Campaign, county, entries)}
+}
+
+// roster handles the admin's roster commands.
+func (h *Handler) roster(ctx context.Context, m Message, name string, args []string) Reply {
+	const addUsage = "用法：/adduser 用户ID 区县 [姓名]，或 /adduser 用户ID admin，或 /adduser 用户ID viewer [姓名]\n例如：/adduser 123456789 柯桥 张三"
+	switch name {
+	case "users":
+		people, err := h.Store.People(ctx)
+		if err != nil {
+			h.Log.Error("roster list failed", slog.Any("err", err))
+			return Reply{Text: msgInternal}
+		}
+		return Reply{Text: rosterText(people)}
+	case "removeuser":
+		if len(args) != 1 {
+			return Reply{Text: "用法：/removeuser 用户ID"}
+		}
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || id <= 0 {
+			return Reply{Text: "用户ID应是一串数字。用法：/removeuser 用户ID"}
+		}
+		if id == m.UserID {
+			return Reply{Text: "不能移除自己。"}
+		}
+		err = h.Store.RemovePerson(ctx, id)
+		if errors.Is(err, data.ErrNotFound) {
+			return Reply{Text: fmt.Sprintf("名单里没有用户 %d。", id)}
+		}
+		if err != nil {
+			h.Log.Error("roster remove failed", slog.Any("err", err))
+			return Reply{Text: msgNotSaved}
+		}
+		h.Log.Info("roster: removed", slog.Int64("user_id", id), slog.Int64("by", m.UserID))
+		return Reply{Text: fmt.Sprintf("已移除用户 %d。", id)}
+	}
+	if len(args) < 2 {
+		return Reply{Text: addUsage}
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || id <= 0 {
+		return Reply{Text: "用户ID应是一串数字。\n" + addUsage}
+	}
+	p := data.Person{UserID: id, Name: strings.Join(args[2:], " ")}
+	switch strings.ToLower(args[1]) {
+	case "admin", "管理员":
+		p.Role = data.RoleAdmin
+	case "viewer", "只读", "查看":
+		p.Role = data.RoleViewer
+	default:
+		co, ok := h.Campaign.County(args[1])
+		if !ok {
+			return Reply{Text: noSuchCounty(h.Campaign, args[1]) + "\n" + addUsage}
+		}
+		p.Role, p.County = data.RoleCounty, co.Name
+	}
+	if utf8Len(p.Name) > 50 || hasControl(p.Name) {
+		return Reply{Text: "姓名太长或含有特殊字符。"}
+	}
+	if err := h.Store.SavePerson(ctx, p); err != nil {
+		h.Log.Error("roster save failed", slog.Any("err", err))
+		return Reply{Text: msgNotSaved}
+	}
+	h.Log.Info("roster: saved", slog.Int64("user_id", id), slog.String("role", string(p.Role)), slog.String("county", p.County), slog.Int64("by", m.UserID))
+	return Reply{Text: fmt.Sprintf("已添加：%s", personLine(p))}
+}

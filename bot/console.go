@@ -1,0 +1,65 @@
+package bot
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ConsoleUser is the roster id the console speaks as when no --user is given
+// and the roster has no admin. Telegram user ids are positive, so no phone
+// can ever be this user.
+const ConsoleUser int64 = -1
+
+// RunConsole reads one message per line from in, as the given user in a
+// private chat, and writes each reply to out: the same Handle that Telegram uses.
+func RunConsole(ctx context.Context, h *Handler, userID int64, userName string, in io.Reader, out io.Writer) error {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	var id int64
+	var buttons []Button // of the last reply: typing "1" presses the first
+	for sc.Scan() {
+		if ctx.Err() != nil {
+			return nil
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		id++
+		var r Reply
+		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(buttons) {
+			r = h.HandlePress(ctx, Press{UserID: userID, UserName: userName, ChatID: userID, MessageID: id - 1, Data: buttons[n-1].Data})
+		} else {
+			r = h.Handle(ctx, Message{UserID: userID, UserName: userName, ChatID: userID, MessageID: id, Text: line})
+		}
+		buttons = r.Buttons
+		if err := writeConsoleReply(out, r); err != nil {
+			return fmt.Errorf("console: %w", err)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("console: read: %w", err)
+	}
+	return nil
+}
+
+func writeConsoleReply(out io.Writer, r Reply) error {
+	if r.Text == "" {
+		_, err := fmt.Fprintln(out, "（无回复）")
+		return err
+	}
+	text := strings.TrimRight(r.Text, "\n")
+	if len(r.Buttons) > 0 {
+		labels := make([]string, len(r.Buttons))
+		for i, b := range r.Buttons {
+			labels[i] = fmt.Sprintf("[%d] %s", i+1, b.Label)
+		}
+		text += "\n按钮（输入序号即按下）：" + strings.Join(labels, "  ")
+	}
+	_, err := fmt.Fprintln(out, text+"\n")
+	return err
+}

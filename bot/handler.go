@@ -1,0 +1,383 @@
+// Package bot is the conversation: the message grammar, the command handling
+// (transport-free), and the thin Telegram and console adapters around it.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"tsbot/data"
+)
+
+// Message is one incoming chat message, whatever the transport.
+type Message struct {
+	UpdateID  int64 // Telegram's update id; 0 where there is none
+	UserID    int64
+	UserName  string
+	ChatID    int64
+	MessageID int64
+	Text      string
+	// Group is true in a group chat, where chatter not meant for the bot is
+	// ignored silently. Addressed is true there for a reply to the bot or a
+	// mention of it.
+	Group     bool
+	Addressed bool
+	Edited    bool // an edit of an earlier message
+}
+
+// Press is a press of one of the bot's inline buttons.
+type Press struct {
+	UpdateID  int64
+	UserID    int64
+	UserName  string
+	ChatID    int64
+	MessageID int64 // the bot's message carrying the button
+	Data      string
+}
+
+// Reply is what the bot answers. An empty Text means: say nothing.
+type Reply struct {
+	Text    string
+	Pre     bool // Text is a table: show it in a fixed-width font
+	Buttons []Button
+}
+
+// Button is one inline button: a label and the data sent back when pressed.
+type Button struct {
+	Label string
+	Data  string
+}
+
+// Handler answers messages. It holds no transport: Telegram and the console
+// call the same Handle.
+type Handler struct {
+	Store    *data.Store
+	Campaign *data.Campaign
+	Log      *slog.Logger
+	Now      func() time.Time
+}
+
+// NewHandler builds a handler on a store and a campaign.
+func NewHandler(store *data.Store, c *data.Campaign, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Handler{Store: store, Campaign: c, Log: log, Now: time.Now}
+}
+
+const (
+	maxText     = 4096
+	historySize = 10
+	msgNotSaved = "⚠️ 未保存，请稍后重试。"
+	msgInternal = "⚠️ 系统出错，请稍后重试。"
+)
+
+// Handle answers one message. It never panics on any input: a panic in a
+// handler is turned into an internal-error reply and logged.
+func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.Log.Error("panic in handler", slog.Any("panic", p), slog.Int64("update_id", m.UpdateID))
+			r = Reply{Text: msgInternal}
+		}
+	}()
+	text := strings.TrimSpace(m.Text)
+	if text == "" {
+		return Reply{}
+	}
+	if strings.HasPrefix(text, "/") {
+		m.Addressed = true
+		return h.command(ctx, m, text)
+	}
+	if len(text) > maxText*4 || utf8.RuneCountInString(text) > maxText {
+		return h.quiet(m, fmt.Sprintf("消息太长（超过%d字），请分几条发送。", maxText))
+	}
+	parsed, perr := Parse(text, h.Campaign)
+	if m.Edited {
+		if r, ok := h.editNoLongerRecords(ctx, m, parsed, perr); ok {
+			return r
+		}
+	}
+	if perr == nil && parsed.Intent == Chatter {
+		if m.Group && !m.Addressed {
+			return Reply{}
+		}
+		p, err := h.person(ctx, m.UserID)
+		if err != nil {
+			return h.rosterReply(m, err)
+		}
+		return Reply{Text: hint(p)}
+	}
+	p, err := h.person(ctx, m.UserID)
+	if err != nil {
+		return h.rosterReply(m, err)
+	}
+	var amb *Ambiguity
+	switch {
+	case errors.As(perr, &amb):
+		if p.Role == data.RoleViewer {
+			return Reply{Text: msgViewer}
+		}
+		return h.ask(ctx, m, amb)
+	case perr != nil:
+		return Reply{Text: perr.Error()}
+	case parsed.Intent == Query:
+		return h.status(ctx, parsed.County)
+	}
+	return h.record(ctx, m, p, parsed.Changes, m.Edited)
+}
+
+func (h *Handler) quiet(m Message, text string) Reply {
+	if m.Group && !m.Addressed {
+		return Reply{}
+	}
+	return Reply{Text: text}
+}
+
+func (h *Handler) person(ctx context.Context, userID int64) (data.Person, error) {
+	return h.Store.Person(ctx, userID)
+}
+
+// rosterReply answers someone the roster does not know, or a lookup failure.
+// They see their user id, so an admin can add them, and nothing else.
+func (h *Handler) rosterReply(m Message, err error) Reply {
+	if errors.Is(err, data.ErrNotFound) {
+		return Reply{Text: fmt.Sprintf("您还没有登记，暂不能使用。请把您的用户ID %d 发给市局管理员，由其用 /adduser 添加。", m.UserID)}
+	}
+	h.Log.Error("roster lookup failed", slog.Int64("user_id", m.UserID), slog.Any("err", err))
+	return Reply{Text: msgInternal}
+}
+
+const msgViewer = "您是只读用户，只能查询，不能填报。"
+
+// authorize fills in the writer's own county and checks they may write each change.
+func authorize(p data.Person, changes []Change) ([]data.Change, string) {
+	if p.Role == data.RoleViewer {
+		return nil, msgViewer
+	}
+	out := make([]data.Change, 0, len(changes))
+	for _, c := range changes {
+		county := c.County
+		if county == "" {
+			if p.Role != data.RoleCounty {
+				return nil, "请写明区县，例如：柯桥 辅导企业 +3"
+			}
+			county = p.County
+		}
+		if !p.CanWrite(county) {
+			return nil, fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, county)
+		}
+		out = append(out, data.Change{County: county, Indicator: c.Indicator, Set: c.Op == OpSet, Amount: c.Amount, Line: c.Line})
+	}
+	return out, ""
+}
+
+func author(m Message) data.Author {
+	return data.Author{UserID: m.UserID, Name: m.UserName, ChatID: m.ChatID, MessageID: m.MessageID, UpdateID: m.UpdateID, Text: m.Text}
+}
+
+// record writes the changes of one message, all or nothing, and answers with
+// the new totals. An edited message replaces what the original recorded.
+func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes []Change, edited bool) Reply {
+	dc, refusal := authorize(p, changes)
+	if refusal != "" {
+		return Reply{Text: refusal}
+	}
+	var out data.Outcome
+	var err error
+	if edited {
+		out, err = h.Store.Replace(ctx, author(m), dc)
+	} else {
+		out, err = h.Store.Record(ctx, author(m), dc)
+	}
+	if r, failed := h.writeFailed(m, err); failed {
+		return r
+	}
+	head := "✅ 已记录"
+	switch {
+	case out.Duplicate:
+		head = "这条已记录过，未重复计数"
+	case edited:
+		head = "✏️ 已按修改后的消息更正"
+	}
+	return h.outcomeReply(head, out)
+}
+
+func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
+	var b strings.Builder
+	b.WriteString(head)
+	seen := map[string]bool{}
+	for _, e := range out.Effects {
+		k := e.County + e.Indicator.Key()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		b.WriteString("\n")
+		b.WriteString(progressLine(h.Campaign, e.County, e.Indicator, e.Done))
+	}
+	r := Reply{Text: b.String()}
+	if !out.Duplicate && len(out.Effects) > 0 && (out.Batch.Kind == data.KindUpdate || out.Batch.Kind == data.KindEdit) {
+		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10)}}
+	}
+	return r
+}
+
+// writeFailed turns a ledger error into the user's reply.
+func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
+	if err == nil {
+		return Reply{}, false
+	}
+	var bz *data.BelowZeroError
+	switch {
+	case errors.As(err, &bz):
+		return Reply{Text: fmt.Sprintf("未记录：%s %s 现有%d%s，%+d后会小于0。请核对后再发。",
+			bz.County, bz.Indicator.Name(), bz.Done, bz.Indicator.Unit(), bz.Delta)}, true
+	case errors.Is(err, data.ErrAlreadyUndone):
+		return Reply{Text: "这条已经撤销过了，未重复撤销。"}, true
+	case errors.Is(err, data.ErrNotFound):
+		return Reply{Text: "没有可撤销的记录。"}, true
+	}
+	h.Log.Error("ledger write failed", slog.Int64("user_id", m.UserID), slog.Int64("chat_id", m.ChatID),
+		slog.Int64("update_id", m.UpdateID), slog.Any("err", err))
+	return Reply{Text: msgNotSaved}, true
+}
+
+// ask stores the readings of an ambiguous message and offers them as buttons.
+func (h *Handler) ask(ctx context.Context, m Message, amb *Ambiguity) Reply {
+	id, err := h.Store.SaveChoice(ctx, data.Choice{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.MessageID, Options: amb.Options})
+	if err != nil {
+		h.Log.Error("save choice failed", slog.Int64("user_id", m.UserID), slog.Any("err", err))
+		return Reply{Text: amb.Error()}
+	}
+	r := Reply{Text: amb.Error()}
+	for i, label := range amb.Labels {
+		r.Buttons = append(r.Buttons, Button{Label: label, Data: fmt.Sprintf("c:%d:%d", id, i)})
+	}
+	return r
+}
+
+// HandlePress answers a press of an inline button: undo, or the reading chosen
+// for an ambiguous message. A button pressed twice, or by someone else,
+// changes nothing and says why.
+func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			h.Log.Error("panic in button handler", slog.Any("panic", p), slog.Int64("update_id", pr.UpdateID))
+			r = Reply{Text: msgInternal}
+		}
+	}()
+	p, err := h.person(ctx, pr.UserID)
+	if err != nil {
+		return h.rosterReply(Message{UserID: pr.UserID}, err)
+	}
+	kind, rest, _ := strings.Cut(pr.Data, ":")
+	m := Message{UserID: pr.UserID, UserName: pr.UserName, ChatID: pr.ChatID, MessageID: pr.MessageID}
+	switch kind {
+	case "u":
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			return Reply{Text: "按钮已失效。"}
+		}
+		return h.undo(ctx, m, p, id)
+	case "c":
+		a, b, _ := strings.Cut(rest, ":")
+		id, err1 := strconv.ParseInt(a, 10, 64)
+		n, err2 := strconv.Atoi(b)
+		if err1 != nil || err2 != nil {
+			return Reply{Text: "按钮已失效。"}
+		}
+		return h.choose(ctx, m, p, id, n)
+	}
+	return Reply{Text: "按钮已失效。"}
+}
+
+func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64, n int) Reply {
+	c, err := h.Store.Choice(ctx, id)
+	if errors.Is(err, data.ErrNotFound) || (err == nil && (n < 0 || n >= len(c.Options))) {
+		return Reply{Text: "按钮已失效。"}
+	}
+	if err != nil {
+		h.Log.Error("load choice failed", slog.Int64("choice_id", id), slog.Any("err", err))
+		return Reply{Text: msgInternal}
+	}
+	if c.UserID != m.UserID {
+		return Reply{Text: "只有发这条消息的人可以选择。"}
+	}
+	parsed, perr := Parse(c.Options[n], h.Campaign)
+	if perr != nil {
+		return Reply{Text: perr.Error()}
+	}
+	// The choice id is the idempotency key: a second press of any of its
+	// buttons finds the batch of the first and changes nothing.
+	m.UpdateID = -id
+	m.MessageID = c.MessageID
+	m.Text = c.Options[n]
+	return h.record(ctx, m, p, parsed.Changes, false)
+}
+
+func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID int64) Reply {
+	if batchID != 0 {
+		b, err := h.Store.Batch(ctx, batchID)
+		if errors.Is(err, data.ErrNotFound) {
+			return Reply{Text: "没有可撤销的记录。"}
+		}
+		if err != nil {
+			h.Log.Error("load batch failed", slog.Int64("batch_id", batchID), slog.Any("err", err))
+			return Reply{Text: msgInternal}
+		}
+		if b.UserID != m.UserID && p.Role != data.RoleAdmin {
+			return Reply{Text: "只能撤销您自己填报的记录。"}
+		}
+	}
+	if p.Role == data.RoleViewer {
+		return Reply{Text: msgViewer}
+	}
+	out, err := h.Store.Undo(ctx, author(m), batchID)
+	if r, failed := h.writeFailed(m, err); failed {
+		return r
+	}
+	return h.outcomeReply("↩️ 已撤销", out)
+}
+
+// editNoLongerRecords handles an edited message that no longer reads as an
+// update (a typo, chatter, a question, an ambiguity): what the original
+// recorded is reverted, so the ledger always follows the message as it reads
+// now. It reports false when there was nothing to revert, and the edit is
+// then answered like any new message.
+func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed Parsed, perr error) (Reply, bool) {
+	if perr == nil && parsed.Intent == Update {
+		return Reply{}, false
+	}
+	p, err := h.person(ctx, m.UserID)
+	if err != nil || p.Role == data.RoleViewer {
+		return Reply{}, false
+	}
+	out, err := h.Store.Replace(ctx, author(m), nil)
+	if r, failed := h.writeFailed(m, err); failed {
+		return r, true
+	}
+	if len(out.Effects) == 0 {
+		return Reply{}, false
+	}
+	if out.Duplicate {
+		return h.outcomeReply("这条已记录过，未重复计数", out), true
+	}
+	r := h.outcomeReply("↩️ 修改后的消息不再是填报，原记录已撤销", out)
+	var amb *Ambiguity
+	switch {
+	case errors.As(perr, &amb):
+		ask := h.ask(ctx, m, amb)
+		ask.Text = r.Text + "\n\n" + ask.Text
+		return ask, true
+	case perr != nil:
+		r.Text += "\n\n" + perr.Error()
+	}
+	return r, true
+}

@@ -1,0 +1,290 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"tsbot/data"
+)
+
+// progressLine is one indicator of one county against its target, e.g.
+// 柯桥 企业专项辅导 8/20 ▓▓▓▓░░░░░░ 还差12家
+func progressLine(c *data.Campaign, county string, ind data.Indicator, done int) string {
+	target := 0
+	if co, ok := c.County(county); ok {
+		target = co.Target[ind]
+	}
+	return fmt.Sprintf("%s %s %d/%d %s %s", county, ind.Name(), done, target, bar(done, target), gapText(done, target, ind))
+}
+
+// gapText says how far a figure is from its target. Targets are minimums, so
+// going over is "exceeded", never an error.
+func gapText(done, target int, ind data.Indicator) string {
+	switch {
+	case target == 0 && done == 0:
+		return "无指标"
+	case done < target:
+		return fmt.Sprintf("还差%d%s", target-done, ind.Unit())
+	case done == target:
+		return "已完成 ✅"
+	}
+	return fmt.Sprintf("已完成，超额%d%s ✅", done-target, ind.Unit())
+}
+
+// bar draws ten cells of progress.
+func bar(done, target int) string {
+	const cells = 10
+	n := cells
+	if target > 0 && done < target {
+		n = done * cells / target
+	}
+	if target == 0 && done == 0 {
+		n = 0
+	}
+	return strings.Repeat("▓", n) + strings.Repeat("░", cells-n)
+}
+
+// width is how many fixed-width columns s takes: CJK characters take two.
+func width(s string) int {
+	w := 0
+	for _, r := range s {
+		if r >= 0x1100 && (unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x30FF) || (r >= 0xFF00 && r <= 0xFF60)) {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	return w
+}
+
+func padLeft(s string, w int) string  { return strings.Repeat(" ", max(0, w-width(s))) + s }
+func padRight(s string, w int) string { return s + strings.Repeat(" ", max(0, w-width(s))) }
+
+// cityTable renders rows of cells aligned for a fixed-width font: the first
+// column left-aligned, the others right-aligned.
+func cityTable(rows [][]string) string {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, cell := range r {
+			widths[i] = max(widths[i], width(cell))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		for i, cell := range r {
+			if i == 0 {
+				b.WriteString(padRight(cell, widths[i]))
+			} else {
+				b.WriteString(" " + padLeft(cell, widths[i]))
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+var shortHeads = [data.NumIndicators]string{"示范区", "省级站", "市县站", "辅导"}
+
+// cityStatus is the whole city in the shape of 附件1: done/target per
+// indicator, the 合计 row, then each county's gaps and the note-1 flags.
+func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
+	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
+	var sum data.Counts
+	for _, co := range c.Counties {
+		d := done[co.Name]
+		sum = sum.Add(d)
+		row := []string{co.Name}
+		for _, ind := range data.Indicators {
+			row = append(row, fmt.Sprintf("%d/%d", d[ind], co.Target[ind]))
+		}
+		rows = append(rows, row)
+	}
+	total := c.Total()
+	row := []string{"合计"}
+	for _, ind := range data.Indicators {
+		row = append(row, fmt.Sprintf("%d/%d", sum[ind], total[ind]))
+	}
+	rows = append(rows, row)
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s\n完成/目标（%s）\n", c.Name, now.In(c.Location).Format("1月2日 15:04"))
+	b.WriteString(cityTable(rows))
+	var gaps []string
+	for _, co := range c.Counties {
+		if g := gapList(co.Target, done[co.Name]); g != "" {
+			gaps = append(gaps, co.Name+" "+g)
+		}
+	}
+	if len(gaps) == 0 {
+		b.WriteString("各区县目标均已完成 ✅")
+	} else {
+		b.WriteString("尚差：\n" + strings.Join(gaps, "\n"))
+	}
+	for _, co := range c.Counties {
+		if w := tutoringWarning(co.Name, done[co.Name]); w != "" {
+			b.WriteString("\n" + w)
+		}
+	}
+	if dl := deadlineLine(c, now); dl != "" {
+		b.WriteString("\n" + dl)
+	}
+	return b.String()
+}
+
+// gapList names what a county still lacks, e.g. "市县站4 辅导12".
+func gapList(target, done data.Counts) string {
+	var parts []string
+	for _, ind := range data.Indicators {
+		if gap := target[ind] - done[ind]; gap > 0 {
+			parts = append(parts, shortHeads[ind]+strconv.Itoa(gap))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// tutoringWarning applies note 1 of the notice: the tutored count includes the
+// cultivated stations, so it can never be below their number.
+func tutoringWarning(county string, d data.Counts) string {
+	stations := d[data.ProvincialStation] + d[data.CityStation]
+	if d[data.Tutoring] < stations {
+		return fmt.Sprintf("⚠️ %s 辅导企业%d家，少于已培育示范站%d个（辅导数应含培育数）", county, d[data.Tutoring], stations)
+	}
+	return ""
+}
+
+// deadlineLine counts the days to the lists' deadline, if it is still ahead.
+func deadlineLine(c *data.Campaign, now time.Time) string {
+	if c.ListsDue.IsZero() {
+		return ""
+	}
+	local := now.In(c.Location)
+	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.Location)
+	days := int(c.ListsDue.Sub(today).Hours()+12) / 24
+	switch {
+	case days > 0:
+		return fmt.Sprintf("距%s报送名单截止还有%d天", c.ListsDue.Format("1月2日"), days)
+	case days == 0:
+		return fmt.Sprintf("今天（%s）是报送名单截止日", c.ListsDue.Format("1月2日"))
+	}
+	return ""
+}
+
+func countyStatus(c *data.Campaign, county string, d data.Counts, now time.Time) string {
+	co, _ := c.County(county)
+	var b strings.Builder
+	name := county
+	if co != nil && co.FullName != "" {
+		name = co.FullName
+	}
+	b.WriteString(name + " 进度")
+	for _, ind := range data.Indicators {
+		target := 0
+		if co != nil {
+			target = co.Target[ind]
+		}
+		fmt.Fprintf(&b, "\n%s %d/%d %s %s", ind.Name(), d[ind], target, bar(d[ind], target), gapText(d[ind], target, ind))
+	}
+	if w := tutoringWarning(county, d); w != "" {
+		b.WriteString("\n" + w)
+	}
+	if dl := deadlineLine(c, now); dl != "" {
+		b.WriteString("\n" + dl)
+	}
+	return b.String()
+}
+
+func targetsTable(c *data.Campaign) string {
+	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
+	for _, co := range c.Counties {
+		row := []string{co.Name}
+		for _, ind := range data.Indicators {
+			row = append(row, strconv.Itoa(co.Target[ind]))
+		}
+		rows = append(rows, row)
+	}
+	t := c.Total()
+	row := []string{"合计"}
+	for _, ind := range data.Indicators {
+		row = append(row, strconv.Itoa(t[ind]))
+	}
+	rows = append(rows, row)
+	return c.Name + "\n目标任务（单位：个；目标为最低要求）\n" + strings.TrimRight(cityTable(rows), "\n")
+}
+
+func historyText(c *data.Campaign, county string, entries []data.Entry) string {
+	title := "最近的填报记录"
+	if county != "" {
+		title = county + " " + title
+	}
+	if len(entries) == 0 {
+		return title + "：暂无。"
+	}
+	var b strings.Builder
+	b.WriteString(title + "：")
+	for _, e := range entries {
+		ind, _ := data.IndicatorByKey(e.Indicator)
+		who := e.UserName
+		if who == "" {
+			who = strconv.FormatInt(e.UserID, 10)
+		}
+		what := fmt.Sprintf("%+d", e.Delta)
+		switch e.Op {
+		case "set":
+			what = fmt.Sprintf("=%d（%+d）", e.Amount, e.Delta)
+		case data.KindUndo:
+			what += " 撤销"
+		case data.KindEdit, data.KindRevert:
+			what += " 修改"
+		}
+		fmt.Fprintf(&b, "\n%s %s %s %s %s「%s」", e.CreatedAt.In(c.Location).Format("01-02 15:04"), who, e.County, ind.Name(), what, clip(e.Line, 40))
+	}
+	return b.String()
+}
+
+func rosterText(people []data.Person) string {
+	if len(people) == 0 {
+		return "名单为空。用 /adduser 添加。"
+	}
+	sort.SliceStable(people, func(i, j int) bool { return people[i].Role < people[j].Role })
+	var b strings.Builder
+	fmt.Fprintf(&b, "名单（%d人）：", len(people))
+	for _, p := range people {
+		b.WriteString("\n" + personLine(p))
+	}
+	return b.String()
+}
+
+func personLine(p data.Person) string {
+	s := fmt.Sprintf("%d %s", p.UserID, p.Role.RoleName())
+	if p.County != "" {
+		s += " " + p.County
+	}
+	if p.Name != "" {
+		s += " " + p.Name
+	}
+	return s
+}
+
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+func utf8Len(s string) int { return utf8.RuneCountInString(s) }
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, unicode.IsControl)
+}
+
+// CityStatus is the city table as /status shows it, for the report command.
+func CityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
+	return cityStatus(c, done, now)
+}

@@ -1,0 +1,254 @@
+package telegramtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf16"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// chatState is one chat as the server knows it. Messages are never mutated
+// once stored (an edit stores a copy), so pointers handed out in Calls and
+// updates stay valid and race-free.
+type chatState struct {
+	chat     models.Chat
+	lastID   int // message ids count up per chat, shared by users and bot
+	messages map[int]*models.Message
+}
+
+// PrivateChat is the private chat between u and the bot; as in Telegram its
+// id is the user's id.
+func PrivateChat(u models.User) models.Chat {
+	return models.Chat{
+		ID:        u.ID,
+		Type:      models.ChatTypePrivate,
+		FirstName: u.FirstName,
+		LastName:  u.LastName,
+		Username:  u.Username,
+	}
+}
+
+// GroupChat is a basic group. Group ids are negative in Telegram; a
+// non-negative id panics, since it could only be a mistake in a test.
+func GroupChat(id int64, title string) models.Chat {
+	if id >= 0 {
+		panic(fmt.Sprintf("telegramtest: group chat id %d must be negative", id))
+	}
+	return models.Chat{ID: id, Type: models.ChatTypeGroup, Title: title}
+}
+
+// SupergroupChat is a supergroup; real ones have ids like -100xxxxxxxxxx.
+func SupergroupChat(id int64, title string) models.Chat {
+	if id >= 0 {
+		panic(fmt.Sprintf("telegramtest: supergroup chat id %d must be negative", id))
+	}
+	return models.Chat{ID: id, Type: models.ChatTypeSupergroup, Title: title}
+}
+
+// AddChat makes a chat known without any update, as if the user had started
+// the bot (or added it to the group) earlier, so the bot may write to it
+// first. Without it sendMessage answers "chat not found", as Telegram does
+// for chats the bot has never been in.
+func (s *Server) AddChat(chat models.Chat) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chatStateLocked(chat)
+}
+
+// Message returns the current state of a message, after any edits.
+func (s *Server) Message(chatID int64, messageID int) (models.Message, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.chats[chatID]
+	if cs == nil || cs.messages[messageID] == nil {
+		return models.Message{}, false
+	}
+	return *cs.messages[messageID], true
+}
+
+// SendText has user from send text in chat and queues the message update.
+// Bot commands in the text get bot_command entities, as Telegram adds them.
+func (s *Server) SendText(from models.User, chat models.Chat, text string) (updateID int64, messageID int) {
+	return s.ReplyText(from, chat, 0, text)
+}
+
+// ReplyText is SendText replying to message replyTo of the same chat; 0
+// means no reply. Replying to an unknown message panics.
+func (s *Server) ReplyText(from models.User, chat models.Chat, replyTo int, text string) (updateID int64, messageID int) {
+	checkSender(from, chat)
+	s.mu.Lock()
+	cs := s.chatStateLocked(chat)
+	cs.lastID++
+	u := from
+	m := &models.Message{
+		ID:       cs.lastID,
+		From:     &u,
+		Date:     int(s.now().Unix()),
+		Chat:     cs.chat,
+		Text:     text,
+		Entities: commandEntities(text),
+	}
+	if replyTo != 0 {
+		target := cs.messages[replyTo]
+		if target == nil {
+			s.mu.Unlock()
+			panic(fmt.Sprintf("telegramtest: reply to unknown message %d in chat %d", replyTo, chat.ID))
+		}
+		quoted := *target
+		quoted.ReplyToMessage = nil
+		m.ReplyToMessage = &quoted
+	}
+	cs.messages[m.ID] = m
+	updateID = s.queueLocked(&models.Update{Message: m})
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID, m.ID
+}
+
+// EditText has from edit their message messageID to text and queues the
+// edited_message update. Editing a message that is not from's panics.
+func (s *Server) EditText(from models.User, chat models.Chat, messageID int, text string) (updateID int64) {
+	checkSender(from, chat)
+	s.mu.Lock()
+	cs := s.chatStateLocked(chat)
+	old := cs.messages[messageID]
+	if old == nil || old.From == nil || old.From.ID != from.ID {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("telegramtest: user %d has no message %d in chat %d to edit", from.ID, messageID, chat.ID))
+	}
+	m := *old
+	m.Text = text
+	m.Entities = commandEntities(text)
+	m.EditDate = int(s.now().Unix())
+	cs.messages[messageID] = &m
+	updateID = s.queueLocked(&models.Update{EditedMessage: &m})
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID
+}
+
+// PressButton has from press the inline button with callback data data
+// under the bot's message messageID and queues the callback_query update.
+// The button must be there: Telegram's clients cannot press a button that
+// does not exist, so asking for one panics.
+func (s *Server) PressButton(from models.User, chat models.Chat, messageID int, data string) (updateID int64, queryID string) {
+	checkSender(from, chat)
+	s.mu.Lock()
+	cs := s.chatStateLocked(chat)
+	m := cs.messages[messageID]
+	if m == nil || !hasButton(m, data) {
+		s.mu.Unlock()
+		panic(fmt.Sprintf("telegramtest: no button with callback data %q under message %d in chat %d", data, messageID, chat.ID))
+	}
+	s.nextQueryID++
+	// Telegram's query ids are long decimal strings; make ours look alike.
+	queryID = strconv.FormatInt(4382000000000000000+s.nextQueryID, 10)
+	s.queries[queryID] = false
+	u := from
+	q := &models.CallbackQuery{
+		ID:           queryID,
+		From:         u,
+		Message:      models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: m},
+		ChatInstance: strconv.FormatInt(-chat.ID*7919, 10),
+		Data:         data,
+	}
+	updateID = s.queueLocked(&models.Update{CallbackQuery: q})
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID, queryID
+}
+
+func hasButton(m *models.Message, data string) bool {
+	if m.ReplyMarkup == nil {
+		return false
+	}
+	for _, row := range m.ReplyMarkup.InlineKeyboard {
+		for _, b := range row {
+			if b.CallbackData == data {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// checkSender panics on combinations Telegram cannot produce.
+func checkSender(from models.User, chat models.Chat) {
+	if chat.Type == models.ChatTypePrivate && chat.ID != from.ID {
+		panic(fmt.Sprintf("telegramtest: user %d cannot write in the private chat %d of another user", from.ID, chat.ID))
+	}
+	if from.ID == 0 {
+		panic("telegramtest: user id is 0")
+	}
+}
+
+func (s *Server) chatStateLocked(chat models.Chat) *chatState {
+	cs := s.chats[chat.ID]
+	if cs == nil {
+		cs = &chatState{messages: map[int]*models.Message{}}
+		s.chats[chat.ID] = cs
+	}
+	cs.chat = chat
+	return cs
+}
+
+// queueLocked gives u the next update id and queues it, encoded once so
+// every delivery sends the same bytes.
+func (s *Server) queueLocked(u *models.Update) int64 {
+	u.ID = s.nextUpdateID
+	s.nextUpdateID++
+	raw, err := json.Marshal(u)
+	if err != nil {
+		panic("telegramtest: encode update: " + err.Error())
+	}
+	s.updates = append(s.updates, queuedUpdate{id: u.ID, raw: raw})
+	s.notifyLocked()
+	return u.ID
+}
+
+// commandEntities finds bot commands ("/start", "/report@tsbot_test_bot")
+// at the start of words. Offsets and lengths are in UTF-16 code units, as
+// Telegram counts them; with Chinese text around a command that differs
+// from byte and rune offsets.
+func commandEntities(text string) []models.MessageEntity {
+	var out []models.MessageEntity
+	rs := []rune(text)
+	off := 0
+	for i := 0; i < len(rs); {
+		if rs[i] != '/' || (i > 0 && !unicode.IsSpace(rs[i-1])) {
+			off += utf16.RuneLen(rs[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && j-i <= 32 && isCommandRune(rs[j]) {
+			j++
+		}
+		if j == i+1 {
+			off++
+			i++
+			continue
+		}
+		if j < len(rs) && rs[j] == '@' {
+			k := j + 1
+			for k < len(rs) && isCommandRune(rs[k]) {
+				k++
+			}
+			if k > j+1 {
+				j = k
+			}
+		}
+		n := len(utf16.Encode(rs[i:j]))
+		out = append(out, models.MessageEntity{Type: models.MessageEntityTypeBotCommand, Offset: off, Length: n})
+		off += n
+		i = j
+	}
+	return out
+}
+
+func isCommandRune(r rune) bool {
+	return r == '_' || (r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)))
+}

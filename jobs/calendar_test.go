@@ -1,0 +1,225 @@
+package jobs
+
+import (
+	"testing"
+	"time"
+
+	"tsbot/data"
+)
+
+// buildCampaign is the default Shaoxing campaign with tweak applied to the config.
+func buildCampaign(t testing.TB, tweak func(*data.Config)) (*data.Campaign, data.RemindersConfig) {
+	t.Helper()
+	cfg := data.DefaultConfig()
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	c, err := cfg.BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c, cfg.Reminders
+}
+
+// withMakeUpDay adds a 调休 Sunday (26 Sept) and a weekday holiday (Mid-Autumn,
+// Wednesday 15 Sept) to the default calendar.
+func withMakeUpDay(cfg *data.Config) {
+	cfg.Campaign.Workdays = []string{"2027-09-26"}
+	cfg.Campaign.Holidays = append([]string{"2027-09-15"}, cfg.Campaign.Holidays...)
+}
+
+var shanghai = mustLoad("Asia/Shanghai")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// local parses "2027-09-21" or "2027-09-21 09:30" in Asia/Shanghai.
+func local(s string) time.Time { return in(shanghai, s) }
+
+func in(loc *time.Location, s string) time.Time {
+	layout := "2006-01-02"
+	if len(s) > len(layout) {
+		layout = "2006-01-02 15:04"
+	}
+	t, err := time.ParseInLocation(layout, s, loc)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestIsWorkingDay(t *testing.T) {
+	c, _ := buildCampaign(t, withMakeUpDay)
+	cal := NewCalendar(c)
+	tests := []struct {
+		name string
+		day  time.Time
+		want bool
+	}{
+		{"ordinary Tuesday", local("2027-09-21"), true},
+		{"Saturday", local("2027-09-25"), false},
+		{"Sunday", local("2027-09-19"), false},
+		{"调休 Sunday", local("2027-09-26 23:59"), true},
+		{"weekday holiday (Mid-Autumn)", local("2027-09-15 09:00"), false},
+		{"National Day, Friday", local("2027-10-01"), false},
+		{"National Day, Monday", local("2027-10-04"), false},
+		{"first day back", local("2027-10-08"), true},
+		{"the deadline", local("2027-09-30"), true},
+		{"UTC Saturday evening is the 调休 Sunday in Shanghai", time.Date(2027, 9, 25, 16, 30, 0, 0, time.UTC), true},
+		{"UTC Friday evening is Saturday in Shanghai", time.Date(2027, 9, 24, 16, 30, 0, 0, time.UTC), false},
+		{"year's last day, Friday", local("2027-12-31"), true},
+		{"new year, Saturday", local("2028-01-01"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.IsWorkingDay(tt.day); got != tt.want {
+				t.Errorf("IsWorkingDay(%s) = %v, want %v", tt.day, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestWorkingDaysBefore(t *testing.T) {
+	c, _ := buildCampaign(t, withMakeUpDay)
+	cal := NewCalendar(c)
+	tests := []struct {
+		name     string
+		deadline string
+		n        int
+		want     string
+	}{
+		{"n=0 on a working deadline is the deadline", "2027-09-30", 0, "2027-09-30"},
+		{"one before", "2027-09-30", 1, "2027-09-29"},
+		{"three before, back to Monday", "2027-09-30", 3, "2027-09-27"},
+		{"four before lands on the 调休 Sunday", "2027-09-30", 4, "2027-09-26"},
+		{"seven before skips Saturday only", "2027-09-30", 7, "2027-09-22"},
+		{"fourteen before skips Mid-Autumn", "2027-09-30", 14, "2027-09-10"},
+		{"deadline in the holiday, n=0", "2027-10-03", 0, "2027-09-30"},
+		{"deadline in the holiday, n=1", "2027-10-03", 1, "2027-09-29"},
+		{"deadline on a Saturday, n=0", "2027-09-25", 0, "2027-09-24"},
+		{"across the year end", "2028-01-03", 1, "2027-12-31"},
+		{"deadline on new year's Saturday", "2028-01-01", 0, "2027-12-31"},
+		{"negative n counts as 0", "2027-09-30", -2, "2027-09-30"},
+		{"time of day is ignored", "2027-09-30 23:59", 1, "2027-09-29"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := cal.WorkingDaysBefore(local(tt.deadline), tt.n)
+			if want := local(tt.want); !got.Equal(want) || got.Location().String() != "Asia/Shanghai" {
+				t.Errorf("WorkingDaysBefore(%s, %d) = %s, want %s", tt.deadline, tt.n, got, want)
+			}
+		})
+	}
+}
+
+func TestWorkingDaysBetween(t *testing.T) {
+	c, _ := buildCampaign(t, withMakeUpDay)
+	cal := NewCalendar(c)
+	tests := []struct {
+		name     string
+		from, to time.Time
+		want     int
+	}{
+		{"same day", local("2027-09-30 09:00"), local("2027-09-30"), 0},
+		{"to before from", local("2027-09-30"), local("2027-09-21"), 0},
+		{"day before the deadline", local("2027-09-29 09:00"), local("2027-09-30"), 1},
+		{"d-7 with the 调休 Sunday", local("2027-09-21 09:00"), local("2027-09-30"), 8},
+		{"Friday to Monday over the 调休 Sunday", local("2027-09-24"), local("2027-09-27"), 2},
+		{"over the National Day holiday", local("2027-09-30"), local("2027-10-08"), 1},
+		{"over the year end", local("2027-12-30"), local("2028-01-03"), 2},
+		{"two minutes apart but across midnight", local("2027-09-29 23:59"), local("2027-09-30 00:01"), 1},
+		{"instants in another zone are read in Shanghai", time.Date(2027, 9, 28, 16, 30, 0, 0, time.UTC), local("2027-09-30"), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.WorkingDaysBetween(tt.from, tt.to); got != tt.want {
+				t.Errorf("WorkingDaysBetween(%s, %s) = %d, want %d", tt.from, tt.to, got, tt.want)
+			}
+		})
+	}
+}
+
+// The two must agree, or a reminder would announce the wrong working days left.
+func TestWorkingDaysBeforeAndBetweenAgree(t *testing.T) {
+	c, _ := buildCampaign(t, withMakeUpDay)
+	cal := NewCalendar(c)
+	for d := local("2027-09-01"); d.Before(local("2028-01-10")); d = d.AddDate(0, 0, 1) {
+		for n := 0; n <= 30; n++ {
+			if got := cal.WorkingDaysBetween(cal.WorkingDaysBefore(d, n), d); got != n {
+				t.Fatalf("WorkingDaysBetween(WorkingDaysBefore(%s, %d), %[1]s) = %d", d.Format("2006-01-02"), n, got)
+			}
+		}
+	}
+}
+
+func TestPrevNextWorkingDay(t *testing.T) {
+	c, _ := buildCampaign(t, withMakeUpDay)
+	cal := NewCalendar(c)
+	tests := []struct {
+		name       string
+		day        string
+		prev, next string
+	}{
+		{"around the National Day holiday", "2027-10-01", "2027-09-30", "2027-10-08"},
+		{"the deadline", "2027-09-30", "2027-09-29", "2027-10-08"},
+		{"Friday before the 调休 Sunday", "2027-09-24", "2027-09-23", "2027-09-26"},
+		{"Monday after the 调休 Sunday", "2027-09-27", "2027-09-26", "2027-09-28"},
+		{"around Mid-Autumn", "2027-09-15", "2027-09-14", "2027-09-16"},
+		{"year's end", "2027-12-31", "2027-12-30", "2028-01-03"},
+		{"new year", "2028-01-03 08:00", "2027-12-31", "2028-01-04"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.PrevWorkingDay(local(tt.day)); !got.Equal(local(tt.prev)) {
+				t.Errorf("PrevWorkingDay(%s) = %s, want %s", tt.day, got, tt.prev)
+			}
+			if got := cal.NextWorkingDay(local(tt.day)); !got.Equal(local(tt.next)) {
+				t.Errorf("NextWorkingDay(%s) = %s, want %s", tt.day, got, tt.next)
+			}
+		})
+	}
+}
+
+// Shanghai has no DST; a zone that has one shows the calendar counts dates,
+// not 24-hour steps. 2027-03-28 and 2027-10-31 are the Berlin switch Sundays.
+func TestCalendarAcrossDST(t *testing.T) {
+	berlin := mustLoad("Europe/Berlin")
+	c := &data.Campaign{Location: berlin, Weekend: []time.Weekday{time.Saturday, time.Sunday}}
+	cal := NewCalendar(c)
+	tests := []struct {
+		name             string
+		from, to         string
+		days, workingDay int
+	}{
+		{"spring forward", "2027-03-26 12:00", "2027-03-29 00:30", 3, 1},
+		{"fall back", "2027-10-29 23:30", "2027-11-01 00:00", 3, 1},
+		{"a week over the switch", "2027-03-22", "2027-03-29", 7, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to := in(berlin, tt.from), in(berlin, tt.to)
+			if got := cal.DaysBetween(from, to); got != tt.days {
+				t.Errorf("DaysBetween = %d, want %d", got, tt.days)
+			}
+			if got := cal.WorkingDaysBetween(from, to); got != tt.workingDay {
+				t.Errorf("WorkingDaysBetween = %d, want %d", got, tt.workingDay)
+			}
+			back := cal.WorkingDaysBefore(to, tt.workingDay)
+			if h, m, _ := back.Clock(); h != 0 || m != 0 || back.Location() != berlin {
+				t.Errorf("WorkingDaysBefore = %s, want local midnight", back)
+			}
+			// every from is a working day, so stepping back lands on its date
+			if !sameDate(back, from) {
+				t.Errorf("WorkingDaysBefore(%s, %d) = %s, want %s", tt.to, tt.workingDay, back, tt.from)
+			}
+		})
+	}
+	if got := cal.Day(in(berlin, "2027-03-28 12:00")); got.Hour() != 0 || got.Day() != 28 {
+		t.Errorf("Day on the switch Sunday = %s", got)
+	}
+}
