@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -17,6 +18,8 @@ import (
 
 	"tsbot/bot"
 	"tsbot/data"
+	"tsbot/data/export"
+	"tsbot/jobs"
 )
 
 func main() {
@@ -34,6 +37,8 @@ const usage = `tsbot: 商业秘密保护示范单位培育 进度助手
   tsbot [run]      [-config FILE]            以 Telegram 机器人运行（需要 TELEGRAM_BOT_TOKEN）
   tsbot console    [-config FILE] [-user ID] 在终端里试用：每行一条消息
   tsbot report     [-config FILE] [-format table|json|csv]  打印全市进度表
+  tsbot export     [-config FILE] -out FILE [-county 区县]  导出名单表格（Excel：进度、培育名单、专项辅导名单）
+  tsbot remind     [-config FILE] -at TIME [-dry-run]        计算并发送该时刻到期的提醒（TIME: RFC3339 或 "2006-01-02 15:04" 本地时间；-dry-run 只打印）
 
 配置文件也可由环境变量 TSBOT_CONFIG 指定；不给则用内置默认（绍兴 6 个区县，SQLite 文件 tsbot.db）。
 `
@@ -44,6 +49,8 @@ type app struct {
 	campaign data.Campaign
 	log      *slog.Logger
 	store    *data.Store
+	// reminders is nil when reminders.enabled is false.
+	reminders *jobs.Runner
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -57,11 +64,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	configPath := fs.String("config", getenv("TSBOT_CONFIG"), "config file (TOML)")
 	user := fs.Int64("user", 0, "console: the roster user id to speak as (default: an admin)")
 	format := fs.String("format", "table", "report: table, json or csv")
+	outPath := fs.String("out", "", "export: the .xlsx file to write (- for stdout)")
+	exportCounty := fs.String("county", "", "export: one county; default the whole city")
+	remindAt := fs.String("at", "", `remind: the instant, RFC3339 or "2006-01-02 15:04" in campaign.timezone`)
+	dryRun := fs.Bool("dry-run", false, "remind: print recipients and texts; send and record nothing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	switch cmd {
-	case "run", "console", "report":
+	case "run", "console", "report", "remind", "export":
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -70,7 +81,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 
-	a, err := openApp(ctx, *configPath, getenv, stderr, cmd == "console" || cmd == "report")
+	a, err := openApp(ctx, *configPath, getenv, stderr, cmd == "console" || cmd == "report" || cmd == "export")
 	if err != nil {
 		return err
 	}
@@ -81,6 +92,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return a.console(ctx, *user, stdin, stdout)
 	case "report":
 		return a.report(ctx, *format, stdout)
+	case "export":
+		return a.export(ctx, *outPath, *exportCounty, stdout)
+	case "remind":
+		return a.remind(ctx, *remindAt, *dryRun, stdout)
 	}
 	return a.telegram(ctx)
 }
@@ -110,6 +125,7 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 	if err != nil {
 		return nil, err
 	}
+	store.ListsClose = campaign.ListsClose() // after it, county staff need an admin to change their lists
 	if _, err := store.CheckTotals(ctx); err != nil {
 		store.Close()
 		return nil, err
@@ -118,11 +134,20 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 		store.Close()
 		return nil, err
 	}
-	return &app{cfg: cfg, campaign: campaign, log: log, store: store}, nil
+	a := &app{cfg: cfg, campaign: campaign, log: log, store: store}
+	if err := a.setUpReminders(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
 func (a *app) handler() *bot.Handler {
-	return bot.NewHandler(a.store, &a.campaign, a.log)
+	h := bot.NewHandler(a.store, &a.campaign, a.log)
+	if a.reminders != nil {
+		h.Reminders = a.reminders
+	}
+	return h
 }
 
 // console speaks as a roster user; by default the first admin, or a local
@@ -152,7 +177,41 @@ func (a *app) console(ctx context.Context, userID int64, stdin io.Reader, stdout
 		name = p.Name
 	}
 	fmt.Fprintf(stdout, "控制台模式：以用户 %d（%s）身份发消息，每行一条；Ctrl-D 退出。试试：柯桥 辅导企业 +3 或 /status\n\n", userID, name)
+	if a.reminders != nil {
+		a.reminders.SetNotifier(consoleNotifier{stdout}) // /remindnow prints here
+	}
 	return bot.RunConsole(ctx, a.handler(), userID, name, stdin, stdout)
+}
+
+// export writes the lists' spreadsheet, of the city or one county.
+func (a *app) export(ctx context.Context, out, county string, stdout io.Writer) error {
+	if out == "" {
+		return errors.New("export: -out FILE is required (- for stdout)")
+	}
+	if county != "" {
+		co, ok := a.campaign.County(county)
+		if !ok {
+			return fmt.Errorf("export: -county %q: no such county", county)
+		}
+		county = co.Name
+	}
+	now := a.store.Now()
+	in, err := export.Load(ctx, a.store, &a.campaign, county, now)
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		return export.Workbook(stdout, in)
+	}
+	var buf bytes.Buffer
+	if err := export.Workbook(&buf, in); err != nil {
+		return err
+	}
+	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(stdout, "已导出：%s（%d字节）\n", out, buf.Len())
+	return nil
 }
 
 func (a *app) report(ctx context.Context, format string, stdout io.Writer) error {
@@ -187,6 +246,7 @@ func (a *app) telegram(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer startReminders(ctx, a, telegramNotifier{t.Sender()})()
 	a.log.Info("tsbot: starting", slog.String("mode", a.cfg.Telegram.Mode), slog.String("database", a.cfg.Database.Path))
 	if err := t.Run(ctx); err != nil {
 		return err

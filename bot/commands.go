@@ -23,12 +23,17 @@ var Commands = []Command{
 	{Name: "targets", About: "查看各区县目标任务"},
 	{Name: "history", Args: "[区县]", About: "最近的填报记录"},
 	{Name: "undo", About: "撤销您最近一次填报"},
+	{Name: "list", Args: "[区县] [指标]", About: "查看培育名单和专项辅导名单"},
+	{Name: "export", Args: "[区县]", About: "下载名单表格（Excel）"},
+	{Name: "confirm", About: "核对无误后确认报送本区县名单"},
 	{Name: "whoami", About: "我的身份和权限"},
 	{Name: "help", About: "填报格式说明"},
 	{Name: "start", About: "开始使用"},
 	{Name: "users", About: "查看名单", Admin: true},
 	{Name: "adduser", Args: "用户ID 区县|admin|viewer [姓名]", About: "添加人员", Admin: true},
 	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
+	{Name: "reminders", About: "接下来的提醒"},
+	{Name: "remindnow", About: "立即把全市进度发给联系人", Admin: true},
 }
 
 // command dispatches a message starting with "/".
@@ -67,11 +72,19 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 	case "undo":
 		m.Text = text
 		return h.undo(ctx, m, p, 0)
+	case "list", "lists":
+		return h.lists(ctx, p, args)
+	case "export":
+		return h.export(ctx, p, args)
+	case "confirm":
+		return h.confirm(ctx, m, p, args)
 	case "users", "adduser", "removeuser":
 		if p.Role != data.RoleAdmin {
 			return Reply{Text: "只有市局管理员可以管理名单。"}
 		}
 		return h.roster(ctx, m, name, args)
+	case "reminders", "remindnow":
+		return h.reminders(ctx, p, name)
 	}
 	return Reply{Text: "没有这个命令。发 /help 查看可用命令。"}
 }
@@ -153,7 +166,7 @@ func (h *Handler) status(ctx context.Context, county string) Reply {
 	if county == "" {
 		return Reply{Text: cityStatus(h.Campaign, done, now), Pre: true}
 	}
-	return Reply{Text: countyStatus(h.Campaign, county, done[county], now)}
+	return h.withNoteOne(ctx, Reply{Text: countyStatus(h.Campaign, county, done[county], now)}, county)
 }
 
 func (h *Handler) history(ctx context.Context, county string) Reply {
@@ -227,4 +240,31 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 	}
 	h.Log.Info("roster: saved", slog.Int64("user_id", id), slog.String("role", string(p.Role)), slog.String("county", p.County), slog.Int64("by", m.UserID))
 	return Reply{Text: fmt.Sprintf("已添加：%s", personLine(p))}
+}
+
+// reminders answers /reminders (what is scheduled next) and /remindnow (the
+// contact person's digest, now; admins only).
+func (h *Handler) reminders(ctx context.Context, p data.Person, name string) Reply {
+	if h.Reminders == nil {
+		return Reply{Text: "提醒未启用。"}
+	}
+	if name == "reminders" {
+		lines := h.Reminders.Upcoming(h.Now(), 5)
+		if len(lines) == 0 {
+			return Reply{Text: "没有待发的提醒。"}
+		}
+		return Reply{Text: "接下来的提醒：\n" + strings.Join(lines, "\n")}
+	}
+	if p.Role != data.RoleAdmin {
+		return Reply{Text: "只有市局管理员可以立即发送提醒。"}
+	}
+	n, err := h.Reminders.SendDigestNow(ctx)
+	if err != nil {
+		h.Log.Error("remindnow failed", slog.Int64("user_id", p.UserID), slog.Any("err", err))
+		return Reply{Text: "⚠️ 提醒未能发送，原因已记入日志。"}
+	}
+	if n == 0 {
+		return Reply{Text: "这一分钟内已发送过，未重复发送。"}
+	}
+	return Reply{Text: fmt.Sprintf("已把全市进度发给联系人（%d个聊天）。", n)}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -60,6 +62,25 @@ func writeConsoleReply(out io.Writer, r Reply) error {
 		}
 		text += "\n按钮（输入序号即按下）：" + strings.Join(labels, "  ")
 	}
+	if d := r.Document; d != nil {
+		text += "\n" + saveDocument(d)
+	}
 	_, err := fmt.Fprintln(out, text+"\n")
 	return err
+}
+
+// saveDocument writes a document of a reply to the current directory and
+// says where.
+func saveDocument(d *Document) string {
+	name := filepath.Base(d.Name)
+	if name == "." || name == string(filepath.Separator) {
+		name = "tsbot-document"
+	}
+	if err := os.WriteFile(name, d.Data, 0o644); err != nil {
+		return fmt.Sprintf("（文件 %s 未能保存：%v）", name, err)
+	}
+	if abs, err := filepath.Abs(name); err == nil {
+		name = abs
+	}
+	return fmt.Sprintf("（文件已保存：%s）", name)
 }

@@ -46,6 +46,8 @@ type Reply struct {
 	Text    string
 	Pre     bool // Text is a table: show it in a fixed-width font
 	Buttons []Button
+	// Document, if set, is a file sent with the reply (the /export spreadsheet).
+	Document *Document
 }
 
 // Button is one inline button: a label and the data sent back when pressed.
@@ -61,6 +63,17 @@ type Handler struct {
 	Campaign *data.Campaign
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Reminders backs /reminders and /remindnow; nil: reminders are off.
+	Reminders Reminders
+}
+
+// Reminders is the reminder schedule as the commands see it (package jobs
+// implements it; bot does not import jobs).
+type Reminders interface {
+	// Upcoming describes the next n reminder times after now, a line each.
+	Upcoming(now time.Time, n int) []string
+	// SendDigestNow sends the contact person's digest and says to how many chats.
+	SendDigestNow(ctx context.Context) (int, error)
 }
 
 // NewHandler builds a handler on a store and a campaign.
@@ -173,7 +186,7 @@ func authorize(p data.Person, changes []Change) ([]data.Change, string) {
 		if !p.CanWrite(county) {
 			return nil, fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, county)
 		}
-		out = append(out, data.Change{County: county, Indicator: c.Indicator, Set: c.Op == OpSet, Amount: c.Amount, Line: c.Line})
+		out = append(out, data.Change{County: county, Indicator: c.Indicator, Set: c.Op == OpSet, Amount: c.Amount, Line: c.Line, Names: c.Names})
 	}
 	return out, ""
 }
@@ -192,9 +205,9 @@ func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes 
 	var out data.Outcome
 	var err error
 	if edited {
-		out, err = h.Store.Replace(ctx, author(m), dc)
+		out, err = h.Store.Replace(ctx, authorAs(m, p), dc)
 	} else {
-		out, err = h.Store.Record(ctx, author(m), dc)
+		out, err = h.Store.Record(ctx, authorAs(m, p), dc)
 	}
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
@@ -233,6 +246,9 @@ func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
 func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 	if err == nil {
 		return Reply{}, false
+	}
+	if r, ok := h.listFailed(err); ok {
+		return r, true
 	}
 	var bz *data.BelowZeroError
 	switch {
@@ -294,6 +310,13 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 			return Reply{Text: "按钮已失效。"}
 		}
 		return h.choose(ctx, m, p, id, n)
+	case "t":
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil {
+			return Reply{Text: "按钮已失效。"}
+		}
+		m.UpdateID = pr.UpdateID // a redelivered press is recorded once
+		return h.addToTutoring(ctx, m, p, id)
 	}
 	return Reply{Text: "按钮已失效。"}
 }
@@ -339,7 +362,7 @@ func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID in
 	if p.Role == data.RoleViewer {
 		return Reply{Text: msgViewer}
 	}
-	out, err := h.Store.Undo(ctx, author(m), batchID)
+	out, err := h.Store.Undo(ctx, authorAs(m, p), batchID)
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
 	}
@@ -359,7 +382,7 @@ func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed Par
 	if err != nil || p.Role == data.RoleViewer {
 		return Reply{}, false
 	}
-	out, err := h.Store.Replace(ctx, author(m), nil)
+	out, err := h.Store.Replace(ctx, authorAs(m, p), nil)
 	if r, failed := h.writeFailed(m, err); failed {
 		return r, true
 	}

@@ -241,6 +241,9 @@ func historyText(c *data.Campaign, county string, entries []data.Entry) string {
 		case data.KindEdit, data.KindRevert:
 			what += " 修改"
 		}
+		if e.Late {
+			what += " 逾期"
+		}
 		fmt.Fprintf(&b, "\n%s %s %s %s %s「%s」", e.CreatedAt.In(c.Location).Format("01-02 15:04"), who, e.County, ind.Name(), what, clip(e.Line, 40))
 	}
 	return b.String()

@@ -88,6 +88,8 @@ type Campaign struct {
 	Weekend  []time.Weekday // days off in an ordinary week
 	Holidays []time.Time    // public holidays (midnight, Location)
 	Workdays []time.Time    // make-up working days (调休) that fall on a weekend
+
+	spellings []NameOf // CountyNames, worked out once by BuildCampaign
 }
 
 // County finds a county by exact name, full name or alias (after folding
@@ -115,6 +117,13 @@ func (c *Campaign) countyNames(i int) []string {
 // CountyNames returns every spelling that identifies a county, longest first,
 // so a scanner can match 柯桥区 before 柯桥. Each maps to the canonical name.
 func (c *Campaign) CountyNames() []NameOf {
+	if c.spellings != nil {
+		return c.spellings
+	}
+	return c.countySpellings()
+}
+
+func (c *Campaign) countySpellings() []NameOf {
 	var out []NameOf
 	seen := map[string]bool{}
 	add := func(s, canon string) {

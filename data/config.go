@@ -250,6 +250,7 @@ func (cfg Config) BuildCampaign() (Campaign, error) {
 	if err := c.Validate(); err != nil {
 		return Campaign{}, fmt.Errorf("config: %w", err)
 	}
+	c.spellings = c.countySpellings()
 	return c, nil
 }
 

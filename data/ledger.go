@@ -36,6 +36,9 @@ type Batch struct {
 	ChatID    int64 `gorm:"index:idx_batches_message"`
 	MessageID int64 `gorm:"index:idx_batches_message"`
 	Text      string
+	// Late is set on a batch that changed a county after its lists closed
+	// (the due day was over, or the county had confirmed them).
+	Late      bool      `gorm:"not null;default:false"`
 	CreatedAt time.Time `gorm:"not null"`
 }
 
@@ -54,7 +57,10 @@ type Entry struct {
 	UserName  string
 	ChatID    int64
 	MessageID int64
+	Late      bool      `gorm:"not null;default:false"` // written after the county's lists closed
 	CreatedAt time.Time `gorm:"not null"`
+
+	names []nameOp // the names this entry puts on or takes off its list; see names.go
 }
 
 // Total is the running sum of the entries of one county and indicator, kept in
@@ -73,6 +79,8 @@ type Author struct {
 	MessageID int64
 	UpdateID  int64 // 0 when the source has none
 	Text      string
+	// Admin may still change a county after its lists closed (see ClosedError).
+	Admin bool
 }
 
 // Change is one requested change: add Amount, or set the total to Amount.
@@ -82,6 +90,9 @@ type Change struct {
 	Set       bool
 	Amount    int
 	Line      string
+	// Names are the units or enterprises an add puts on the list (Amount > 0)
+	// or takes off it (Amount < 0); as many as |Amount|, or none.
+	Names []string
 }
 
 // Effect is what one entry did to one total.
@@ -126,6 +137,9 @@ type key struct {
 
 // Record applies the changes of one message, all or nothing.
 func (s *Store) Record(ctx context.Context, a Author, changes []Change) (Outcome, error) {
+	if err := checkNames(changes); err != nil {
+		return Outcome{}, err
+	}
 	return s.write(ctx, a, KindUpdate, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
 		return planChanges(changes), nil
 	})
@@ -162,6 +176,9 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 	kind := KindEdit
 	if len(changes) == 0 {
 		kind = KindRevert
+	}
+	if err := checkNames(changes); err != nil {
+		return Outcome{}, err
 	}
 	return s.write(ctx, a, kind, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
 		var live []Batch
@@ -220,7 +237,7 @@ func planChanges(changes []Change) []Entry {
 		if c.Set {
 			op = "set"
 		}
-		out = append(out, Entry{County: c.County, Indicator: c.Indicator.Key(), Op: op, Amount: c.Amount, Line: c.Line})
+		out = append(out, Entry{County: c.County, Indicator: c.Indicator.Key(), Op: op, Amount: c.Amount, Line: c.Line, names: namesOf(c)})
 	}
 	return out
 }
@@ -245,6 +262,9 @@ func compensate(tx *gorm.DB, id int64) ([]Entry, error) {
 		}
 		out = append(out, Entry{County: e.County, Indicator: e.Indicator, Op: opCompensate, Amount: -e.Delta, Line: e.Line})
 	}
+	if err := compensateNames(tx, id, old, out); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -258,7 +278,9 @@ type writeReq struct {
 	a    Author
 	kind string
 	plan plan
-	done chan writeResult
+	// after, if set, writes further rows of the batch once it is inserted.
+	after func(tx *gorm.DB, b *Batch) error
+	done  chan writeResult
 }
 
 type writeResult struct {
@@ -273,7 +295,12 @@ var ErrClosed = errors.New("ledger: store closed")
 // The reply to the user is only sent after this returns without error, that
 // is after the commit has reached the disk.
 func (s *Store) write(ctx context.Context, a Author, kind string, p plan) (Outcome, error) {
-	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, done: make(chan writeResult, 1)}
+	return s.writeThen(ctx, a, kind, p, nil)
+}
+
+// writeThen is write with rows that need the batch's id (a confirmation).
+func (s *Store) writeThen(ctx context.Context, a Author, kind string, p plan, after func(tx *gorm.DB, b *Batch) error) (Outcome, error) {
+	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, after: after, done: make(chan writeResult, 1)}
 	select {
 	case s.writes <- req:
 	case <-s.quit:
@@ -322,6 +349,9 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 		r := reqs[0]
 		var out Outcome
 		err := s.db.WithContext(r.ctx).Transaction(func(tx *gorm.DB) error {
+			if err := s.serializeWrites(tx); err != nil {
+				return err
+			}
 			var err error
 			out, err = s.apply(tx, r)
 			return err
@@ -334,6 +364,9 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 	}
 	results := make([]writeResult, len(reqs))
 	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
 		for i, r := range reqs {
 			if err := r.ctx.Err(); err != nil {
 				results[i].err = fmt.Errorf("ledger: %w", err)
@@ -373,6 +406,9 @@ func (s *Store) afterConflict(tx *gorm.DB, r *writeReq, err error) (Outcome, err
 			return dup, nil
 		}
 	}
+	if r.kind == KindConfirm {
+		return Outcome{}, ErrAlreadyConfirmed
+	}
 	if r.kind != KindUpdate {
 		return Outcome{}, ErrAlreadyUndone
 	}
@@ -395,6 +431,9 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	}
 	entries, err := r.plan(tx, &b)
 	if err != nil {
+		return Outcome{}, err
+	}
+	if err := s.markLate(tx, a, &b, entries, now); err != nil {
 		return Outcome{}, err
 	}
 	if err := tx.Create(&b).Error; err != nil {
@@ -435,6 +474,14 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		}).Create(&rows).Error
 		if err != nil {
 			return Outcome{}, fmt.Errorf("ledger: update totals: %w", err)
+		}
+		if err := writeNames(tx, &b, entries, totals); err != nil {
+			return Outcome{}, err
+		}
+	}
+	if r.after != nil {
+		if err := r.after(tx, &b); err != nil {
+			return Outcome{}, err
 		}
 	}
 	return Outcome{Batch: b, Effects: effects(entries, totals)}, nil

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -25,6 +26,11 @@ type Store struct {
 	log *slog.Logger
 	// Now is the clock; tests set it to a fixed instant.
 	Now func() time.Time
+	// ListsClose is when the lists are due (Campaign.ListsClose); zero:
+	// never. After it, county staff can no longer change their county.
+	ListsClose time.Time
+	// dialect is gorm's name of the driver: "sqlite" or "postgres".
+	dialect string
 
 	writes     chan *writeReq // to the single writer goroutine
 	quit       chan struct{}
@@ -64,11 +70,15 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
+		DisableAutomaticPing:   true, // pinged below, with a time limit
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db, log: log, Now: time.Now,
+	if err := pingAtStart(db, cfg); err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, log: log, Now: time.Now, dialect: db.Dialector.Name(),
 		writes: make(chan *writeReq), quit: make(chan struct{}), writerDone: make(chan struct{})}
 	go s.writer()
 	if err := s.migrate(); err != nil {
@@ -94,7 +104,59 @@ func SQLiteDSN(path string) string {
 
 // otherDialector is where further drivers plug in.
 func otherDialector(cfg DatabaseConfig) (gorm.Dialector, error) {
-	return nil, fmt.Errorf("store: database.driver: %q is not supported (use \"sqlite\")", cfg.Driver)
+	switch cfg.Driver {
+	case "postgres":
+		if cfg.DSN == "" {
+			return nil, fmt.Errorf("store: database.dsn: empty (driver \"postgres\" needs a connection string such as \"host=127.0.0.1 user=tsbot dbname=tsbot sslmode=disable\")")
+		}
+		return postgres.Open(cfg.DSN), nil
+	}
+	return nil, fmt.Errorf("store: database.driver: %q is not supported (use \"sqlite\" or \"postgres\")", cfg.Driver)
+}
+
+// startTimeout bounds the first contact with the database: a PostgreSQL
+// server that is down or unreachable stops the start with an error instead
+// of a hang.
+const startTimeout = 15 * time.Second
+
+// pingAtStart checks that the database answers, naming the config key to
+// look at when it does not. The DSN itself is never quoted: it may hold a
+// password.
+func pingAtStart(db *gorm.DB, cfg DatabaseConfig) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("store: open: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		if cfg.Driver == "postgres" {
+			return fmt.Errorf("store: database.dsn: PostgreSQL does not answer: %w", err)
+		}
+		return fmt.Errorf("store: database.path: %w", err)
+	}
+	return nil
+}
+
+// ledgerLock is the PostgreSQL advisory lock that write transactions take.
+// Any constant will do, as long as every process uses the same one.
+const ledgerLock = 0x7473626f74 // "tsbot"
+
+// serializeWrites makes the write transactions of every process on one
+// database run one after another, as BEGIN IMMEDIATE does on SQLite. The
+// ledger reads a total and writes the new one in the same transaction;
+// under PostgreSQL's READ COMMITTED two processes would both read 5 and
+// both write 6. The lock is released at commit or rollback. The writer
+// takes it once per group of writes, so its cost is shared like the fsync.
+func (s *Store) serializeWrites(tx *gorm.DB) error {
+	if s.dialect != "postgres" {
+		return nil
+	}
+	if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", ledgerLock).Error; err != nil {
+		return fmt.Errorf("ledger: lock: %w", err)
+	}
+	return nil
 }
 
 // Close waits for the write under way, then releases the database.
@@ -109,7 +171,7 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) migrate() error {
-	if err := s.db.AutoMigrate(&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}); err != nil {
+	if err := s.db.AutoMigrate(&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil

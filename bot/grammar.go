@@ -1,0 +1,1437 @@
+package bot
+
+// The message grammar: how a line typed on a phone becomes a change to the
+// ledger. Parse is pure (a function of the text and the campaign) so it can be
+// table-tested and fuzzed without a chat, a database or a clock.
+//
+// The scanner walks a line left to right and, at each position, tries the
+// things staff type in a fixed order: a county, the city (绍兴/全市), an
+// indicator, an @mention, a + - = sign, and, only at a word boundary, a query
+// word, an amount keyword (新增, 累计 …), a filler (了, 今天 …) or a number.
+// Anything else is "leftover" text. Once a line has an indicator and an amount,
+// the rest of it is the list of names and is not scanned as grammar, so a
+// company called 嵊州某某有限公司 never reads as a second county.
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"tsbot/data"
+)
+
+// Op says how an amount applies to the ledger.
+type Op int
+
+const (
+	OpAdd Op = iota // signed delta
+	OpSet           // set the total
+)
+
+func (o Op) String() string {
+	if o == OpSet {
+		return "set"
+	}
+	return "add"
+}
+
+// Change is one update: one county, one indicator, one amount.
+type Change struct {
+	County    string // canonical county name (data.County.Name), "" if the line names none
+	Indicator data.Indicator
+	Op        Op
+	Amount    int      // OpAdd: signed delta (never 0); OpSet: the new total (>= 0)
+	Names     []string // names of enterprises/units written after the amount, if any
+	Line      string   // the original line, trimmed
+}
+
+// Intent is what a message is for.
+type Intent int
+
+const (
+	Chatter Intent = iota // not meant for the bot
+	Update
+	Query
+)
+
+func (i Intent) String() string {
+	switch i {
+	case Update:
+		return "update"
+	case Query:
+		return "query"
+	}
+	return "chatter"
+}
+
+// Parsed is what a message asks for.
+type Parsed struct {
+	Intent  Intent
+	Changes []Change // Intent == Update
+	County  string   // Intent == Query: the county asked about, "" = whole city
+}
+
+// Limits. A message is measured in runes, not bytes: a Chinese character is
+// three bytes, and Telegram's own limit (4096) is in characters.
+const (
+	MaxRunes   = 4096 // longest message read
+	MaxChanges = 20   // most updates in one message
+	MaxAmount  = 1000 // largest amount in one update; more is a typo (+1000 would be a whole province)
+)
+
+// InputError is a message meant for the bot that cannot be understood. Msg is
+// the short Chinese reply saying what to type instead; Line is the 1-based
+// line of the message at fault (0 = the whole message).
+type InputError struct {
+	Line int
+	Msg  string
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("第%d行：%s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Ambiguity is a line with two (or four) readings. The bot never guesses: it
+// asks, with one button per reading. Options are the whole message rewritten
+// with that line made explicit, so a button can simply re-run Parse.
+type Ambiguity struct {
+	Line     int
+	Question string
+	Options  []string
+	Labels   []string
+	// part is the index of the ambiguous part among the message's non-blank
+	// parts (a line may hold several, split by ；or ，). A rewritten option
+	// may still ask about another part of the same line, never this one.
+	part int
+}
+
+func (a *Ambiguity) Error() string {
+	if a.Line > 0 {
+		return fmt.Sprintf("第%d行：%s", a.Line, a.Question)
+	}
+	return a.Question
+}
+
+// Parse reads one chat message. It never panics and never returns both a
+// result and an error; the error, if any, is an *InputError or an *Ambiguity.
+//
+// Emoji: a message with an emoji that would be chatter without it (好的👍) is
+// chatter; any other message with an emoji is an *InputError, because an
+// update must be read exactly. Control characters and invalid UTF-8 are always
+// an *InputError, as is a message over MaxRunes runes.
+func Parse(text string, c *data.Campaign) (Parsed, error) {
+	if !utf8.ValidString(text) {
+		return Parsed{}, &InputError{Msg: "消息里有无法识别的字符，请重新输入，例如：" + sampleLine("", -1, "+3")}
+	}
+	if n := utf8.RuneCountInString(text); n > MaxRunes {
+		return Parsed{}, &InputError{Msg: fmt.Sprintf("消息太长（%d字，最多%d字），请分几条发送。", n, MaxRunes)}
+	}
+	if line := firstLineWith(text, isControlRune); line > 0 {
+		return Parsed{}, &InputError{Line: line, Msg: "消息里有看不见的控制字符，请重新输入，例如：" + sampleLine("", -1, "+3")}
+	}
+	if line := firstLineWith(text, isEmojiRune); line > 0 {
+		p, err := parseMessage(strings.Map(func(r rune) rune {
+			if isEmojiRune(r) {
+				return -1
+			}
+			return r
+		}, text), c)
+		if err == nil && p.Intent == Chatter {
+			return p, nil
+		}
+		return Parsed{}, &InputError{Line: line, Msg: "请去掉表情符号后重发，例如：" + sampleLine("", -1, "+3")}
+	}
+	return parseMessage(text, c)
+}
+
+// msgPart is a stretch of the message that holds at most one update.
+type msgPart struct {
+	line       int // 1-based physical line
+	start, end int // byte range in the message, trimmed
+}
+
+// partKind is what one part turned out to be.
+type partKind int
+
+const (
+	outChatter partKind = iota
+	outHeader           // a county alone on its line: the county of the lines below
+	outQuery
+	outUpdate
+	outError
+	outAmbiguous
+)
+
+type partResult struct {
+	kind     partKind
+	county   string // outHeader, outQuery
+	change   Change
+	msg      string     // outError
+	amb      *Ambiguity // outAmbiguous (Line and Options filled in by parseMessage)
+	edits    [][]edit   // outAmbiguous: one rewrite of the part per option
+	amountly bool       // has an amount or a failed amount: not chatter next to updates
+	sc       lineScan
+}
+
+func parseMessage(text string, c *data.Campaign) (Parsed, error) {
+	var names []data.NameOf
+	if c != nil {
+		names = c.CountyNames()
+	}
+	parts := splitParts(text, names)
+	results := make([]partResult, len(parts))
+	header := ""     // county named alone on an earlier line
+	lineCounty := "" // county of the previous part on this physical line
+	prevLine := 0
+	updates := 0
+	naming := -1 // the update on this line whose names may go on after a ；
+	for k, p := range parts {
+		if p.line != prevLine {
+			prevLine, lineCounty, naming = p.line, header, -1
+		}
+		norm := foldLine(text[p.start:p.end])
+		r := classifyPart(norm, names)
+		if r.kind == outChatter && !r.amountly && naming >= 0 {
+			// 嵊州 辅导企业 +2 乙公司；丙公司: the list goes on, while names are missing.
+			prev := &results[naming].change
+			prev.Names = append(prev.Names, splitUnitNames(norm)...)
+			prev.Line = strings.TrimSpace(text[parts[naming].start:p.end])
+			results[k] = r
+			continue
+		}
+		naming = -1
+		switch r.kind {
+		case outHeader:
+			header, lineCounty = r.county, r.county
+		case outUpdate:
+			updates++
+			r.change.Line = strings.TrimSpace(text[p.start:p.end])
+			if n := len(r.change.Names); n > 0 && n < max(r.change.Amount, -r.change.Amount) {
+				naming = k
+			}
+			if r.change.County == "" {
+				r.change.County = lineCounty
+			} else {
+				lineCounty = r.change.County
+			}
+		case outAmbiguous:
+			updates++
+			if cs := r.sc.countyName(); cs != "" {
+				lineCounty = cs
+			}
+		}
+		results[k] = r
+	}
+	// Next to real updates, a part with an amount but no sense is a mistake,
+	// not chatter: staff expect every line of an update to count.
+	if updates > 0 {
+		for k := range results {
+			if results[k].kind == outChatter && results[k].amountly {
+				results[k] = strictPartError(results[k], names)
+			}
+		}
+	}
+	for k, r := range results {
+		if r.kind == outError {
+			return Parsed{}, &InputError{Line: parts[k].line, Msg: r.msg}
+		}
+	}
+	for k, r := range results {
+		if r.kind == outAmbiguous {
+			a := *r.amb
+			a.Line, a.part = parts[k].line, k
+			orig := text[parts[k].start:parts[k].end]
+			_, at := foldLineMap(orig)
+			for _, e := range r.edits {
+				a.Options = append(a.Options, text[:parts[k].start]+applyEdits(orig, at, e)+text[parts[k].end:])
+			}
+			return Parsed{}, &a
+		}
+	}
+	if updates > MaxChanges {
+		return Parsed{}, &InputError{Msg: fmt.Sprintf("一条消息最多%d项（这条有%d项），请分几条发送。", MaxChanges, updates)}
+	}
+	var out Parsed
+	for _, r := range results {
+		switch {
+		case r.kind == outUpdate:
+			out.Intent = Update
+			out.Changes = append(out.Changes, r.change)
+		case r.kind == outQuery && out.Intent == Chatter:
+			out.Intent, out.County = Query, r.county
+		}
+	}
+	if out.Intent == Update {
+		out.County = ""
+	}
+	return out, nil
+}
+
+// splitParts cuts the message into lines, each line at ；; and 。, and each of
+// those at ， or , where the next piece is an update of its own
+// (柯桥辅导+3，省级站+1) but not where it continues a list of names.
+func splitParts(text string, names []data.NameOf) []msgPart {
+	var out []msgPart
+	line := 1
+	start := 0
+	add := func(end int) {
+		for _, p := range splitCommas(text, start, end, line, names) {
+			out = append(out, p)
+		}
+	}
+	for i := 0; i < len(text); {
+		r, w := utf8.DecodeRuneInString(text[i:])
+		switch r {
+		case '\n', '\r', '\u2028', '\u2029':
+			add(i)
+			if r == '\r' && i+1 < len(text) && text[i+1] == '\n' {
+				w++
+			}
+			line++
+			start = i + w
+		case ';', '；', '。':
+			add(i)
+			start = i + w
+		}
+		i += w
+	}
+	add(len(text))
+	return out
+}
+
+func splitCommas(text string, start, end, line int, names []data.NameOf) []msgPart {
+	var pieces []msgPart
+	s := start
+	for i := start; i < end; {
+		r, w := utf8.DecodeRuneInString(text[i:])
+		if r == ',' || r == '，' {
+			pieces = append(pieces, msgPart{line, s, i})
+			s = i + w
+		}
+		i += w
+	}
+	pieces = append(pieces, msgPart{line, s, end})
+	var out []msgPart
+	var cur msgPart
+	curHasInd, have := false, false
+	for _, p := range pieces {
+		sc := scanLine(foldLine(text[p.start:p.end]), names)
+		hasInd := len(sc.inds) > 0
+		if have && curHasInd && hasInd && sc.num != nil {
+			out = append(out, cur)
+			have = false
+		}
+		if !have {
+			cur, curHasInd, have = p, hasInd, true
+		} else {
+			cur.end = p.end
+			curHasInd = curHasInd || hasInd
+		}
+	}
+	if have {
+		out = append(out, cur)
+	}
+	// Trim, and drop what is blank.
+	kept := out[:0]
+	for _, p := range out {
+		seg := text[p.start:p.end]
+		trimmed := strings.TrimLeftFunc(seg, unicode.IsSpace)
+		p.start += len(seg) - len(trimmed)
+		p.end = p.start + len(strings.TrimRightFunc(trimmed, unicode.IsSpace))
+		if foldLine(text[p.start:p.end]) != "" {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// foldLine folds what input methods vary on: full-width forms, odd spaces,
+// invisible marks, and the punctuation a line may end with.
+func foldLine(s string) string {
+	out, _ := foldLineMap(s)
+	return out
+}
+
+// foldLineMap folds s and returns, for every byte offset k of the result
+// (and its end), the offset in s of the character that produced it, so that
+// a rewrite of the folded text can be applied to what the user typed.
+func foldLineMap(s string) (string, []int) {
+	var b strings.Builder
+	at := make([]int, 0, len(s)+1)
+	for i, r := range s {
+		switch {
+		case r == '\t', r == '\u00a0', r >= '\u2000' && r <= '\u200a', r == '\u202f', r == '\u205f', r == '\u3000':
+			r = ' '
+		case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII, as data.FoldWidth
+			r -= 0xFEE0
+		case r == '\u200b', r == '\u200c', r == '\u200e', r == '\u200f', r == '\u2060', r == '\ufeff',
+			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
+			continue // invisible marks pasted from documents
+		case r == '\u2212', r == '\ufe63', r == '\u2014', r == '\u2013':
+			r = '-'
+		case r == '\ufe62':
+			r = '+'
+		}
+		n := b.Len()
+		b.WriteRune(r)
+		for k := n; k < b.Len(); k++ {
+			at = append(at, i)
+		}
+	}
+	at = append(at, len(s))
+	out := b.String()
+	trimmed := strings.TrimLeft(out, " ")
+	lead := len(out) - len(trimmed)
+	trimmed = strings.TrimRightFunc(trimmed, func(r rune) bool {
+		return r == ' ' || strings.ContainsRune("。!,.?~、;:…", r)
+	})
+	return trimmed, at[lead : lead+len(trimmed)+1]
+}
+
+// classifyPart reads one part.
+func classifyPart(s string, names []data.NameOf) partResult {
+	sc := scanLine(s, names)
+	r := partResult{sc: sc}
+	r.amountly = (sc.num != nil && sc.num.explicit) || sc.err != nil
+	hasInd := len(sc.inds) > 0
+	switch {
+	case sc.query && sc.num == nil && sc.err == nil && sc.textRunes == 0:
+		if len(sc.counties) > 1 {
+			return partError(r, "一次只能查一个区县，例如：柯桥 进度")
+		}
+		r.kind, r.county = outQuery, sc.countyName()
+		return r
+	case sc.query && sc.num == nil:
+		return r // 柯桥今天情况很好: talk, not a query
+	case len(sc.counties) == 1 && !hasInd && sc.num == nil && sc.err == nil && sc.textRunes == 0:
+		r.kind, r.county = outHeader, sc.counties[0]
+		return r
+	}
+	meant := hasInd || (len(sc.counties) > 0 && r.amountly)
+	if !meant {
+		return r
+	}
+	// An indicator word in a sentence with no amount is talk about the work
+	// (示范站的材料明天交, 今天去柯桥辅导了), not an update; a bare 柯桥 辅导企业,
+	// with nothing else, is an update missing its number.
+	if hasInd && sc.num == nil && sc.err == nil && sc.textRunes > 0 {
+		return r
+	}
+	// Likewise a bare number inside a sentence (今年要完成辅导企业20家的任务)
+	// is talk; asking about it would spam the group. A sign or keyword, or a
+	// line of little else (我们辅导了3家), is meant for the bot.
+	if hasInd && sc.num != nil && !sc.num.explicit && sc.err == nil && sc.textRunes > 2 {
+		return r
+	}
+	return checkUpdate(r, names)
+}
+
+// strictPartError explains a part that has an amount but would otherwise be chatter.
+func strictPartError(r partResult, names []data.NameOf) partResult {
+	return checkUpdate(r, names)
+}
+
+// check turns a part meant as an update into a change, an error or a question.
+func checkUpdate(r partResult, names []data.NameOf) partResult {
+	sc := r.sc
+	county := sc.countyName()
+	ind, indName := sc.indicator()
+	if ind.Valid() {
+		indName = indicatorLabel(ind)
+	}
+	if len(sc.counties) > 1 {
+		return partError(r, fmt.Sprintf("一行只能写一个区县（这里有%s）。请分行写，例如：%s", strings.Join(sc.counties, "、"), sampleLine(sc.counties[0], ind, "+3")))
+	}
+	if len(sc.inds) > 1 {
+		var ns []string
+		for _, x := range sc.inds {
+			ns = append(ns, x.text)
+		}
+		return partError(r, fmt.Sprintf("一行只能写一项指标（这里有%s）。请分行写，或用“；”隔开，例如：%s；%s", strings.Join(ns, "、"), sampleLine(county, sc.inds[0].ind, "+1"), sampleLine(county, sc.inds[1].ind, "+1")))
+	}
+	if e := sc.err; e != nil {
+		return partError(r, e.message(county, ind))
+	}
+	if sc.numCount > 1 {
+		return partError(r, fmt.Sprintf("一行只能写一个数量。请这样写：%s（新增）或 %s（累计）", sampleLine(county, ind, "+3"), sampleLine(county, ind, "=12")))
+	}
+	if len(sc.inds) == 0 {
+		return partError(r, fmt.Sprintf("没看出是哪项指标。请写 示范区、省级示范站、市县级示范站 或 辅导企业，例如：%s", sampleLine(county, -1, "+3")))
+	}
+	if sc.num == nil {
+		return partError(r, fmt.Sprintf("没写数量。请这样写：%s（新增）或 %s（累计）", sampleLine(county, ind, "+3"), sampleLine(county, ind, "=12")))
+	}
+	if county == "" {
+		if msg := strangePlace(sc, ind, names); msg != "" {
+			return partError(r, msg)
+		}
+	}
+	n := sc.num
+	switch {
+	case n.explicit && n.op == OpAdd && n.value == 0:
+		return partError(r, fmt.Sprintf("新增0不用报。要把总数改成0，请写：%s", sampleLine(county, ind, "=0")))
+	case !n.explicit && n.value == 0:
+		return partError(r, fmt.Sprintf("数量0请写明是累计：%s", sampleLine(county, ind, "=0")))
+	case n.value > MaxAmount:
+		return partError(r, fmt.Sprintf("数量%d太大了（一次最多%d），请核对后重发，例如：%s", n.value, MaxAmount, sampleLine(county, ind, "+3")))
+	}
+	if sc.nested {
+		return partError(r, fmt.Sprintf("一行只能写一条更新。请分行写，或用“；”隔开，例如：%s；%s", sampleLine(county, ind, "+1"), sampleLine(county, sc.nestedInd, "+1")))
+	}
+	if sc.station != nil || !n.explicit {
+		r.kind = outAmbiguous
+		r.amb, r.edits = askReading(sc, indName)
+		return r
+	}
+	amount := n.value
+	if n.neg {
+		amount = -amount
+	}
+	r.kind = outUpdate
+	r.change = Change{County: county, Indicator: ind, Op: n.op, Amount: amount, Names: namesFor(sc.names, amount)}
+	return r
+}
+
+func partError(r partResult, msg string) partResult {
+	r.kind, r.msg = outError, msg
+	return r
+}
+
+// edit replaces s[at:end] of a folded part with text.
+type edit struct {
+	at, end int
+	text    string
+}
+
+// askReading asks which reading a line has: the level of a bare 示范站, the
+// meaning of a bare number, or both at once (so every option is final). Each
+// option is a list of edits to the folded part, in order; parseMessage maps
+// them back onto the user's own text.
+func askReading(sc lineScan, indName string) (*Ambiguity, [][]edit) {
+	type choice struct {
+		label string
+		e     []edit
+	}
+	levels, ops := []choice{{}}, []choice{{}}
+	if st := sc.station; st != nil {
+		levels = nil
+		for _, ind := range []data.Indicator{data.ProvincialStation, data.CityStation} {
+			levels = append(levels, choice{ind.Name(), []edit{{st.start, st.end, ind.Name()}}})
+		}
+	}
+	n := sc.num
+	if !n.explicit {
+		ops = []choice{
+			{fmt.Sprintf("新增%d", n.value), []edit{{n.start, n.start, "+"}}},
+			{fmt.Sprintf("累计共%d", n.value), []edit{{n.start, n.start, "="}}},
+		}
+	}
+	var q string
+	switch {
+	case sc.station != nil && !n.explicit:
+		q = fmt.Sprintf("“%s”是省级还是市县级？“%s”是新增还是累计总数？", sc.station.text, n.text)
+	case sc.station != nil:
+		q = fmt.Sprintf("“%s”是省级示范站，还是市县级示范站？", sc.station.text)
+	default:
+		q = fmt.Sprintf("%s“%s”是新增%d，还是累计共%d？", indName, n.text, n.value, n.value)
+	}
+	a := &Ambiguity{Question: q}
+	var edits [][]edit
+	for _, lv := range levels {
+		for _, op := range ops {
+			e := append(append([]edit{}, lv.e...), op.e...)
+			// The station and the number never overlap; apply them in order.
+			if len(e) == 2 && e[1].at < e[0].at {
+				e[0], e[1] = e[1], e[0]
+			}
+			edits = append(edits, e)
+			a.Labels = append(a.Labels, strings.TrimSpace(lv.label+" "+op.label))
+		}
+	}
+	return a, edits
+}
+
+// applyEdits rewrites orig, whose folded form maps back through at (see
+// foldLineMap), with edits given in folded offsets.
+func applyEdits(orig string, at []int, edits []edit) string {
+	var b strings.Builder
+	pos := 0
+	for _, e := range edits {
+		b.WriteString(orig[pos:at[e.at]])
+		b.WriteString(e.text)
+		pos = at[e.end]
+	}
+	b.WriteString(orig[pos:])
+	return b.String()
+}
+
+// strangePlace reports leftover text that looks like a misspelt or foreign
+// place (柯乔, 宁波市), and stays quiet on filler (我们, 今天), so that a
+// county left out means "my own county", not an error.
+func strangePlace(sc lineScan, ind data.Indicator, names []data.NameOf) string {
+	var counties []string
+	for _, nm := range names {
+		if !slices.Contains(counties, nm.Canonical) {
+			counties = append(counties, nm.Canonical)
+		}
+	}
+	for _, chunk := range sc.text {
+		rs := []rune(chunk)
+		if len(rs) < 2 || len(rs) > 6 || !allHanRunes(rs) {
+			continue
+		}
+		key := data.CountyKey(chunk)
+		best, bestDist := "", 1<<30
+		for _, co := range counties {
+			if d := runeDistance(key, co); d < bestDist {
+				best, bestDist = co, d
+			}
+		}
+		if best != "" && bestDist <= 1 {
+			return fmt.Sprintf("不认识区县“%s”，是指“%s”吗？请这样写：%s", chunk, best, sampleLine(best, ind, "+3"))
+		}
+		if last := rs[len(rs)-1]; len(rs) >= 3 && (last == '区' || last == '县' || last == '市') {
+			return fmt.Sprintf("不认识区县“%s”。可写：%s，例如：%s", chunk, strings.Join(counties, "、"), sampleLine("", ind, "+3"))
+		}
+	}
+	return ""
+}
+
+func allHanRunes(rs []rune) bool {
+	for _, r := range rs {
+		if !unicode.Is(unicode.Han, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// runeDistance is the Levenshtein distance in runes.
+func runeDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// sampleLine writes a line to copy: county (柯桥 if none), indicator (辅导企业 if
+// ind < 0), amount.
+func sampleLine(county string, ind data.Indicator, amount string) string {
+	if county == "" {
+		county = "柯桥"
+	}
+	name := "辅导企业"
+	if ind.Valid() {
+		name = indicatorLabel(ind)
+	}
+	return county + " " + name + " " + amount
+}
+
+// indicatorLabel is the name staff type most for each indicator.
+func indicatorLabel(ind data.Indicator) string {
+	if ind == data.Tutoring {
+		return "辅导企业"
+	}
+	return ind.Name()
+}
+
+// namesFor cuts the text after the amount into names. Spaces separate names
+// too, unless that makes more names than the amount and reading them as part
+// of a name makes just enough: +1 甲纺织 有限公司 is one enterprise.
+func namesFor(s string, amount int) []string {
+	out := splitUnitNames(s)
+	if n := max(amount, -amount); len(out) > n {
+		if joined := splitNames(s, false); len(joined) == n {
+			return joined
+		}
+	}
+	return out
+}
+
+// splitUnitNames cuts the text after the amount into names.
+func splitUnitNames(s string) []string { return splitNames(s, true) }
+
+func splitNames(s string, bySpace bool) []string {
+	s = strings.TrimSpace(s)
+	for _, p := range []string{"分别是", "分别为", "包括", "名单"} {
+		s = strings.TrimSpace(strings.TrimPrefix(s, p))
+	}
+	// A list in brackets, （甲公司、乙公司）, loses them; brackets inside a
+	// name stay: 绍兴某某（集团）有限公司 is one enterprise.
+	s = strings.TrimSpace(stripOuterBrackets(s))
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
+		return (bySpace && r == ' ') || strings.ContainsRune("、,;:\"“”", r)
+	}) {
+		if f = strings.TrimSpace(strings.Trim(f, "《》【】")); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// stripOuterBrackets drops one pair of brackets around the whole of s.
+func stripOuterBrackets(s string) string {
+	if len(s) < 2 || s[0] != '(' || s[len(s)-1] != ')' {
+		return s
+	}
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 && i != len(s)-1 {
+				return s // (集团)甲公司: the first bracket closes early
+			}
+		}
+	}
+	return s[1 : len(s)-1]
+}
+
+// ---- the scanner ----
+
+// lineScan is what the scanner found in one part.
+type lineScan struct {
+	counties  []string // canonical names, distinct, in order of appearance
+	inds      []indFound
+	station   *indFound // a 示范站 of no stated level
+	query     bool
+	num       *amountTok // the first amount
+	numCount  int
+	err       *amountErr // the first amount that cannot be read
+	text      []string   // leftover words before the names
+	textRunes int
+	names     string // the text after the amount and the indicator
+	nested    bool   // the names hold a second update
+	nestedInd data.Indicator
+}
+
+func (sc lineScan) countyName() string {
+	if len(sc.counties) > 0 {
+		return sc.counties[0]
+	}
+	return ""
+}
+
+// indicator returns the one indicator (Ambiguity-free callers) and the text
+// the user wrote for it.
+func (sc lineScan) indicator() (data.Indicator, string) {
+	if len(sc.inds) == 0 {
+		return -1, ""
+	}
+	x := sc.inds[0]
+	if x.station {
+		return -1, x.text
+	}
+	return x.ind, x.text
+}
+
+type indFound struct {
+	ind        data.Indicator
+	station    bool // no level given: provincial or city/county
+	text       string
+	start, end int
+}
+
+type amountTok struct {
+	op       Op
+	explicit bool // a sign or keyword said + or =
+	neg      bool
+	value    int
+	start    int // byte offset of the digits: where a sign goes in a rewrite
+	text     string
+}
+
+type amountErrKind int
+
+const (
+	errNonNumeric amountErrKind = iota
+	errDecimal
+	errApprox
+	errNegativeTotal
+	errNoNumber
+)
+
+type amountErr struct {
+	kind amountErrKind
+	text string
+}
+
+func (e *amountErr) message(county string, ind data.Indicator) string {
+	add, set := sampleLine(county, ind, "+3"), sampleLine(county, ind, "=12")
+	switch e.kind {
+	case errDecimal:
+		return fmt.Sprintf("数量“%s”要写整数。请这样写：%s（新增）或 %s（累计）", e.text, add, set)
+	case errApprox:
+		return fmt.Sprintf("数量“%s”不是确切的数。请写确切数字：%s（新增）或 %s（累计）", e.text, add, set)
+	case errNegativeTotal:
+		return fmt.Sprintf("累计数不能是负数（%s）。要减少请写：%s", e.text, sampleLine(county, ind, "-1"))
+	case errNoNumber:
+		return fmt.Sprintf("“%s”后面没写数量。请这样写：%s（新增）或 %s（累计）", e.text, add, set)
+	}
+	return fmt.Sprintf("没看懂数量“%s”。请写数字：%s（新增）或 %s（累计）", e.text, add, set)
+}
+
+// pendingOp is a sign or keyword waiting for its number (新增 … 3家).
+type pendingOp struct {
+	op     Op
+	neg    bool
+	symbol bool // + - = rather than a word: a missing number is then an error
+	text   string
+	negSet bool // =-3
+}
+
+// Word lists. Each is matched longest first (see matchList).
+var (
+	cityWords    = []string{"绍兴市", "绍兴", "全市", "全绍兴"}
+	queryWords   = []string{"进度", "查询", "查看", "查", "状态", "完成情况", "情况", "怎么样", "怎样", "如何", "多少", "几家", "几个"}
+	fillerWords  = []string{"了", "又", "再", "已", "已经", "今天", "今日", "本周", "本月", "目前", "现在", "局", "分局", "吗", "呢", "啊", "呀", "的", "一下"}
+	measureWords = "家个处座所户项"
+	hanDigits    = "零〇一二两三四五六七八九十百千万"
+)
+
+type opWord struct {
+	text string
+	op   Op
+	neg  bool
+}
+
+var opWords = []opWord{
+	{"新增加", OpAdd, false}, {"新增", OpAdd, false}, {"增加", OpAdd, false}, {"新添", OpAdd, false},
+	{"新培育", OpAdd, false}, {"增", OpAdd, false}, {"加", OpAdd, false}, {"多", OpAdd, false},
+	{"减少", OpAdd, true}, {"减去", OpAdd, true}, {"减", OpAdd, true}, {"少", OpAdd, true},
+	{"一共", OpSet, false}, {"总共", OpSet, false}, {"共计", OpSet, false}, {"共", OpSet, false},
+	{"合计", OpSet, false}, {"累计", OpSet, false}, {"总计", OpSet, false}, {"总数", OpSet, false},
+	{"达到", OpSet, false}, {"已达", OpSet, false}, {"达", OpSet, false}, {"现有", OpSet, false},
+	{"已有", OpSet, false}, {"改为", OpSet, false}, {"改成", OpSet, false}, {"更正为", OpSet, false},
+	{"调整为", OpSet, false},
+}
+
+// indicatorSpellings lists every spelling of the indicators, longest first.
+var indicatorSpellings = buildIndicatorNames()
+
+type indName struct {
+	text    string
+	ind     data.Indicator
+	station bool
+	first   rune // the first character, to skip most names at a glance
+}
+
+func buildIndicatorNames() []indName {
+	var out []indName
+	add := func(ind data.Indicator, station bool, names ...string) {
+		for _, n := range names {
+			first, _ := utf8.DecodeRuneInString(n)
+			out = append(out, indName{n, ind, station, first})
+		}
+	}
+	stations := []string{"示范站(点)", "示范站点", "示范站", "示范点"}
+	for _, mid := range []string{"", "商业秘密保护"} {
+		add(data.Zone, false, "省级"+mid+"示范区", "省"+mid+"示范区", mid+"示范区")
+		for _, st := range stations {
+			add(data.ProvincialStation, false, "省级"+mid+st, "省"+mid+st)
+			for _, lv := range []string{"市县级", "市、县级", "市/县级", "市级", "县级", "市县"} {
+				add(data.CityStation, false, lv+mid+st)
+			}
+			if mid != "" {
+				add(0, true, mid+st)
+			} else {
+				add(0, true, st)
+			}
+		}
+	}
+	add(data.ProvincialStation, false, "省级站点", "省级站", "省站")
+	add(data.CityStation, false, "市县级站点", "市县级站", "市级站", "县级站", "市县站", "市县级")
+	add(data.Tutoring, false, "企业商业秘密保护专项辅导", "商业秘密保护专项辅导", "企业专项辅导", "专项辅导企业",
+		"专项辅导", "辅导服务企业", "辅导服务", "辅导企业", "企业辅导", "辅导")
+	// longest first, stable
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && utf8.RuneCountInString(out[j].text) > utf8.RuneCountInString(out[j-1].text); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// matchIndicator matches an indicator at the start of s, letting spaces sit
+// between its characters (省级 示范站, 辅导 企业).
+func matchIndicator(s string) (indName, int) {
+	first, _ := utf8.DecodeRuneInString(s)
+	for _, n := range indicatorSpellings {
+		if n.first != first {
+			continue
+		}
+		if k := matchLoose(s, n.text); k > 0 {
+			return n, k
+		}
+	}
+	return indName{}, 0
+}
+
+func matchLoose(s, pat string) int {
+	i := 0
+	first := true
+	for _, pr := range pat {
+		if !first {
+			for i < len(s) && s[i] == ' ' {
+				i++
+			}
+		}
+		first = false
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if w == 0 || r != pr {
+			return 0
+		}
+		i += w
+	}
+	return i
+}
+
+func matchList(s string, list []string) (string, int) {
+	best := ""
+	for _, w := range list {
+		if len(w) > len(best) && strings.HasPrefix(s, w) {
+			best = w
+		}
+	}
+	return best, len(best)
+}
+
+// matchPlace matches a county (or the city) at the start of s. A spelling
+// ending in 市/县/区 gives that character back when it starts an indicator:
+// 诸暨市级示范站 is 诸暨 + 市级示范站.
+func matchPlace(s string, names []data.NameOf) (canonical string, n int) {
+	for _, nm := range names {
+		if strings.HasPrefix(s, nm.Spelling) {
+			return nm.Canonical, giveBack(s, len(nm.Spelling))
+		}
+	}
+	return "", 0
+}
+
+func giveBack(s string, n int) int {
+	last, w := utf8.DecodeLastRuneInString(s[:n])
+	if (last == '市' || last == '县' || last == '区') && n > w {
+		if _, k := matchIndicator(s[n-w:]); k > 0 {
+			return n - w
+		}
+	}
+	return n
+}
+
+func isLineSep(r rune) bool {
+	return r == ' ' || strings.ContainsRune(":,、()[]【】《》\"'“”‘’·~!?.", r)
+}
+
+// scanLine scans one normalized part.
+func scanLine(s string, names []data.NameOf) lineScan {
+	return scanDepth(s, names, 0)
+}
+
+func scanDepth(s string, names []data.NameOf, depth int) lineScan {
+	var sc lineScan
+	var chunk strings.Builder
+	boundary := true
+	var pend *pendingOp
+	flush := func() {
+		if chunk.Len() > 0 {
+			sc.text = append(sc.text, chunk.String())
+			chunk.Reset()
+		}
+	}
+	leftover := func(t string) {
+		chunk.WriteString(t)
+		sc.textRunes += utf8.RuneCountInString(t)
+		boundary = false
+	}
+	// resolve settles a sign or keyword that found no number.
+	resolve := func(next string) {
+		if pend == nil {
+			return
+		}
+		p := pend
+		pend = nil
+		if p.symbol {
+			if next == "" {
+				sc.setErr(errNoNumber, p.text)
+			} else {
+				sc.setErr(errNonNumeric, p.text+next)
+			}
+			return
+		}
+		if next == "" {
+			// 柯桥 辅导企业 新增: the number was forgotten
+			sc.setErr(errNoNumber, p.text)
+			return
+		}
+		leftover(p.text)
+	}
+	addCounty := func(co string) {
+		for _, x := range sc.counties {
+			if x == co {
+				return
+			}
+		}
+		sc.counties = append(sc.counties, co)
+	}
+	addNumber := func(n amountTok) {
+		sc.numCount++
+		if sc.num == nil {
+			sc.num = &n
+		}
+	}
+	i := 0
+	for i < len(s) {
+		if pend == nil && sc.num != nil && len(sc.inds) > 0 {
+			flush()
+			sc.names = strings.TrimSpace(s[i:])
+			break
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		if r == ' ' || (r == ':' && pend != nil) {
+			flush()
+			boundary = true
+			i += w
+			continue
+		}
+		if co, n := matchPlace(s[i:], names); n > 0 {
+			flush()
+			addCounty(co)
+			i += n
+			boundary = true
+			continue
+		}
+		if _, n := matchList(s[i:], cityWords); n > 0 {
+			flush()
+			i += giveBack(s[i:], n)
+			boundary = true
+			continue
+		}
+		if in, n := matchIndicator(s[i:]); n > 0 {
+			flush()
+			f := indFound{ind: in.ind, station: in.station, text: s[i : i+n], start: i, end: i + n}
+			sc.addIndicator(f)
+			i += n
+			boundary = true
+			continue
+		}
+		if r == '@' {
+			// an @mention of the bot in a group
+			flush()
+			j := i + 1
+			for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '_') {
+				j++
+			}
+			i = j
+			boundary = true
+			continue
+		}
+		if r == '+' || r == '-' || r == '=' {
+			flush()
+			sym := pendingOp{symbol: true, text: string(r), neg: r == '-'}
+			if r == '=' {
+				sym.op = OpSet
+			}
+			switch {
+			case pend == nil:
+				pend = &sym
+			case pend.op == OpSet && r == '-':
+				pend.negSet, pend.text = true, pend.text+"-"
+			case pend.op == OpSet && r == '+' || !pend.symbol && pend.op == sym.op && pend.neg == sym.neg:
+				pend.text += string(r)
+			default:
+				// +- , -+ , ==: no telling what was meant
+				t := pend.text + string(r)
+				pend = nil
+				sc.setErr(errNonNumeric, t)
+			}
+			i += w
+			boundary = true
+			continue
+		}
+		if isLineSep(r) {
+			resolve(string(r))
+			flush()
+			boundary = true
+			i += w
+			continue
+		}
+		if boundary {
+			if _, n := matchList(s[i:], queryWords); n > 0 && pend == nil {
+				flush()
+				sc.query = true
+				i += n
+				continue
+			}
+			if ow, n := matchOpWord(s[i:]); n > 0 {
+				flush()
+				switch {
+				case pend == nil:
+					pend = &pendingOp{op: ow.op, neg: ow.neg, text: ow.text}
+				case pend.op == ow.op && pend.neg == ow.neg && !pend.negSet:
+					pend.text += ow.text // 累计达到, +新增
+				default:
+					// 累计减少3, 新增共3: a total and a change at once
+					t := pend.text + ow.text
+					pend = nil
+					sc.setErr(errNonNumeric, t)
+				}
+				i += n
+				// 新增了, 一共有, 改为, 累计达到了
+				for _, suffix := range []string{"了", "有", "为", "到"} {
+					if strings.HasPrefix(s[i:], suffix) {
+						i += len(suffix)
+						break
+					}
+				}
+				continue
+			}
+			if n, ok := scanNumber(s, i, names); ok {
+				flush()
+				num := amountTok{start: i, text: strings.TrimSpace(s[i:n.digitsEnd]), value: n.value}
+				switch {
+				case n.decimal:
+					sc.setErr(errDecimal, s[i:n.end])
+				case n.approx:
+					sc.setErr(errApprox, s[i:n.end])
+				case n.date && pend == nil:
+					leftover(s[i:n.end])
+					i = n.end
+					continue
+				}
+				if pend != nil {
+					num.explicit, num.op, num.neg = true, pend.op, pend.neg
+					if pend.negSet {
+						sc.setErr(errNegativeTotal, pend.text+num.text)
+					}
+					pend = nil
+				}
+				addNumber(num)
+				i = n.end
+				boundary = true
+				continue
+			}
+			if strings.HasPrefix(s[i:], "几") || strings.HasPrefix(s[i:], "若干") {
+				if pend != nil {
+					t := pend.text + firstWordOf(s[i:])
+					pend = nil
+					sc.setErr(errNonNumeric, t)
+					i += len(firstWordOf(s[i:]))
+					continue
+				}
+			}
+			if _, n := matchList(s[i:], fillerWords); n > 0 && pend == nil {
+				flush()
+				i += n
+				continue
+			}
+		}
+		// Leftover text: a word op waiting here was not an amount after all.
+		if pend != nil {
+			resolve(firstWordOf(s[i:]))
+		}
+		leftover(string(r))
+		i += w
+	}
+	if pend != nil {
+		resolve("")
+	}
+	flush()
+	if sc.names != "" {
+		sc.readNames(names, depth)
+	}
+	return sc
+}
+
+// readNames looks at the text after the amount: a lone county there is the
+// county (辅导企业+3 柯桥); another indicator with an amount is a second
+// update crammed onto the line.
+func (sc *lineScan) readNames(names []data.NameOf, depth int) {
+	if co, n := matchPlace(sc.names, names); n > 0 && n == len(sc.names) {
+		if len(sc.counties) == 0 || sc.counties[0] != co {
+			sc.counties = append(sc.counties, co)
+		}
+		sc.names = ""
+		return
+	}
+	if depth == 0 {
+		inner := scanDepth(sc.names, names, 1)
+		if len(inner.inds) > 0 && (inner.num != nil || inner.err != nil) {
+			sc.nested = true
+			sc.nestedInd, _ = inner.indicator()
+		}
+	}
+}
+
+func (sc *lineScan) setErr(k amountErrKind, text string) {
+	if sc.err == nil {
+		sc.err = &amountErr{kind: k, text: text}
+	}
+}
+
+func (sc *lineScan) addIndicator(f indFound) {
+	for _, x := range sc.inds {
+		if x.station == f.station && (f.station || x.ind == f.ind) {
+			return
+		}
+	}
+	sc.inds = append(sc.inds, f)
+	if f.station && sc.station == nil {
+		sc.station = &sc.inds[len(sc.inds)-1]
+	}
+}
+
+func matchOpWord(s string) (opWord, int) {
+	best := opWord{}
+	for _, w := range opWords {
+		if len(w.text) > len(best.text) && strings.HasPrefix(s, w.text) {
+			best = w
+		}
+	}
+	return best, len(best.text)
+}
+
+func firstWordOf(s string) string {
+	end := len(s)
+	for i, r := range s {
+		if i > 0 && (isLineSep(r) || r == ' ') {
+			end = i
+			break
+		}
+	}
+	if rs := []rune(s[:end]); len(rs) > 8 {
+		return string(rs[:8])
+	}
+	return s[:end]
+}
+
+func isASCIIAlnum(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// numScan is a number read at some offset, with what followed it.
+type numScan struct {
+	value     int
+	digitsEnd int // end of the number itself
+	end       int // end of the number with its measure word
+	decimal   bool
+	approx    bool // 十多家, 20余家, 3家左右
+	date      bool // 2027年, 9月, 3点, 9-30
+}
+
+// scanNumber reads Arabic or Chinese numerals at s[i:], then a measure word.
+func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
+	var n numScan
+	j := i
+	han := false
+	switch {
+	case j < len(s) && s[j] >= '0' && s[j] <= '9':
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			if n.value <= MaxAmount*10000 {
+				n.value = n.value*10 + int(s[j]-'0')
+			}
+			j++
+		}
+	default:
+		k := j
+		for k < len(s) {
+			r, w := utf8.DecodeRuneInString(s[k:])
+			if !strings.ContainsRune(hanDigits, r) {
+				break
+			}
+			k += w
+		}
+		if k == j {
+			return n, false
+		}
+		v, ok := hanValue(s[j:k])
+		if !ok {
+			return n, false
+		}
+		n.value, j, han = v, k, true
+	}
+	n.digitsEnd = j
+	r, w := utf8.DecodeRuneInString(s[j:])
+	switch {
+	case r == '.' && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
+		j += w
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		n.decimal, n.end = true, j
+		return n, true
+	case (r == '-' || r == '/' || r == ':') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '-' || s[j] == '/' || s[j] == ':') {
+			j++
+		}
+		n.date, n.end = true, j
+		return n, true
+	case strings.ContainsRune("年月日号点时分秒岁%度", r):
+		n.date, n.end = true, j+w
+		return n, true
+	case strings.ContainsRune("多余几", r) && r != utf8.RuneError:
+		n.approx, n.end = true, j+w
+		return n, true
+	}
+	// measure word, maybe after a space: 3 家
+	k := j
+	for k < len(s) && s[k] == ' ' {
+		k++
+	}
+	if r, w := utf8.DecodeRuneInString(s[k:]); strings.ContainsRune(measureWords, r) && r != utf8.RuneError {
+		j = k + w
+		if strings.HasPrefix(s[j:], "左右") {
+			n.approx, n.end = true, j+len("左右")
+			return n, true
+		}
+		// 3家企业 / 2个单位, unless that is the indicator itself (3家企业辅导)
+		if _, m := matchIndicator(s[j:]); m == 0 {
+			for _, noun := range []string{"企业", "单位"} {
+				if strings.HasPrefix(s[j:], noun) {
+					j += len(noun)
+					break
+				}
+			}
+		}
+	} else if han {
+		// A Chinese numeral must stand alone (三, 三家, 三 甲公司); inside a
+		// word (统一, 一些) it is not a number.
+		if k < len(s) && k == j {
+			if _, m := matchIndicator(s[k:]); m == 0 {
+				if _, m := matchPlace(s[k:], names); m == 0 && !isLineSep(r) {
+					return n, false
+				}
+			}
+		}
+	}
+	n.end = j
+	return n, true
+}
+
+// hanValue reads 三, 十五, 二十五, 一百零五, 两千, 一〇〇. It reports false for
+// forms that are not numbers (十十).
+func hanValue(s string) (int, bool) {
+	digit := func(r rune) int {
+		switch r {
+		case '零', '〇':
+			return 0
+		case '一':
+			return 1
+		case '二', '两':
+			return 2
+		case '三':
+			return 3
+		case '四':
+			return 4
+		case '五':
+			return 5
+		case '六':
+			return 6
+		case '七':
+			return 7
+		case '八':
+			return 8
+		case '九':
+			return 9
+		}
+		return -1
+	}
+	rs := []rune(s)
+	if len(rs) > 12 {
+		return MaxAmount * 10000, true // absurdly long: let the range check say so
+	}
+	hasUnit := strings.ContainsAny(s, "十百千万")
+	if !hasUnit {
+		// 一〇〇: digit by digit
+		v := 0
+		for _, r := range rs {
+			v = v*10 + digit(r)
+		}
+		return v, true
+	}
+	total, section, d := 0, 0, -1
+	lastUnit := 100000
+	for _, r := range rs {
+		if x := digit(r); x >= 0 {
+			if d > 0 {
+				return 0, false // 三四十: two digits running into each other
+			}
+			d = x
+			continue
+		}
+		unit := map[rune]int{'十': 10, '百': 100, '千': 1000, '万': 10000}[r]
+		if unit == 10000 {
+			total = (total + section + max(d, 0)) * 10000
+			section, d, lastUnit = 0, -1, 10000
+			continue
+		}
+		if unit >= lastUnit {
+			return 0, false
+		}
+		if d < 0 {
+			d = 1 // 十五
+		}
+		section += d * unit
+		d, lastUnit = -1, unit
+	}
+	return total + section + max(d, 0), true
+}
+
+// firstLineWith reports the 1-based line of the first rune matching f, or 0.
+func firstLineWith(s string, f func(rune) bool) int {
+	line := 1
+	prevCR := false
+	for _, r := range s {
+		if f(r) {
+			return line
+		}
+		switch {
+		case r == '\n' && prevCR:
+		case r == '\n', r == '\r', r == '\u2028', r == '\u2029':
+			line++
+		}
+		prevCR = r == '\r'
+	}
+	return 0
+}
+
+func isControlRune(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
+}
+
+// isEmojiRune covers the pictographs, dingbats and symbol blocks, the variation
+// selectors and the zero-width joiner that glue emoji sequences together.
+func isEmojiRune(r rune) bool {
+	switch {
+	case r >= 0x1F000 && r <= 0x1FAFF, // mahjong … symbols and pictographs extended-A
+		r >= 0x2600 && r <= 0x27BF,   // misc symbols, dingbats
+		r >= 0x2B00 && r <= 0x2BFF,   // arrows and stars (⭐)
+		r >= 0x2300 && r <= 0x23FF,   // ⌚ ⏰
+		r >= 0xFE00 && r <= 0xFE0F,   // variation selectors
+		r >= 0xE0000 && r <= 0xE007F, // tags (flag sequences)
+		r == 0x200D, r == 0x20E3, r == 0x3030, r == 0x303D, r == 0x3297, r == 0x3299:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,404 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"tsbot/data"
+)
+
+// TelegramOptions tune the adapter; the zero value is production's.
+type TelegramOptions struct {
+	Limits SendLimits // zero: DefaultSendLimits
+	// PollTimeout is the long-poll timeout of getUpdates (default 25s).
+	PollTimeout time.Duration
+	// HandleTimeout bounds the handling of one update (default 30s).
+	HandleTimeout time.Duration
+	// ShutdownWait bounds the wait for in-flight updates and queued
+	// replies after the run context ends (default 10s).
+	ShutdownWait time.Duration
+	// HTTPClient makes every request; default: one with a timeout suited
+	// to long polling.
+	HTTPClient *http.Client
+}
+
+// Telegram is the Bot API adapter: it turns updates into Messages and
+// Presses for the Handler and its Replies into Bot API calls.
+type Telegram struct {
+	cfg    data.TelegramConfig
+	h      *Handler
+	log    *slog.Logger
+	api    *tgbot.Bot
+	send   *Sender
+	http   *http.Client
+	base   string // API base URL, no trailing slash
+	opts   TelegramOptions
+	botID  int64
+	botTag string // "@username", lower case; set by Run
+
+	chatMu sync.Mutex
+	chats  map[int64]*chatLock // webhook: one update per chat at a time
+}
+
+type chatLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+// allowedUpdates are the update types the bot handles; Telegram sends no others.
+var allowedUpdates = []string{"message", "edited_message", "callback_query"}
+
+// NewTelegram builds the adapter. It makes no network call; Run does.
+func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts TelegramOptions) (*Telegram, error) {
+	if strings.TrimSpace(cfg.Token) == "" {
+		return nil, data.ErrNoToken
+	}
+	log = RedactLogger(log, cfg.Token)
+	if opts.Limits == (SendLimits{}) {
+		opts.Limits = DefaultSendLimits()
+	}
+	if opts.PollTimeout <= 0 {
+		opts.PollTimeout = 25 * time.Second
+	}
+	if opts.HandleTimeout <= 0 {
+		opts.HandleTimeout = 30 * time.Second
+	}
+	if opts.ShutdownWait <= 0 {
+		opts.ShutdownWait = 10 * time.Second
+	}
+	client := opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
+	}
+	base := strings.TrimRight(cfg.APIURL, "/")
+	if base == "" {
+		base = "https://api.telegram.org"
+	}
+	api, err := tgbot.New(cfg.Token,
+		tgbot.WithServerURL(base),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(opts.PollTimeout, client),
+		tgbot.WithErrorsHandler(func(err error) {
+			log.Warn("telegram: client error", slog.Any("err", redact(err, cfg.Token)))
+		}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", redact(err, cfg.Token))
+	}
+	t := &Telegram{
+		cfg: cfg, h: h, log: log, api: api, http: client, base: base, opts: opts,
+		botID: api.ID(),
+		chats: map[int64]*chatLock{},
+	}
+	t.send = NewSender(api, log, opts.Limits)
+	return t, nil
+}
+
+// Sender is the outgoing side, for whoever else writes to chats (reminders).
+func (t *Telegram) Sender() *Sender { return t.send }
+
+// Run connects, registers the command menu, and handles updates until ctx
+// ends: by long polling, or as a webhook when telegram.mode is "webhook".
+// Then it lets in-flight updates finish and queued replies go out, within
+// ShutdownWait.
+func (t *Telegram) Run(ctx context.Context) error {
+	err := t.run(ctx)
+	closeCtx, cancel := context.WithTimeout(context.Background(), t.opts.ShutdownWait)
+	defer cancel()
+	if cerr := t.send.Close(closeCtx); cerr != nil {
+		t.log.Warn("telegram: shutdown", slog.Any("err", cerr))
+	}
+	return redact(err, t.cfg.Token)
+}
+
+func (t *Telegram) run(ctx context.Context) error {
+	if err := t.hello(ctx); err != nil {
+		return err
+	}
+	switch t.cfg.Mode {
+	case "", "polling":
+		if _, err := t.api.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
+			t.log.Warn("telegram: deleteWebhook", slog.Any("err", redact(err, t.cfg.Token)))
+		}
+		return t.poll(ctx)
+	case "webhook":
+		return t.serveWebhook(ctx)
+	}
+	return fmt.Errorf("telegram: telegram.mode: %q is not polling or webhook", t.cfg.Mode)
+}
+
+// hello learns the bot's username (to see mentions in groups) and sets the
+// command menu. A rejected token is fatal; a network failure is retried.
+func (t *Telegram) hello(ctx context.Context) error {
+	backoff := 500 * time.Millisecond
+	for {
+		me, err := t.api.GetMe(ctx)
+		if err == nil {
+			t.botID = me.ID
+			t.botTag = "@" + strings.ToLower(me.Username)
+			t.log.Info("telegram: connected", slog.String("bot", me.Username), slog.Int64("bot_id", me.ID), slog.String("mode", t.cfg.Mode))
+			break
+		}
+		err = redact(err, t.cfg.Token)
+		if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
+			return fmt.Errorf("telegram: the bot token was rejected (check TELEGRAM_BOT_TOKEN): %w", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		t.log.Warn("telegram: getMe failed, retrying", slog.Any("err", err), slog.Duration("backoff", backoff))
+		if sleep(ctx, backoff) != nil {
+			return nil
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+	var cmds []models.BotCommand
+	for _, c := range Commands {
+		if !c.Admin {
+			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: c.About})
+		}
+	}
+	// Through the sender's retry policy, on a chat id no chat can have.
+	done := make(chan error, 1)
+	if err := t.send.enqueue(0, job{method: "setMyCommands", done: done, do: func(ctx context.Context) error {
+		_, err := t.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds})
+		return err
+	}}); err == nil {
+		if err := t.send.wait(ctx, done); err != nil {
+			t.log.Warn("telegram: command menu not set", slog.Any("err", err))
+		}
+	}
+	return nil
+}
+
+// handleUpdate handles one update to the end of its ledger write and queues
+// the replies. It returns when the update may be acknowledged.
+func (t *Telegram) handleUpdate(ctx context.Context, u *models.Update) {
+	ctx, cancel := context.WithTimeout(ctx, t.opts.HandleTimeout)
+	defer cancel()
+	switch {
+	case u.Message != nil:
+		t.handleMessage(ctx, u.ID, u.Message, false)
+	case u.EditedMessage != nil:
+		t.handleMessage(ctx, u.ID, u.EditedMessage, true)
+	case u.CallbackQuery != nil:
+		t.handlePress(ctx, u.ID, u.CallbackQuery)
+	}
+}
+
+func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited bool) {
+	m, ok := t.message(updateID, tm, edited)
+	if !ok {
+		return
+	}
+	r := t.h.Handle(ctx, m)
+	t.log.Debug("telegram: message handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", m.ChatID),
+		slog.Int64("user_id", m.UserID), slog.Bool("edited", edited), slog.Bool("replied", r.Text != ""))
+	replyTo := 0
+	if m.Group {
+		replyTo = tm.ID
+	}
+	t.reply(m.ChatID, replyTo, r)
+}
+
+// message turns a Telegram message into the handler's Message; false means
+// the message is not for the handler at all.
+func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Message, bool) {
+	if tm.From == nil || tm.From.IsBot {
+		return Message{}, false // channel posts, other bots, the bot itself
+	}
+	text := tm.Text
+	if text == "" {
+		text = tm.Caption
+	}
+	m := Message{
+		UpdateID:  updateID,
+		UserID:    tm.From.ID,
+		UserName:  userName(tm.From),
+		ChatID:    tm.Chat.ID,
+		MessageID: int64(tm.ID),
+		Edited:    edited,
+	}
+	switch tm.Chat.Type {
+	case models.ChatTypePrivate:
+	case models.ChatTypeGroup, models.ChatTypeSupergroup:
+		m.Group = true
+	default:
+		return Message{}, false
+	}
+	if cmd, _, _ := strings.Cut(strings.TrimSpace(text), " "); strings.HasPrefix(cmd, "/") {
+		if _, to, ok := strings.Cut(cmd, "@"); ok && "@"+strings.ToLower(to) != t.botTag {
+			return Message{}, false // /status@OtherBot
+		}
+	}
+	if m.Group {
+		if r := tm.ReplyToMessage; r != nil && r.From != nil && r.From.ID == t.botID {
+			m.Addressed = true
+		}
+		if t.botTag != "@" {
+			if stripped, ok := stripMention(text, t.botTag); ok {
+				m.Addressed, text = true, stripped
+			}
+		}
+	}
+	m.Text = text
+	return m, true
+}
+
+// stripMention removes every @botname (any case) from text.
+func stripMention(text, tag string) (string, bool) {
+	lower := strings.ToLower(text)
+	if !strings.Contains(lower, tag) {
+		return text, false
+	}
+	var b strings.Builder
+	found := false
+	for {
+		i := strings.Index(lower, tag)
+		if i < 0 {
+			break
+		}
+		// @tsbot must not match inside @tsbot_fan.
+		end := i + len(tag)
+		if end < len(lower) && isCommandRune(rune(lower[end])) {
+			b.WriteString(text[:end])
+			text, lower = text[end:], lower[end:]
+			continue
+		}
+		found = true
+		b.WriteString(text[:i])
+		b.WriteString(" ")
+		text, lower = text[end:], lower[end:]
+	}
+	b.WriteString(text)
+	return b.String(), found
+}
+
+func isCommandRune(r rune) bool {
+	return r == '_' || ('a' <= r && r <= 'z') || ('0' <= r && r <= '9')
+}
+
+func userName(u *models.User) string {
+	name := strings.TrimSpace(u.FirstName + " " + u.LastName)
+	if name == "" {
+		name = u.Username
+	}
+	return name
+}
+
+func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) {
+	pr := Press{UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
+	var group bool
+	switch mm := q.Message; {
+	case mm.Message != nil:
+		pr.ChatID, pr.MessageID = mm.Message.Chat.ID, int64(mm.Message.ID)
+		group = mm.Message.Chat.Type != models.ChatTypePrivate
+	case mm.InaccessibleMessage != nil:
+		pr.ChatID, pr.MessageID = mm.InaccessibleMessage.Chat.ID, int64(mm.InaccessibleMessage.MessageID)
+		group = pr.ChatID < 0
+	default:
+		t.answer(q.From.ID, q.ID, "按钮已失效。")
+		return
+	}
+	r := t.h.HandlePress(ctx, pr)
+	t.log.Debug("telegram: button handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", pr.ChatID), slog.Int64("user_id", pr.UserID))
+	t.answer(pr.ChatID, q.ID, short(r.Text))
+	replyTo := 0
+	if group {
+		replyTo = int(pr.MessageID)
+	}
+	t.reply(pr.ChatID, replyTo, r)
+	if strings.HasPrefix(q.Data, "u:") && strings.HasPrefix(r.Text, "↩️") {
+		// Undone: the button under the original reply has done its job.
+		chatID, msgID := pr.ChatID, int(pr.MessageID)
+		_ = t.send.enqueue(chatID, job{method: "editMessageReplyMarkup", do: func(ctx context.Context) error {
+			_, err := t.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID})
+			return err
+		}})
+	}
+}
+
+// answer stops the spinner on the pressed button, with a short notice.
+func (t *Telegram) answer(chatID int64, queryID, text string) {
+	_ = t.send.enqueue(chatID, job{method: "answerCallbackQuery", do: func(ctx context.Context) error {
+		_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: text})
+		return err
+	}})
+}
+
+// short is the first line of a reply, cut to fit a button notice.
+func short(text string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
+	const most = 60
+	if utf8.RuneCountInString(line) > most {
+		line = string([]rune(line)[:most-1]) + "…"
+	}
+	return line
+}
+
+// maxCallbackData is Telegram's limit on a button's data, in bytes.
+const maxCallbackData = 64
+
+// reply queues r for the chat. It never waits for the network.
+func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
+	if strings.TrimSpace(r.Text) == "" {
+		return
+	}
+	var markup models.ReplyMarkup
+	if len(r.Buttons) > 0 {
+		kb := &models.InlineKeyboardMarkup{}
+		for _, b := range r.Buttons {
+			if len(b.Data) > maxCallbackData {
+				t.log.Error("telegram: button data too long, button left out", slog.Int64("chat_id", chatID), slog.String("data", b.Data))
+				continue
+			}
+			kb.InlineKeyboard = append(kb.InlineKeyboard, []models.InlineKeyboardButton{{Text: b.Label, CallbackData: b.Data}})
+		}
+		if len(kb.InlineKeyboard) > 0 {
+			markup = kb
+		}
+	}
+	chunks := split(r.Text, maxText)
+	for i, c := range chunks {
+		p := &tgbot.SendMessageParams{ChatID: chatID, Text: c}
+		if r.Pre {
+			p.Text = "<pre>" + html.EscapeString(c) + "</pre>"
+			p.ParseMode = models.ParseModeHTML
+		}
+		if i == 0 {
+			p.ReplyParameters = quote(replyTo)
+		}
+		if i == len(chunks)-1 {
+			p.ReplyMarkup = markup
+		}
+		t.send.enqueueMessage(chatID, p, false)
+	}
+}
+
+// split cuts text into pieces of at most n runes, at line ends where it can.
+// Pre text is cut shorter, since escaping and the tags add characters.
+func split(text string, n int) []string {
+	n -= 200
+	var out []string
+	for utf8.RuneCountInString(text) > n {
+		rs := []rune(text)
+		cut := n
+		if i := strings.LastIndex(string(rs[:n]), "\n"); i > 0 {
+			cut = utf8.RuneCountInString(string(rs[:n])[:i]) + 1
+		}
+		out = append(out, string(rs[:cut]))
+		text = string(rs[cut:])
+	}
+	return append(out, text)
+}

@@ -1,0 +1,352 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+)
+
+// SendLimits are the outgoing rates. Telegram allows about 30 messages a
+// second overall, one a second in a chat (short bursts are tolerated) and
+// 20 a minute in a group; going over earns 429s.
+type SendLimits struct {
+	Global      time.Duration // least gap between any two messages; 0: no limit
+	GlobalBurst int
+	Private     time.Duration // least gap in one private chat
+	Group       time.Duration // least gap in one group
+	ChatBurst   int
+	// Attempts bounds tries of a send that fails on the network or with 5xx;
+	// Backoff is the first wait, doubled each time. 429s wait retry_after
+	// and count against FloodAttempts instead.
+	Attempts      int
+	Backoff       time.Duration
+	FloodAttempts int
+}
+
+// DefaultSendLimits are Telegram's published limits.
+func DefaultSendLimits() SendLimits {
+	return SendLimits{
+		Global: time.Second / 30, GlobalBurst: 30,
+		Private: time.Second, Group: 3 * time.Second, ChatBurst: 3,
+		Attempts: 5, Backoff: 500 * time.Millisecond, FloodAttempts: 5,
+	}
+}
+
+// ErrSenderClosed is returned by a send after shutdown began.
+var ErrSenderClosed = errors.New("telegram: sender closed")
+
+// Sender delivers outgoing Bot API calls. Each chat has its own queue and
+// goroutine, so a chat in flood wait, or a slow retry, holds up only that
+// chat; a global limiter keeps the whole bot under Telegram's overall rate.
+// A failed send is logged and dropped: it never touches the ledger.
+type Sender struct {
+	api    *tgbot.Bot
+	log    *slog.Logger
+	secret string
+	limits SendLimits
+	global *bucket
+
+	// ctx outlives the callers' contexts: queued replies are sent after the
+	// update that caused them is done. Close cancels it after draining.
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	closed bool
+	chats  map[int64]*chatQueue
+}
+
+type chatQueue struct {
+	jobs    []job
+	running bool
+	rate    *bucket
+}
+
+// job is one Bot API call for a chat. limited calls are chat messages and
+// count against the rates; answering a button press does not.
+type job struct {
+	method  string
+	limited bool
+	do      func(ctx context.Context) error
+	done    chan error // nil: nobody waits
+}
+
+// NewSender builds a sender on a go-telegram/bot client.
+func NewSender(api *tgbot.Bot, log *slog.Logger, limits SendLimits) *Sender {
+	ctx, cancel := context.WithCancel(context.Background())
+	if limits.Attempts <= 0 {
+		limits.Attempts = 1
+	}
+	if limits.FloodAttempts <= 0 {
+		limits.FloodAttempts = 1
+	}
+	return &Sender{
+		api:    api,
+		log:    RedactLogger(log, api.Token()),
+		secret: api.Token(),
+		limits: limits,
+		global: newBucket(limits.Global, limits.GlobalBurst),
+		ctx:    ctx,
+		cancel: cancel,
+		chats:  map[int64]*chatQueue{},
+	}
+}
+
+// Send delivers a plain text message and waits until it is sent or given
+// up. A text over Telegram's 4096 characters goes out in several messages.
+func (s *Sender) Send(ctx context.Context, chatID int64, text string) error {
+	var errs []error
+	for _, c := range split(text, maxText) {
+		errs = append(errs, s.wait(ctx, s.enqueueText(chatID, c, nil, 0, true)))
+	}
+	return errors.Join(errs...)
+}
+
+// SendDocument uploads a file to a chat, with an optional caption, and waits.
+func (s *Sender) SendDocument(ctx context.Context, chatID int64, name string, content []byte, caption string) error {
+	done := make(chan error, 1)
+	err := s.enqueue(chatID, job{method: "sendDocument", limited: true, done: done, do: func(ctx context.Context) error {
+		_, err := s.api.SendDocument(ctx, &tgbot.SendDocumentParams{
+			ChatID:   chatID,
+			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(content)},
+			Caption:  caption,
+		})
+		return err
+	}})
+	if err != nil {
+		return err
+	}
+	return s.wait(ctx, done)
+}
+
+func (s *Sender) wait(ctx context.Context, done chan error) error {
+	if done == nil {
+		return ErrSenderClosed
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("telegram: send: %w", ctx.Err())
+	}
+}
+
+// enqueueText queues one sendMessage; with wait it returns the channel the
+// result arrives on.
+func (s *Sender) enqueueText(chatID int64, text string, markup models.ReplyMarkup, replyTo int, wait bool) chan error {
+	return s.enqueueMessage(chatID, &tgbot.SendMessageParams{ChatID: chatID, Text: text, ReplyMarkup: markup, ReplyParameters: quote(replyTo)}, wait)
+}
+
+func (s *Sender) enqueueMessage(chatID int64, p *tgbot.SendMessageParams, wait bool) chan error {
+	var done chan error
+	if wait {
+		done = make(chan error, 1)
+	}
+	err := s.enqueue(chatID, job{method: "sendMessage", limited: true, done: done, do: func(ctx context.Context) error {
+		_, err := s.api.SendMessage(ctx, p)
+		return err
+	}})
+	if err != nil {
+		return nil
+	}
+	return done
+}
+
+func quote(messageID int) *models.ReplyParameters {
+	if messageID == 0 {
+		return nil
+	}
+	// The message may be deleted meanwhile: send anyway, unquoted.
+	return &models.ReplyParameters{MessageID: messageID, AllowSendingWithoutReply: true}
+}
+
+// enqueue adds j to its chat's queue, starting the chat's goroutine if idle.
+func (s *Sender) enqueue(chatID int64, j job) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		s.log.Warn("telegram: send after shutdown dropped", slog.Int64("chat_id", chatID), slog.String("method", j.method))
+		if j.done != nil {
+			j.done <- ErrSenderClosed
+		}
+		return ErrSenderClosed
+	}
+	q := s.chats[chatID]
+	if q == nil {
+		gap := s.limits.Private
+		if chatID < 0 { // group and channel ids are negative
+			gap = s.limits.Group
+		}
+		q = &chatQueue{rate: newBucket(gap, s.limits.ChatBurst)}
+		s.chats[chatID] = q
+	}
+	q.jobs = append(q.jobs, j)
+	if !q.running {
+		q.running = true
+		s.wg.Add(1)
+		go s.drain(chatID, q)
+	}
+	return nil
+}
+
+// drain runs a chat's jobs in order until its queue is empty.
+func (s *Sender) drain(chatID int64, q *chatQueue) {
+	defer s.wg.Done()
+	for {
+		s.mu.Lock()
+		if len(q.jobs) == 0 {
+			q.running = false
+			s.mu.Unlock()
+			return
+		}
+		j := q.jobs[0]
+		q.jobs[0] = job{}
+		q.jobs = q.jobs[1:]
+		s.mu.Unlock()
+
+		err := s.run(chatID, q, j)
+		if j.done != nil {
+			j.done <- err
+		}
+	}
+}
+
+// run performs one job with the retry policy: 429 waits retry_after and
+// tries again; network errors, timeouts and 5xx back off and try again a
+// bounded number of times; 403 (blocked, kicked) and other 4xx are final.
+func (s *Sender) run(chatID int64, q *chatQueue, j job) error {
+	ctx := s.ctx
+	backoff := s.limits.Backoff
+	var tries, floods int
+	for {
+		if j.limited {
+			if err := q.rate.wait(ctx); err != nil {
+				return fmt.Errorf("telegram: %s: %w", j.method, err)
+			}
+			if err := s.global.wait(ctx); err != nil {
+				return fmt.Errorf("telegram: %s: %w", j.method, err)
+			}
+		}
+		err := redact(j.do(ctx), s.secret)
+		if err == nil {
+			return nil
+		}
+		attrs := []any{slog.Int64("chat_id", chatID), slog.String("method", j.method), slog.Any("err", err)}
+		var flood *tgbot.TooManyRequestsError
+		var wait time.Duration
+		switch {
+		case ctx.Err() != nil:
+			s.log.Error("telegram: send abandoned at shutdown", attrs...)
+			return fmt.Errorf("telegram: %s: %w", j.method, err)
+		case errors.As(err, &flood):
+			floods++
+			if floods >= s.limits.FloodAttempts {
+				s.log.Error("telegram: send given up after flood waits", attrs...)
+				return fmt.Errorf("telegram: %s: %w", j.method, err)
+			}
+			wait = time.Duration(max(flood.RetryAfter, 1)) * time.Second
+			s.log.Warn("telegram: flood control, waiting", append(attrs, slog.Duration("retry_after", wait))...)
+		case errors.Is(err, tgbot.ErrorForbidden):
+			s.log.Warn("telegram: chat refuses the bot, message skipped", attrs...)
+			return fmt.Errorf("telegram: %s: %w", j.method, err)
+		case permanent(err):
+			s.log.Warn("telegram: request refused, message skipped", attrs...)
+			return fmt.Errorf("telegram: %s: %w", j.method, err)
+		default:
+			tries++
+			if tries >= s.limits.Attempts {
+				s.log.Error("telegram: send failed, giving up", append(attrs, slog.Int("attempts", tries))...)
+				return fmt.Errorf("telegram: %s: %w", j.method, err)
+			}
+			wait = backoff
+			backoff *= 2
+			s.log.Warn("telegram: send failed, retrying", append(attrs, slog.Duration("backoff", wait))...)
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return fmt.Errorf("telegram: %s: %w", j.method, err)
+		}
+	}
+}
+
+// permanent is a refusal that the same request will always get.
+func permanent(err error) bool {
+	var migrate *tgbot.MigrateError
+	return errors.Is(err, tgbot.ErrorBadRequest) || errors.Is(err, tgbot.ErrorUnauthorized) ||
+		errors.Is(err, tgbot.ErrorNotFound) || errors.Is(err, tgbot.ErrorConflict) || errors.As(err, &migrate)
+}
+
+// Close stops taking new sends and waits, at most until ctx ends, for the
+// queued ones; whatever is left then is abandoned.
+func (s *Sender) Close(ctx context.Context) error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	defer s.cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		s.cancel()
+		<-done
+		return fmt.Errorf("telegram: sender: queued messages abandoned: %w", ctx.Err())
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// bucket is a rate limiter (GCRA): one event per gap on average, up to burst
+// at once. A nil bucket does not limit.
+type bucket struct {
+	mu    sync.Mutex
+	gap   time.Duration
+	burst int
+	tat   time.Time // theoretical arrival time of the next event
+}
+
+func newBucket(gap time.Duration, burst int) *bucket {
+	if gap <= 0 {
+		return nil
+	}
+	return &bucket{gap: gap, burst: max(burst, 1)}
+}
+
+func (b *bucket) wait(ctx context.Context) error {
+	if b == nil {
+		return ctx.Err()
+	}
+	b.mu.Lock()
+	now := time.Now()
+	tat := b.tat
+	if tat.Before(now) {
+		tat = now
+	}
+	at := tat.Add(-b.gap * time.Duration(b.burst-1))
+	b.tat = tat.Add(b.gap)
+	b.mu.Unlock()
+	return sleep(ctx, at.Sub(now))
+}

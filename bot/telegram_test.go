@@ -1,0 +1,662 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"tsbot/bot"
+	"tsbot/bot/telegramtest"
+	"tsbot/data"
+)
+
+var (
+	alice = models.User{ID: 1001, FirstName: "Alice"} // 柯桥 staff
+	bob   = models.User{ID: 1002, FirstName: "Bob"}   // 诸暨 staff
+)
+
+// syncBuffer collects log output from many goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// fixture is a real store in a temp dir, the fake Bot API, and the adapter.
+type fixture struct {
+	t        testing.TB
+	srv      *telegramtest.Server
+	store    *data.Store
+	campaign data.Campaign
+	logs     *syncBuffer
+	log      *slog.Logger
+	cfg      data.TelegramConfig
+	opts     bot.TelegramOptions
+
+	cancel context.CancelFunc
+	done   chan error
+	tg     *bot.Telegram
+}
+
+func fastOptions() bot.TelegramOptions {
+	// No rate limits (the zero gaps) and quick retries: the policy is the
+	// same, only the waits are short.
+	return bot.TelegramOptions{
+		Limits:       bot.SendLimits{Attempts: 4, Backoff: 20 * time.Millisecond, FloodAttempts: 3},
+		PollTimeout:  2 * time.Second,
+		ShutdownWait: 5 * time.Second,
+	}
+}
+
+func newFixture(t testing.TB, people ...data.Person) *fixture {
+	t.Helper()
+	srv := telegramtest.New(t)
+	campaign, err := data.DefaultConfig().BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "tsbot.db")}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	if len(people) == 0 {
+		people = []data.Person{
+			{UserID: alice.ID, Role: data.RoleCounty, County: "柯桥", Name: "Alice"},
+			{UserID: bob.ID, Role: data.RoleCounty, County: "诸暨", Name: "Bob"},
+		}
+	}
+	if err := store.SeedRoster(context.Background(), people); err != nil {
+		t.Fatal(err)
+	}
+	return &fixture{
+		t: t, srv: srv, store: store, campaign: campaign, logs: logs, log: log,
+		cfg:  data.TelegramConfig{Token: telegramtest.Token, APIURL: srv.URL(), Mode: "polling"},
+		opts: fastOptions(),
+	}
+}
+
+// start runs the adapter until stop or the end of the test.
+func (f *fixture) start() {
+	f.t.Helper()
+	h := bot.NewHandler(f.store, &f.campaign, f.log)
+	tg, err := bot.NewTelegram(f.cfg, h, f.log, f.opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f.tg, f.cancel, f.done = tg, cancel, make(chan error, 1)
+	go func() { f.done <- tg.Run(ctx) }()
+	f.t.Cleanup(f.stop)
+}
+
+// stop cancels the run and waits for it to return.
+func (f *fixture) stop() {
+	if f.cancel == nil {
+		return
+	}
+	f.cancel()
+	select {
+	case err := <-f.done:
+		if err != nil {
+			f.t.Errorf("Run: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		f.t.Errorf("Run did not return after cancel")
+	}
+	f.cancel = nil
+}
+
+func waitCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// sent returns the successful sendMessage calls to chat.
+func (f *fixture) sent(chatID int64) []telegramtest.Call {
+	var out []telegramtest.Call
+	for _, c := range f.srv.CallsTo("sendMessage") {
+		if c.Status == http.StatusOK && c.Params["chat_id"] == strconv.FormatInt(chatID, 10) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// waitReply waits for the n-th successful message to chat (1-based).
+func (f *fixture) waitReply(t testing.TB, chatID int64, n int) telegramtest.Call {
+	t.Helper()
+	var got []telegramtest.Call
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		got = f.sent(chatID)
+		return len(got) >= n
+	})
+	if err != nil {
+		t.Fatalf("waiting for reply %d in chat %d: %v (have %d: %v)", n, chatID, err, len(got), texts(got))
+	}
+	return got[n-1]
+}
+
+func texts(calls []telegramtest.Call) []string {
+	var out []string
+	for _, c := range calls {
+		out = append(out, c.Params["text"])
+	}
+	return out
+}
+
+func (f *fixture) done_(county string, ind data.Indicator) int {
+	f.t.Helper()
+	tot, err := f.store.Totals(context.Background())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return tot[county][ind]
+}
+
+func buttons(c telegramtest.Call) []models.InlineKeyboardButton {
+	if c.Message == nil || c.Message.ReplyMarkup == nil {
+		return nil
+	}
+	var out []models.InlineKeyboardButton
+	for _, row := range c.Message.ReplyMarkup.InlineKeyboard {
+		out = append(out, row...)
+	}
+	return out
+}
+
+func quoted(c telegramtest.Call) int {
+	var rp models.ReplyParameters
+	if raw := c.Params["reply_parameters"]; raw != "" {
+		_ = json.Unmarshal([]byte(raw), &rp)
+	}
+	return rp.MessageID
+}
+
+func TestTelegramPrivateUpdateAndReply(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	_, msgID := f.srv.SendText(alice, chat, "柯桥 辅导企业 +3")
+	r := f.waitReply(t, chat.ID, 1)
+	if !strings.HasPrefix(r.Params["text"], "✅ 已记录") {
+		t.Errorf("reply = %q, want ✅ 已记录…", r.Params["text"])
+	}
+	if b := buttons(r); len(b) != 1 || b[0].Text != "撤销" || !strings.HasPrefix(b[0].CallbackData, "u:") {
+		t.Errorf("buttons = %+v, want one 撤销 button", b)
+	}
+	if q := quoted(r); q != 0 {
+		t.Errorf("private reply quotes message %d (of %d), want no quote", q, msgID)
+	}
+	if got := f.done_("柯桥", data.Tutoring); got != 3 {
+		t.Errorf("柯桥 tutoring = %d, want 3", got)
+	}
+	// The command menu: every non-admin command, in Chinese.
+	cmds := f.srv.CallsTo("setMyCommands")
+	if len(cmds) != 1 || cmds[0].Status != http.StatusOK {
+		t.Fatalf("setMyCommands calls = %+v", cmds)
+	}
+	var menu []models.BotCommand
+	_ = json.Unmarshal([]byte(cmds[0].Params["commands"]), &menu)
+	want := 0
+	for _, c := range bot.Commands {
+		if !c.Admin {
+			want++
+		}
+	}
+	if len(menu) != want || menu[0].Command != "status" || menu[0].Description != "查看进度：全市或一个区县" {
+		t.Errorf("menu = %+v", menu)
+	}
+	// Graceful stop acknowledges what was handled.
+	f.stop()
+	if err := f.srv.WaitPending(waitCtx(t), 0); err != nil {
+		t.Errorf("updates left unconfirmed after a graceful stop: %d", f.srv.Pending())
+	}
+}
+
+func TestTelegramGroupChat(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	group := telegramtest.GroupChat(-4001, "柯桥工作群")
+	tests := []struct {
+		name  string
+		text  string
+		reply string // prefix of the reply; "" = no reply
+	}{
+		{name: "chatter is ignored", text: "明天下午开会", reply: ""},
+		{name: "another bot's command is ignored", text: "/status@OtherBot", reply: ""},
+		{name: "mention", text: "@" + telegramtest.BotUsername + " 柯桥 辅导企业 +2", reply: "✅ 已记录"},
+		{name: "update without mention (privacy mode off)", text: "柯桥 辅导企业 +1", reply: "✅ 已记录"},
+		{name: "mentioned chatter gets the hint", text: "@" + telegramtest.BotUsername + " 你好", reply: "填报请这样写"},
+		{name: "own command", text: "/status@" + telegramtest.BotUsername + " 柯桥", reply: "柯桥"},
+		{name: "plain command", text: "/whoami", reply: "用户ID 1001"},
+	}
+	n := 0
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, msgID := f.srv.SendText(alice, group, tt.text)
+			// A marker after each message: replies come in order, so when
+			// the marker's reply is there, the message's would be too.
+			_, markID := f.srv.SendText(alice, group, "/whoami")
+			if tt.reply != "" {
+				n++
+				r := f.waitReply(t, group.ID, n)
+				if !strings.HasPrefix(r.Params["text"], tt.reply) {
+					t.Errorf("reply = %q, want prefix %q", r.Params["text"], tt.reply)
+				}
+				if q := quoted(r); q != msgID {
+					t.Errorf("reply quotes %d, want %d", q, msgID)
+				}
+			}
+			n++
+			if r := f.waitReply(t, group.ID, n); quoted(r) != markID {
+				t.Errorf("unexpected reply %q (quotes %d, marker is %d)", r.Params["text"], quoted(r), markID)
+			}
+		})
+	}
+	// A reply to the bot's message is addressed to it.
+	last := f.sent(group.ID)
+	_, msgID := f.srv.ReplyText(alice, group, last[len(last)-1].Message.ID, "好的")
+	n++
+	if r := f.waitReply(t, group.ID, n); quoted(r) != msgID || !strings.HasPrefix(r.Params["text"], "填报请这样写") {
+		t.Errorf("reply to the bot: got %q quoting %d", r.Params["text"], quoted(r))
+	}
+	if got := f.done_("柯桥", data.Tutoring); got != 3 {
+		t.Errorf("柯桥 tutoring = %d, want 3", got)
+	}
+}
+
+func TestTelegramEdit(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	_, msgID := f.srv.SendText(alice, chat, "柯桥 辅导企业 +3")
+	f.waitReply(t, chat.ID, 1)
+
+	f.srv.EditText(alice, chat, msgID, "柯桥 辅导企业 +5")
+	if r := f.waitReply(t, chat.ID, 2); !strings.HasPrefix(r.Params["text"], "✏️ 已按修改后的消息更正") {
+		t.Errorf("edit reply = %q", r.Params["text"])
+	}
+	if got := f.done_("柯桥", data.Tutoring); got != 5 {
+		t.Errorf("after edit: %d, want 5", got)
+	}
+
+	f.srv.EditText(alice, chat, msgID, "柯桥 辅导企业 +几")
+	r := f.waitReply(t, chat.ID, 3)
+	if !strings.HasPrefix(r.Params["text"], "↩️") || !strings.Contains(r.Params["text"], "没看懂数量") {
+		t.Errorf("unparseable edit reply = %q, want the revert and the parse error", r.Params["text"])
+	}
+	if got := f.done_("柯桥", data.Tutoring); got != 0 {
+		t.Errorf("after unparseable edit: %d, want 0", got)
+	}
+
+	f.srv.EditText(alice, chat, msgID, "柯桥 辅导企业 +4")
+	f.waitReply(t, chat.ID, 4)
+	if got := f.done_("柯桥", data.Tutoring); got != 4 {
+		t.Errorf("after editing back: %d, want 4", got)
+	}
+}
+
+func TestTelegramUndoButton(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +3")
+	r := f.waitReply(t, chat.ID, 1)
+	undo := buttons(r)[0].CallbackData
+
+	// Both presses wait in Telegram's queue while the bot is down, so the
+	// second one arrives after the first has already undone the batch.
+	f.stop()
+	f.srv.PressButton(alice, chat, r.Message.ID, undo)
+	f.srv.PressButton(alice, chat, r.Message.ID, undo)
+	f.start()
+
+	first, second := f.waitReply(t, chat.ID, 2), f.waitReply(t, chat.ID, 3)
+	if !strings.HasPrefix(first.Params["text"], "↩️ 已撤销") {
+		t.Errorf("first press: %q", first.Params["text"])
+	}
+	if !strings.Contains(second.Params["text"], "已经撤销过") {
+		t.Errorf("second press: %q", second.Params["text"])
+	}
+	if got := f.done_("柯桥", data.Tutoring); got != 0 {
+		t.Errorf("after undo: %d, want 0", got)
+	}
+	answers, err := f.srv.WaitCalls(waitCtx(t), "answerCallbackQuery", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range answers {
+		if a.Status != http.StatusOK || a.Params["text"] == "" {
+			t.Errorf("answerCallbackQuery = %d %q", a.Status, a.Params["text"])
+		}
+	}
+	if _, err := f.srv.WaitCalls(waitCtx(t), "editMessageReplyMarkup", 1); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.srv.Message(chat.ID, r.Message.ID); m.ReplyMarkup != nil {
+		t.Errorf("keyboard still under the undone reply: %+v", m.ReplyMarkup)
+	}
+	if n := len(f.srv.CallsTo("editMessageReplyMarkup")); n != 1 {
+		t.Errorf("editMessageReplyMarkup calls = %d, want 1", n)
+	}
+}
+
+func TestTelegramUndoButtonBySomeoneElse(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	group := telegramtest.GroupChat(-4002, "全市群")
+	f.srv.SendText(alice, group, "柯桥 辅导企业 +3")
+	r := f.waitReply(t, group.ID, 1)
+	f.srv.PressButton(bob, group, r.Message.ID, buttons(r)[0].CallbackData)
+	got := f.waitReply(t, group.ID, 2)
+	if !strings.Contains(got.Params["text"], "只能撤销您自己") {
+		t.Errorf("bob's press: %q", got.Params["text"])
+	}
+	if quoted(got) != r.Message.ID {
+		t.Errorf("the answer in a group quotes %d, want the bot's message %d", quoted(got), r.Message.ID)
+	}
+	if n := f.done_("柯桥", data.Tutoring); n != 3 {
+		t.Errorf("柯桥 tutoring = %d, want 3", n)
+	}
+	if m, _ := f.srv.Message(group.ID, r.Message.ID); m.ReplyMarkup == nil {
+		t.Error("keyboard removed after a refused press")
+	}
+}
+
+func TestTelegramAmbiguityButton(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +5")
+	f.waitReply(t, chat.ID, 1)
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 3")
+	q := f.waitReply(t, chat.ID, 2)
+	bs := buttons(q)
+	if len(bs) != 2 || bs[0].Text != "新增3" || bs[1].Text != "累计共3" {
+		t.Fatalf("buttons = %+v, want 新增3 and 累计共3", bs)
+	}
+	f.stop()
+	f.srv.PressButton(alice, chat, q.Message.ID, bs[0].CallbackData)
+	f.srv.PressButton(alice, chat, q.Message.ID, bs[0].CallbackData)
+	f.srv.PressButton(alice, chat, q.Message.ID, bs[1].CallbackData)
+	f.start()
+	first := f.waitReply(t, chat.ID, 3)
+	if !strings.HasPrefix(first.Params["text"], "✅ 已记录") {
+		t.Errorf("first press: %q", first.Params["text"])
+	}
+	for i := 4; i <= 5; i++ {
+		if r := f.waitReply(t, chat.ID, i); !strings.HasPrefix(r.Params["text"], "这条已记录过") {
+			t.Errorf("press %d: %q", i-2, r.Params["text"])
+		}
+	}
+	if n := f.done_("柯桥", data.Tutoring); n != 8 {
+		t.Errorf("柯桥 tutoring = %d, want 5+3", n)
+	}
+}
+
+func TestTelegramOutgoingFaults(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.SendText(alice, chat, "/whoami") // learn that the bot is polling
+	f.waitReply(t, chat.ID, 1)
+
+	t.Run("429 waits retry_after", func(t *testing.T) {
+		f.srv.FailNext("sendMessage", telegramtest.TooManyRequests(1))
+		before := len(f.srv.CallsTo("sendMessage"))
+		start := time.Now()
+		f.srv.SendText(alice, chat, "/whoami")
+		f.waitReply(t, chat.ID, 2)
+		if d := time.Since(start); d < 900*time.Millisecond {
+			t.Errorf("retried after %v, before retry_after", d)
+		}
+		if n := len(f.srv.CallsTo("sendMessage")) - before; n != 2 {
+			t.Errorf("sendMessage calls = %d, want 2", n)
+		}
+	})
+	t.Run("500 then success", func(t *testing.T) {
+		f.srv.FailNext("sendMessage", telegramtest.InternalError())
+		f.srv.FailNext("sendMessage", telegramtest.BadGateway())
+		f.srv.FailNext("sendMessage", telegramtest.Dropped())
+		f.srv.SendText(alice, chat, "/whoami")
+		f.waitReply(t, chat.ID, 3)
+	})
+	t.Run("403 is skipped and the write stands", func(t *testing.T) {
+		before := len(f.srv.CallsTo("sendMessage"))
+		f.srv.FailNext("sendMessage", telegramtest.Blocked())
+		f.srv.SendText(alice, chat, "柯桥 辅导企业 +2")
+		err := f.srv.Wait(waitCtx(t), func() bool {
+			for _, c := range f.srv.CallsTo("sendMessage")[before:] {
+				if c.Status == http.StatusForbidden {
+					return true
+				}
+			}
+			return false
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Other chats are served as before.
+		bobChat := telegramtest.PrivateChat(bob)
+		f.srv.SendText(bob, bobChat, "/whoami")
+		f.waitReply(t, bobChat.ID, 1)
+		f.srv.SendText(alice, chat, "/whoami")
+		f.waitReply(t, chat.ID, 4)
+		var toAlice int
+		for _, c := range f.srv.CallsTo("sendMessage")[before:] {
+			if c.Params["chat_id"] == "1001" {
+				toAlice++
+			}
+		}
+		if toAlice != 2 {
+			t.Errorf("sendMessage to alice = %d, want 2 (the refused one not retried)", toAlice)
+		}
+		if n := f.done_("柯桥", data.Tutoring); n != 2 {
+			t.Errorf("柯桥 tutoring = %d, want 2", n)
+		}
+	})
+	t.Run("getUpdates failures", func(t *testing.T) {
+		before := len(f.srv.CallsTo("getUpdates"))
+		f.srv.FailNext("getUpdates", telegramtest.Dropped())
+		f.srv.FailNext("getUpdates", telegramtest.InternalError())
+		f.srv.FailNext("getUpdates", telegramtest.BadGateway())
+		// The poll open now is not faulted; the three after it are.
+		err := f.srv.Wait(waitCtx(t), func() bool {
+			failed := 0
+			for _, c := range f.srv.CallsTo("getUpdates")[before:] {
+				if c.Error != "" {
+					failed++
+				}
+			}
+			return failed == 3
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.srv.SendText(alice, chat, "/whoami")
+		f.waitReply(t, chat.ID, 5)
+	})
+	f.stop()
+	logs := f.logs.String()
+	if strings.Contains(logs, telegramtest.Token) || strings.Contains(logs, strings.SplitN(telegramtest.Token, ":", 2)[1]) {
+		t.Errorf("the token is in the log:\n%s", logs)
+	}
+	if !strings.Contains(logs, "getUpdates failed") || !strings.Contains(logs, "retry_after") {
+		t.Errorf("failures were not logged:\n%s", logs)
+	}
+}
+
+func TestRedactLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log := bot.RedactLogger(slog.New(slog.NewJSONHandler(&buf, nil)), telegramtest.Token)
+	err := fmt.Errorf("wrapped: %w", &net.OpError{Op: "dial", Err: fmt.Errorf("Post \"http://x/bot%s/sendMessage\": refused", telegramtest.Token)})
+	log.With(slog.String("url", "/bot"+telegramtest.Token)).Error("failed "+telegramtest.Token,
+		slog.Any("err", err), slog.Group("g", slog.String("s", telegramtest.Token)))
+	if strings.Contains(buf.String(), telegramtest.Token) {
+		t.Errorf("token in %s", buf.String())
+	}
+	if strings.Count(buf.String(), "<token>") != 4 {
+		t.Errorf("want 4 redactions in %s", buf.String())
+	}
+}
+
+func TestTelegramManyUsersAtOnce(t *testing.T) {
+	const users, each = 20, 10
+	counties := []string{"越城", "柯桥", "上虞", "诸暨", "新昌", "嵊州"}
+	var people []data.Person
+	for i := range users {
+		people = append(people, data.Person{UserID: int64(2000 + i), Role: data.RoleCounty, County: counties[i%len(counties)]})
+	}
+	f := newFixture(t, people...)
+	f.start()
+	want := map[string]int{}
+	var wg sync.WaitGroup
+	for i := range users {
+		u := models.User{ID: int64(2000 + i), FirstName: "U" + strconv.Itoa(i)}
+		want[counties[i%len(counties)]] += each * (i%3 + 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				f.srv.SendText(u, telegramtest.PrivateChat(u), fmt.Sprintf("辅导企业 +%d", i%3+1))
+			}
+		}()
+	}
+	wg.Wait()
+	for i := range users {
+		f.waitReply(t, int64(2000+i), each)
+	}
+	tot, err := f.store.Totals(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for c, n := range want {
+		if tot[c][data.Tutoring] != n {
+			t.Errorf("%s = %d, want %d", c, tot[c][data.Tutoring], n)
+		}
+	}
+	for _, c := range f.srv.CallsTo("sendMessage") {
+		if !strings.HasPrefix(c.Params["text"], "✅ 已记录") {
+			t.Errorf("reply %q", c.Params["text"])
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func TestTelegramWebhook(t *testing.T) {
+	f := newFixture(t)
+	addr := freeAddr(t)
+	f.cfg.Mode = "webhook"
+	f.cfg.WebhookListen = addr
+	f.cfg.WebhookURL = "http://" + addr + "/tg/hook"
+	f.cfg.WebhookSecret = "s3cret_token-1"
+	f.start()
+	if err := f.srv.Wait(waitCtx(t), func() bool { u, _ := f.srv.Webhook(); return u != "" }); err != nil {
+		t.Fatal(err)
+	}
+	if u, s := f.srv.Webhook(); u != f.cfg.WebhookURL || s != f.cfg.WebhookSecret {
+		t.Errorf("webhook = %q %q", u, s)
+	}
+	chat := telegramtest.PrivateChat(alice)
+	// In webhook mode the fake returns once the webhook answered 2xx, and
+	// the bot answers only after the commit: the write is already there.
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +3")
+	if f.srv.Pending() != 0 {
+		t.Errorf("update not accepted")
+	}
+	if n := f.done_("柯桥", data.Tutoring); n != 3 {
+		t.Errorf("柯桥 tutoring = %d right after the webhook answered, want 3", n)
+	}
+	r := f.waitReply(t, chat.ID, 1)
+	f.srv.PressButton(alice, chat, r.Message.ID, buttons(r)[0].CallbackData)
+	if n := f.done_("柯桥", data.Tutoring); n != 0 {
+		t.Errorf("柯桥 tutoring = %d after undo, want 0", n)
+	}
+
+	for _, tt := range []struct {
+		name, secret string
+		want         int
+	}{
+		{name: "no secret", secret: "", want: http.StatusUnauthorized},
+		{name: "wrong secret", secret: "nope", want: http.StatusUnauthorized},
+		{name: "right secret, not an update", secret: f.cfg.WebhookSecret, want: http.StatusBadRequest},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodPost, f.cfg.WebhookURL, strings.NewReader(`{"x":1}`))
+			if tt.secret != "" {
+				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", tt.secret)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status = %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+// TestSenderSend is the sender as the reminder jobs use it.
+func TestSenderSend(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	group := telegramtest.GroupChat(-4003, "新昌工作群")
+	f.srv.AddChat(group)
+	long := strings.Repeat("提醒：请按时报送名单。\n", 600) // over 4096 characters
+	if err := f.tg.Sender().Send(waitCtx(t), group.ID, long); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	got := f.sent(group.ID)
+	if len(got) < 2 || strings.Join(texts(got), "") != long {
+		t.Errorf("long text sent as %d messages, not split losslessly", len(got))
+	}
+	for _, c := range got {
+		if n := len([]rune(c.Params["text"])); n > 4096 {
+			t.Errorf("a message of %d characters", n)
+		}
+	}
+	if err := f.tg.Sender().Send(waitCtx(t), -999, "无此群"); err == nil {
+		t.Error("Send to an unknown chat: no error")
+	}
+	f.srv.FailNext("sendMessage", telegramtest.Blocked())
+	if err := f.tg.Sender().Send(waitCtx(t), group.ID, "被移出群"); err == nil || strings.Contains(err.Error(), telegramtest.Token) {
+		t.Errorf("Send after 403: %v", err)
+	}
+}

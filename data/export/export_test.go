@@ -1,0 +1,248 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"tsbot/data"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var seedNow = time.Date(2027, 9, 18, 2, 0, 0, 0, time.UTC) // 10:00 in Shaoxing
+
+func campaign(t testing.TB) *data.Campaign {
+	t.Helper()
+	c, err := data.DefaultConfig().BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &c
+}
+
+func openStore(t testing.TB, c *data.Campaign) *data.Store {
+	t.Helper()
+	s, err := data.Open(data.DatabaseConfig{Path: filepath.Join(t.TempDir(), "export.db")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	s.Now = func() time.Time { return seedNow }
+	s.ListsClose = c.ListsClose()
+	return s
+}
+
+func named(county string, ind data.Indicator, names ...string) data.Change {
+	return data.Change{County: county, Indicator: ind, Amount: len(names), Names: names}
+}
+
+// seed writes a small city: named and unnamed units, a station missing from
+// the tutoring list, a confirmation, and a late change by the admin.
+func seed(t *testing.T, s *data.Store) {
+	t.Helper()
+	ctx := context.Background()
+	zhang := data.Author{UserID: 200, Name: "张三"}
+	admin := data.Author{UserID: 100, Name: "凌晓波", Admin: true}
+	steps := []struct {
+		a       data.Author
+		changes []data.Change
+	}{
+		{zhang, []data.Change{
+			named("柯桥", data.ProvincialStation, "柯桥纺织商业秘密保护示范站"),
+			named("柯桥", data.CityStation, "柯桥印染示范点", "钱清轻纺示范点"),
+			{County: "柯桥", Indicator: data.CityStation, Amount: 1}, // unnamed
+			named("柯桥", data.Tutoring, "甲纺织有限公司", "柯桥纺织商业秘密保护示范站", "钱清轻纺示范点"),
+		}},
+		{admin, []data.Change{
+			named("越城", data.Zone, "越城高新区"),
+			named("越城", data.Tutoring, "绍兴某某（集团）有限公司"),
+			named("嵊州", data.Tutoring, "乙领带有限公司", "丙厨具有限公司"),
+		}},
+	}
+	for _, st := range steps {
+		if _, err := s.Record(ctx, st.a, st.changes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Confirm(ctx, zhang, "柯桥"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Record(ctx, admin, []data.Change{named("柯桥", data.Tutoring, "丁机械有限公司")}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dump is every cell of every sheet, row by row, for the golden file.
+func dump(t *testing.T, raw []byte) string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	for _, s := range f.GetSheetList() {
+		fmt.Fprintf(&b, "== %s ==\n", s)
+		rows, err := f.GetRows(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			fmt.Fprintf(&b, "%d: %s\n", i+1, strings.Join(r, " | "))
+		}
+	}
+	return b.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./data/export -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("cells differ from %s (go test ./data/export -update rewrites it):\n%s", path, firstDiff(string(want), got))
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\nwant %q\n got %q", i+1, wl, gl)
+		}
+	}
+	return ""
+}
+
+func TestWorkbook(t *testing.T) {
+	c := campaign(t)
+	s := openStore(t, c)
+	seed(t, s)
+	asOf := time.Date(2027, 10, 1, 1, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, county string
+	}{
+		{"city", ""},
+		{"keqiao", "柯桥"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, err := Load(context.Background(), s, c, tc.county, asOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if err := Workbook(&buf, in); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tc.name, dump(t, buf.Bytes()))
+			checkLayout(t, buf.Bytes())
+		})
+	}
+}
+
+// checkLayout checks what a printed copy needs: A4, fit to width, a title
+// row repeated on every page, and the chart.
+func checkLayout(t *testing.T, raw []byte) {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, s := range []string{SheetProgress, SheetCultured, SheetTutoring} {
+		pl, err := f.GetPageLayout(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Size == nil || *pl.Size != 9 || pl.FitToWidth == nil || *pl.FitToWidth != 1 {
+			t.Errorf("%s: page layout %+v: want A4, one page wide", s, pl)
+		}
+	}
+	titles := map[string]bool{}
+	for _, d := range f.GetDefinedName() {
+		if d.Name == "_xlnm.Print_Titles" {
+			titles[d.Scope] = true
+		}
+	}
+	if len(titles) != 3 {
+		t.Errorf("print titles on %v, want every sheet", titles)
+	}
+	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	chart := false
+	for _, zf := range z.File {
+		chart = chart || strings.HasPrefix(zf.Name, "xl/charts/chart")
+	}
+	if !chart {
+		t.Error("no chart in the workbook")
+	}
+}
+
+// BenchmarkCityWorkbook exports the whole city with 5,000 named entries.
+func BenchmarkCityWorkbook(b *testing.B) {
+	c := campaign(b)
+	s := openStore(b, c)
+	ctx := context.Background()
+	admin := data.Author{UserID: 100, Name: "凌晓波", Admin: true}
+	n := 0
+	for n < 5000 {
+		var changes []data.Change
+		for _, co := range c.Counties {
+			for _, ind := range []data.Indicator{data.CityStation, data.Tutoring} {
+				var ns []string
+				for range 20 {
+					n++
+					ns = append(ns, fmt.Sprintf("%s测试%s企业%05d有限公司", co.Name, ind.Short(), n))
+				}
+				changes = append(changes, named(co.Name, ind, ns...))
+			}
+		}
+		if _, err := s.Record(ctx, admin, changes); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		in, err := Load(ctx, s, c, "", seedNow)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(in.Names) < 5000 {
+			b.Fatalf("%d names", len(in.Names))
+		}
+		if err := Workbook(&bytes.Buffer{}, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,461 @@
+package data
+
+// The two lists the counties report by 30 September: the cultivated units
+// (培育名单: zones and stations) and the tutored enterprises (专项辅导名单).
+// Names are written like the entries they belong to: append-only, in the same
+// transaction. A name is on the list from the row that added it until a later
+// row ends it; undoing a batch writes rows that reverse its names.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+)
+
+// MaxNameRunes is the longest name accepted: the longest registered company
+// names run to about 60 characters.
+const MaxNameRunes = 100
+
+// Name row operations.
+const (
+	NameAdd    = "add"
+	NameRemove = "remove"
+)
+
+// NameRecord is one row of the names table: a name put on a county's list
+// for one indicator, or taken off it (Ends names the row it takes off).
+type NameRecord struct {
+	ID        int64  `gorm:"primaryKey"`
+	BatchID   int64  `gorm:"index;not null"`
+	EntryID   int64  `gorm:"not null"`
+	County    string `gorm:"index:idx_names_list;not null"`
+	Indicator string `gorm:"index:idx_names_list;not null"`
+	Norm      string `gorm:"index:idx_names_list;not null"` // NormalizeName(Name): what duplicates are judged on
+	Name      string `gorm:"not null"`                      // as typed, trimmed
+	Op        string `gorm:"not null"`                      // NameAdd or NameRemove
+	// Ends is, for a removal, the add row it takes off the list. Unique: a
+	// name leaves the list at most once.
+	Ends      *int64 `gorm:"uniqueIndex"`
+	Late      bool   `gorm:"not null;default:false"`
+	UserID    int64  `gorm:"not null"`
+	UserName  string
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// TableName keeps the table name in the domain's words.
+func (NameRecord) TableName() string { return "names" }
+
+// Listed is a name that is on a list now.
+type Listed struct {
+	ID        int64 // the row that put it on the list: a stable reference for buttons
+	BatchID   int64
+	County    string
+	Indicator Indicator
+	Name      string
+	UserID    int64
+	UserName  string
+	CreatedAt time.Time
+	Late      bool
+}
+
+// Confirmation is a county's sign-off of its lists (/confirm). A county
+// confirms once; after that its changes need an admin and count as late.
+type Confirmation struct {
+	ID        int64  `gorm:"primaryKey"`
+	BatchID   int64  `gorm:"not null"`
+	County    string `gorm:"uniqueIndex;not null"`
+	UserID    int64  `gorm:"not null"`
+	UserName  string
+	Late      bool      `gorm:"not null;default:false"`
+	CreatedAt time.Time `gorm:"not null"`
+}
+
+// KindConfirm is the batch of a /confirm.
+const KindConfirm = "confirm"
+
+// NameProblem says what is wrong with a name in a change.
+type NameProblem int
+
+const (
+	NameDuplicate  NameProblem = iota // already on the county's list for that indicator
+	NameRepeated                      // given twice in one message
+	NameNotListed                     // a removal of a name that is not on the list
+	NameInvalid                       // empty, too long, or with control characters
+	NameCount                         // the number of names differs from the amount
+	NameWithSet                       // names with =N: a total names no one in particular
+	NamesOverCount                    // more names on the list than the count would be
+)
+
+// NameError refuses a change because of its names; nothing is written.
+type NameError struct {
+	Problem   NameProblem
+	County    string
+	Indicator Indicator
+	Name      string
+	Amount    int     // NameCount, NamesOverCount: the amount, or the count after the change
+	Names     int     // NameCount: how many names were given; NamesOverCount: how many are listed
+	Listed    *Listed // NameDuplicate: the name already on the list
+}
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("ledger: %s %s name %q: problem %d", e.County, e.Indicator.Key(), e.Name, e.Problem)
+}
+
+// ClosedError refuses a change to a county whose lists are closed (the due
+// day is over, or the county confirmed them) to anyone but an admin.
+type ClosedError struct {
+	County    string
+	Confirmed *Confirmation // nil: closed by the deadline
+	Deadline  time.Time
+}
+
+func (e *ClosedError) Error() string {
+	return fmt.Sprintf("ledger: %s lists are closed", e.County)
+}
+
+// ErrAlreadyConfirmed is returned when a county confirms its lists twice.
+var ErrAlreadyConfirmed = errors.New("ledger: lists already confirmed")
+
+// NormalizeName is the key duplicates are judged on: width folded, letters
+// in lower case, spaces and brackets dropped, so that 甲（集团）有限公司 and
+// 甲(集团) 有限公司 are the same enterprise.
+func NormalizeName(s string) string {
+	s = FoldWidth(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// CleanName trims a name and checks it can go on a list; the problem is
+// NameInvalid.
+func CleanName(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || NormalizeName(s) == "" || utf8.RuneCountInString(s) > MaxNameRunes || !utf8.ValidString(s) ||
+		strings.ContainsFunc(s, unicode.IsControl) {
+		return s, false
+	}
+	return s, true
+}
+
+// ListsClose is the instant the lists are due: the end of the ListsDue day
+// in the campaign's location. Zero when no date is configured.
+func (c *Campaign) ListsClose() time.Time {
+	if c.ListsDue.IsZero() {
+		return time.Time{}
+	}
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := c.ListsDue.In(loc)
+	return time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+}
+
+// checkNames refuses changes whose names cannot be right whatever the
+// lists hold: a count that differs from the names, names with =N, a bad name.
+func checkNames(changes []Change) error {
+	for _, c := range changes {
+		if len(c.Names) == 0 {
+			continue
+		}
+		if c.Set {
+			return &NameError{Problem: NameWithSet, County: c.County, Indicator: c.Indicator, Amount: c.Amount, Names: len(c.Names)}
+		}
+		if n := c.Amount; n != len(c.Names) && -n != len(c.Names) {
+			return &NameError{Problem: NameCount, County: c.County, Indicator: c.Indicator, Amount: c.Amount, Names: len(c.Names)}
+		}
+		for _, n := range c.Names {
+			if _, ok := CleanName(n); !ok {
+				return &NameError{Problem: NameInvalid, County: c.County, Indicator: c.Indicator, Name: n}
+			}
+		}
+	}
+	return nil
+}
+
+// nameOp is what an entry does to a list: put a name on it, or take one off.
+// ends is set when an undo takes off what an add row put on: the name is
+// taken off if it is listed (by that row, or by an undo that put it back),
+// and skipped if it has left the list since.
+type nameOp struct {
+	name   string
+	remove bool
+	ends   int64
+}
+
+func namesOf(c Change) []nameOp {
+	out := make([]nameOp, 0, len(c.Names))
+	for _, n := range c.Names {
+		n, _ = CleanName(n)
+		out = append(out, nameOp{name: n, remove: c.Amount < 0})
+	}
+	return out
+}
+
+// compensateNames attaches to the entries that cancel batch id the name rows
+// that reverse its names: a name it added is taken off (if still listed),
+// a name it removed is put back.
+func compensateNames(tx *gorm.DB, id int64, old []Entry, out []Entry) error {
+	var rows []NameRecord
+	if err := tx.Where("batch_id = ?", id).Order("id").Find(&rows).Error; err != nil {
+		return fmt.Errorf("ledger: load names of batch %d: %w", id, err)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	byEntry := map[int64][]NameRecord{}
+	for _, r := range rows {
+		byEntry[r.EntryID] = append(byEntry[r.EntryID], r)
+	}
+	k := 0
+	for _, e := range old {
+		if e.Op == opCompensate {
+			continue
+		}
+		for _, r := range byEntry[e.ID] {
+			if r.Op == NameAdd {
+				out[k].names = append(out[k].names, nameOp{name: r.Name, remove: true, ends: r.ID})
+			} else {
+				out[k].names = append(out[k].names, nameOp{name: r.Name})
+			}
+		}
+		k++
+	}
+	return nil
+}
+
+// liveNames loads what is on one list now, by normalized name.
+func liveNames(tx *gorm.DB, county, indicator string) (map[string]NameRecord, error) {
+	var rows []NameRecord
+	err := tx.Where("county = ? AND indicator = ? AND op = ?", county, indicator, NameAdd).
+		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("ledger: load list %s %s: %w", county, indicator, err)
+	}
+	out := make(map[string]NameRecord, len(rows))
+	for _, r := range rows {
+		out[r.Norm] = r
+	}
+	return out, nil
+}
+
+// writeNames writes the name rows of a batch whose entries are inserted,
+// refusing a name already listed, a removal of a name not listed, and a list
+// longer than its count. It runs inside the write transaction, after the
+// entries (whose ids the rows carry), in entry order.
+func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) error {
+	lists := map[key]map[string]NameRecord{}
+	for i := range entries {
+		e := &entries[i]
+		ind, _ := IndicatorByKey(e.Indicator)
+		k := key{e.County, ind}
+		if _, ok := lists[k]; ok {
+			continue
+		}
+		live, err := liveNames(tx, e.County, e.Indicator)
+		if err != nil {
+			return err
+		}
+		lists[k] = live
+	}
+	for i := range entries {
+		e := &entries[i]
+		ind, _ := IndicatorByKey(e.Indicator)
+		k := key{e.County, ind}
+		live := lists[k]
+		for _, op := range e.names {
+			norm := NormalizeName(op.name)
+			row := NameRecord{BatchID: b.ID, EntryID: e.ID, County: e.County, Indicator: e.Indicator, Norm: norm, Name: op.name,
+				Late: e.Late, UserID: b.UserID, UserName: b.UserName, CreatedAt: b.CreatedAt}
+			if op.remove {
+				row.Op = NameRemove
+				target, ok := live[norm]
+				if op.ends != 0 && !ok {
+					continue // undoing an add whose name has left the list since: nothing to take off
+				}
+				if !ok {
+					return &NameError{Problem: NameNotListed, County: e.County, Indicator: ind, Name: op.name}
+				}
+				ends := target.ID
+				row.Ends = &ends
+				delete(live, norm)
+			} else {
+				row.Op = NameAdd
+				if have, ok := live[norm]; ok {
+					p := NameRepeated
+					if have.BatchID != b.ID {
+						p = NameDuplicate
+					}
+					l := have.listed()
+					return &NameError{Problem: p, County: e.County, Indicator: ind, Name: op.name, Listed: &l}
+				}
+			}
+			if err := tx.Create(&row).Error; err != nil {
+				return fmt.Errorf("ledger: insert name: %w", err)
+			}
+			if row.Op == NameAdd {
+				live[norm] = row
+			}
+		}
+	}
+	for k, live := range lists {
+		if len(live) > totals[k] {
+			return &NameError{Problem: NamesOverCount, County: k.county, Indicator: k.ind, Amount: totals[k], Names: len(live)}
+		}
+	}
+	return nil
+}
+
+func (r NameRecord) listed() Listed {
+	ind, _ := IndicatorByKey(r.Indicator)
+	return Listed{ID: r.ID, BatchID: r.BatchID, County: r.County, Indicator: ind, Name: r.Name,
+		UserID: r.UserID, UserName: r.UserName, CreatedAt: r.CreatedAt, Late: r.Late}
+}
+
+// markLate decides, inside the write transaction, whether the batch changes
+// a county whose lists are closed: such a change is refused to anyone but an
+// admin, and marked late.
+func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now time.Time) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	deadline := !s.ListsClose.IsZero() && !now.Before(s.ListsClose)
+	var counties []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !seen[e.County] {
+			seen[e.County] = true
+			counties = append(counties, e.County)
+		}
+	}
+	var confs []Confirmation
+	if err := tx.Where("county IN ?", counties).Find(&confs).Error; err != nil {
+		return fmt.Errorf("ledger: load confirmations: %w", err)
+	}
+	confirmed := map[string]*Confirmation{}
+	for i := range confs {
+		confirmed[confs[i].County] = &confs[i]
+	}
+	for i := range entries {
+		e := &entries[i]
+		conf := confirmed[e.County]
+		if !deadline && conf == nil {
+			continue
+		}
+		if !a.Admin {
+			return &ClosedError{County: e.County, Confirmed: conf, Deadline: s.ListsClose}
+		}
+		e.Late, b.Late = true, true
+	}
+	return nil
+}
+
+// Confirm records that county's lists as submitted. Staff confirm their
+// own county; the caller checks who may.
+func (s *Store) Confirm(ctx context.Context, a Author, county string) (Confirmation, error) {
+	var conf Confirmation
+	_, err := s.writeThen(ctx, a, KindConfirm, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
+		var n int64
+		if err := tx.Model(&Confirmation{}).Where("county = ?", county).Count(&n).Error; err != nil {
+			return nil, fmt.Errorf("ledger: check confirmation: %w", err)
+		}
+		if n > 0 {
+			return nil, ErrAlreadyConfirmed
+		}
+		b.Late = !s.ListsClose.IsZero() && !b.CreatedAt.Before(s.ListsClose)
+		return nil, nil
+	}, func(tx *gorm.DB, b *Batch) error {
+		conf = Confirmation{BatchID: b.ID, County: county, UserID: b.UserID, UserName: b.UserName, Late: b.Late, CreatedAt: b.CreatedAt}
+		if err := tx.Create(&conf).Error; err != nil {
+			return fmt.Errorf("ledger: insert confirmation: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Confirmation{}, err
+	}
+	return conf, nil
+}
+
+// Confirmations returns the sign-off of every county that confirmed.
+func (s *Store) Confirmations(ctx context.Context) (map[string]Confirmation, error) {
+	var rows []Confirmation
+	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("ledger: confirmations: %w", err)
+	}
+	out := make(map[string]Confirmation, len(rows))
+	for _, r := range rows {
+		out[r.County] = r
+	}
+	return out, nil
+}
+
+// Names returns what is on the lists now, of one county or (county "") all,
+// in the order the names were added.
+func (s *Store) Names(ctx context.Context, county string) ([]Listed, error) {
+	q := s.db.WithContext(ctx).Where("op = ?", NameAdd).
+		Where("id NOT IN (?)", s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
+		Order("id")
+	if county != "" {
+		q = q.Where("county = ?", county)
+	}
+	var rows []NameRecord
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("ledger: names: %w", err)
+	}
+	out := make([]Listed, len(rows))
+	for i, r := range rows {
+		out[i] = r.listed()
+	}
+	return out, nil
+}
+
+// ListedName loads a name that is on a list now, by the id of the row that
+// put it there; ErrNotFound if it has left the list.
+func (s *Store) ListedName(ctx context.Context, id int64) (Listed, error) {
+	var r NameRecord
+	err := s.db.WithContext(ctx).Where("id = ? AND op = ?", id, NameAdd).
+		Where("id NOT IN (?)", s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
+		Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Listed{}, ErrNotFound
+	}
+	if err != nil {
+		return Listed{}, fmt.Errorf("ledger: name %d: %w", id, err)
+	}
+	return r.listed(), nil
+}
+
+// MissingFromTutoring applies note 1 of the notice to the lists: the tutored
+// enterprises include the cultivated units, so every named station must also
+// be on its county's tutoring list. It returns the stations that are not, in
+// list order.
+func MissingFromTutoring(names []Listed) []Listed {
+	tutored := map[[2]string]bool{}
+	for _, n := range names {
+		if n.Indicator == Tutoring {
+			tutored[[2]string{n.County, NormalizeName(n.Name)}] = true
+		}
+	}
+	var out []Listed
+	for _, n := range names {
+		if (n.Indicator == ProvincialStation || n.Indicator == CityStation) && !tutored[[2]string{n.County, NormalizeName(n.Name)}] {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,188 @@
+package data
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Reminder statuses in sent_reminders.
+const (
+	// ReminderClaimed: a process has taken the reminder for this chat and is
+	// sending it. A row left claimed means the process died between claim and
+	// send: the message may or may not have gone out, and it is not sent again.
+	ReminderClaimed = "claimed"
+	ReminderSent    = "sent"
+	// ReminderSkipped: deliberately not sent: missed (its day passed while the
+	// bot was down), nothing to say (the county met every target), no
+	// recipient, or the chat refuses the bot (403).
+	ReminderSkipped = "skipped"
+	// ReminderFailed: the send failed after the sender's retries.
+	ReminderFailed = "failed"
+)
+
+// SentReminder records one reminder for one chat: at most one row per key
+// and chat, so a reminder reaches a chat at most once, whatever number of
+// processes or restarts.
+//
+// Exactly-once is impossible across a crash between claim and send; the row
+// is claimed first, so such a crash loses the message for that chat rather
+// than sending it twice. A reminder twice in a county's work group is worse
+// than a missing one: the contact person sees a "claimed" row and can follow
+// up by hand, while a duplicate cannot be taken back.
+type SentReminder struct {
+	ID     int64  `gorm:"primaryKey"`
+	Key    string `gorm:"not null;uniqueIndex:idx_sent_reminders_key_chat,priority:1"`
+	ChatID int64  `gorm:"not null;uniqueIndex:idx_sent_reminders_key_chat,priority:2"`
+	Status string `gorm:"not null"`
+	// At is when the row last changed: claimed, then sent or failed.
+	At    time.Time `gorm:"not null"`
+	Error string
+}
+
+// TableName keeps the table name in the domain's words.
+func (SentReminder) TableName() string { return "sent_reminders" }
+
+// ClaimReminder takes the reminder key for chatID before it is sent. It
+// reports false when the pair is recorded already (sent, skipped, failed, or
+// being sent by another process): then the caller must not send. The insert
+// runs in its own write transaction (BEGIN IMMEDIATE on SQLite), and the
+// unique index decides between two processes racing for the same row.
+func (s *Store) ClaimReminder(ctx context.Context, key string, chatID int64, at time.Time) (bool, error) {
+	return s.insertReminder(ctx, SentReminder{Key: key, ChatID: chatID, Status: ReminderClaimed, At: at.UTC()})
+}
+
+// SkipReminder records that key is not sent to chatID, and why. It reports
+// false when the pair was recorded before, so the caller logs a skip once.
+// chatID is 0 when the reminder has no recipient at all.
+func (s *Store) SkipReminder(ctx context.Context, key string, chatID int64, reason string, at time.Time) (bool, error) {
+	return s.insertReminder(ctx, SentReminder{Key: key, ChatID: chatID, Status: ReminderSkipped, At: at.UTC(), Error: reason})
+}
+
+func (s *Store) insertReminder(ctx context.Context, r SentReminder) (bool, error) {
+	var inserted bool
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&r)
+		if res.Error != nil {
+			return res.Error
+		}
+		inserted = res.RowsAffected == 1
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("reminders: record %s for chat %d: %w", r.Key, r.ChatID, err)
+	}
+	return inserted, nil
+}
+
+// FinishReminder marks a claimed reminder sent (errText "") or ended in
+// status (ReminderFailed, ReminderSkipped) with errText. Only a claimed row
+// changes: a finished one is never rewritten.
+func (s *Store) FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error {
+	res := s.db.WithContext(ctx).Model(&SentReminder{}).
+		Where("key = ? AND chat_id = ? AND status = ?", key, chatID, ReminderClaimed).
+		Updates(map[string]any{"status": status, "error": errText, "at": at.UTC()})
+	if res.Error != nil {
+		return fmt.Errorf("reminders: mark %s for chat %d %s: %w", key, chatID, status, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("reminders: mark %s for chat %d %s: no claimed row: %w", key, chatID, status, ErrNotFound)
+	}
+	return nil
+}
+
+// SentReminders lists the records, oldest first; with keyPrefix only those
+// whose key starts with it ("county_nag:").
+func (s *Store) SentReminders(ctx context.Context, keyPrefix string) ([]SentReminder, error) {
+	q := s.db.WithContext(ctx).Order("id")
+	if keyPrefix != "" {
+		q = q.Where("substr(key, 1, ?) = ?", len(keyPrefix), keyPrefix)
+	}
+	var out []SentReminder
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("reminders: list: %w", err)
+	}
+	return out, nil
+}
+
+// Progress is the net change of one county's indicator over a stretch of
+// time: what a pace needs of the ledger, summed in the database.
+type Progress struct {
+	County    string
+	Indicator string // Indicator.Key()
+	Delta     int    // the sum of the entries' deltas
+	At        time.Time
+}
+
+// ProgressBetween sums the entries made in (from, to] per county and
+// indicator: the pace window of the reminders. At is to. Summing in the
+// database returns a few hundred rows instead of a season's entries.
+//
+// The scan starts at the first entry after from, found by bisecting ids
+// (entries are written in time order by the one writer), and reads no index:
+// left to itself SQLite walks the county index for the GROUP BY and looks up
+// every row of the table, seconds on a province-size ledger. An entry whose
+// clock stepped back behind an older one may fall out of the window: a pace
+// over 28 days does not notice.
+func (s *Store) ProgressBetween(ctx context.Context, from, to time.Time) ([]Progress, error) {
+	first, err := s.firstEntryAfter(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	table := "entries"
+	if s.db.Dialector.Name() == "sqlite" {
+		table = "entries NOT INDEXED"
+	}
+	rows, err := s.db.WithContext(ctx).Raw(`SELECT county, indicator, SUM(delta) FROM `+table+
+		` WHERE id >= ? AND created_at > ? AND created_at <= ? GROUP BY county, indicator ORDER BY county, indicator`,
+		first, from.UTC(), to.UTC()).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("ledger: progress %s–%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out []Progress
+	for rows.Next() {
+		p := Progress{At: to}
+		if err := rows.Scan(&p.County, &p.Indicator, &p.Delta); err != nil {
+			return nil, fmt.Errorf("ledger: scan progress: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger: progress: %w", err)
+	}
+	return out, nil
+}
+
+// firstEntryAfter bisects the ids for the first entry made after t: some
+// twenty look-ups by primary key, whatever the size of the ledger.
+func (s *Store) firstEntryAfter(ctx context.Context, t time.Time) (int64, error) {
+	db := s.db.WithContext(ctx)
+	var bounds struct{ Lo, Hi *int64 }
+	if err := db.Model(&Entry{}).Select("MIN(id) AS lo, MAX(id) AS hi").Scan(&bounds).Error; err != nil {
+		return 0, fmt.Errorf("ledger: entry ids: %w", err)
+	}
+	if bounds.Lo == nil {
+		return 0, nil
+	}
+	lo, hi := *bounds.Lo, *bounds.Hi+1 // the answer is in [lo, hi]; hi: none
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var e struct {
+			ID        int64
+			CreatedAt time.Time
+		}
+		if err := db.Model(&Entry{}).Select("id, created_at").Where("id >= ?", mid).Order("id").Limit(1).Scan(&e).Error; err != nil {
+			return 0, fmt.Errorf("ledger: entry ids: %w", err)
+		}
+		if e.CreatedAt.After(t) {
+			hi = mid
+		} else {
+			lo = e.ID + 1
+		}
+	}
+	return lo, nil
+}

@@ -1,0 +1,557 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	"github.com/robfig/cron/v3"
+
+	"tsbot/data"
+)
+
+// Notifier delivers one text to one chat. The Telegram sender, behind a
+// small adapter in main, is the production one; it paces messages within
+// Telegram's limits (30/s overall, 1/s per chat, 20/min per group) and
+// retries 429 and 5xx itself. The runner sends one message at a time and
+// waits for each, so it never has more than one in flight.
+type Notifier interface {
+	Notify(ctx context.Context, chatID int64, text string) error
+}
+
+// ErrUnreachable wraps a send that the chat refuses for good (Telegram's
+// 403: the bot was blocked, or removed from the group). The runner records
+// such a reminder as skipped rather than failed.
+var ErrUnreachable = errors.New("jobs: chat refuses the bot")
+
+// Store is what the runner needs of data.Store.
+type Store interface {
+	Totals(ctx context.Context) (map[string]data.Counts, error)
+	ProgressBetween(ctx context.Context, from, to time.Time) ([]data.Progress, error)
+	People(ctx context.Context) ([]data.Person, error)
+	ClaimReminder(ctx context.Context, key string, chatID int64, at time.Time) (bool, error)
+	SkipReminder(ctx context.Context, key string, chatID int64, reason string, at time.Time) (bool, error)
+	FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error
+}
+
+// MaxMessage is Telegram's limit on a message, in UTF-16 code units.
+const MaxMessage = 4096
+
+// Skip reasons recorded in sent_reminders.
+const (
+	SkipMissed      = "missed: its day passed while the bot was down"
+	SkipTargetsMet  = "nothing to say: every target met"
+	SkipNoRecipient = "no recipient"
+)
+
+// Runner sends the campaign's reminders: at most once per reminder and chat,
+// recorded in the store before the send.
+type Runner struct {
+	store    Store
+	campaign *data.Campaign
+	cfg      data.RemindersConfig
+	log      *slog.Logger
+	all      []Reminder
+	// Now is the clock of the cron ticks and of the times recorded.
+	Now func() time.Time
+
+	mu     sync.Mutex // one pass at a time; guards notify and handled
+	notify Notifier
+	// handled holds the keys this process has recorded for every recipient,
+	// so a tick each minute does not ask the database about last week.
+	handled map[string]bool
+}
+
+// NewRunner checks the reminder config against the campaign and builds the
+// runner. n may be nil until SetNotifier (the Telegram adapter is built
+// after the handler that shows /reminders). Errors name the config key.
+func NewRunner(store Store, n Notifier, c *data.Campaign, cfg data.RemindersConfig, log *slog.Logger) (*Runner, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	all, err := Schedule(c, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner{store: store, notify: n, campaign: c, cfg: cfg, log: log, all: all,
+		Now: time.Now, handled: map[string]bool{}}, nil
+}
+
+// SetNotifier sets where messages go.
+func (r *Runner) SetNotifier(n Notifier) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notify = n
+}
+
+// Reminders is the whole schedule.
+func (r *Runner) Reminders() []Reminder { return r.all }
+
+// Delivery is one reminder for one chat, as a pass would send it.
+type Delivery struct {
+	Reminder Reminder
+	ChatID   int64  // 0 when the reminder has no recipient
+	Text     string // the full text; "" when skipped
+	Skip     string // why it is not sent: one of the Skip reasons; "" to send
+	// ConfigKey names the setting that chose the recipient, for the log.
+	ConfigKey string
+}
+
+// Plan works out what a pass at now would do: every reminder due at now
+// and not yet handled by this runner, with its recipients and texts, and
+// the missed ones to record as skipped. It reads the store but records
+// nothing: remind --dry-run prints it.
+func (r *Runner) Plan(ctx context.Context, now time.Time) ([]Delivery, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.plan(ctx, now)
+}
+
+func (r *Runner) plan(ctx context.Context, now time.Time) ([]Delivery, error) {
+	due, missed := Due(r.all, now)
+	due, missed = r.unhandled(due), r.unhandled(missed)
+	if len(due) == 0 && len(missed) == 0 {
+		return nil, nil
+	}
+	people, err := r.store.People(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	var out []Delivery
+	for _, m := range missed {
+		out = append(out, r.deliveries(m, people, "", SkipMissed)...)
+	}
+	if len(due) == 0 {
+		return out, nil
+	}
+	s, err := r.snapshot(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range due {
+		text, ok := render(s, d)
+		skip := ""
+		if !ok {
+			skip = SkipTargetsMet
+		}
+		out = append(out, r.deliveries(d, people, text, skip)...)
+	}
+	return out, nil
+}
+
+func (r *Runner) unhandled(rs []Reminder) []Reminder {
+	var out []Reminder
+	for _, x := range rs {
+		if !r.handled[x.Key] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// snapshot reads the totals and the pace window of the ledger once per pass.
+func (r *Runner) snapshot(ctx context.Context, now time.Time) (Snapshot, error) {
+	done, err := r.store.Totals(ctx)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("jobs: totals: %w", err)
+	}
+	progress, err := r.store.ProgressBetween(ctx, now.Add(-PaceWindow), now)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("jobs: pace: %w", err)
+	}
+	history := make([]Point, 0, len(progress))
+	for _, p := range progress {
+		if ind, ok := data.IndicatorByKey(p.Indicator); ok {
+			history = append(history, Point{At: p.At, County: p.County, Indicator: ind, Delta: p.Delta})
+		}
+	}
+	return NewSnapshot(r.campaign, now, done, history), nil
+}
+
+// render is the text of a reminder; ok is false when there is nothing to
+// say (a county nag for a county that met every target).
+func render(s Snapshot, rem Reminder) (string, bool) {
+	switch rem.Kind {
+	case KindContactDigest, KindWeeklyDigest:
+		return ContactDigest(s, rem), true
+	case KindCountyNag:
+		return CountyNag(s, rem.County, rem)
+	case KindAcceptanceBefore, KindAcceptanceAfter:
+		return AcceptanceNote(s, rem, rem.County), true
+	}
+	return "", false
+}
+
+// deliveries fans a reminder out to its recipients; with none, one delivery
+// to chat 0 that is skipped, so the gap is logged and recorded.
+func (r *Runner) deliveries(rem Reminder, people []data.Person, text, skip string) []Delivery {
+	chats, configKey := r.recipients(rem.County, people)
+	if skip != "" {
+		text = ""
+	}
+	if len(chats) == 0 {
+		if skip == "" {
+			skip = SkipNoRecipient
+		}
+		return []Delivery{{Reminder: rem, Skip: skip, ConfigKey: configKey}}
+	}
+	out := make([]Delivery, len(chats))
+	for i, id := range chats {
+		out[i] = Delivery{Reminder: rem, ChatID: id, Text: text, Skip: skip, ConfigKey: configKey}
+	}
+	return out
+}
+
+// recipients resolves who reads a reminder about county ("" for the city
+// contact): the configured chat, else the roster members it concerns, whose
+// user id is their private chat with the bot.
+func (r *Runner) recipients(county string, people []data.Person) ([]int64, string) {
+	var chats []int64
+	if county == "" {
+		if r.cfg.ContactChatID != 0 {
+			return []int64{r.cfg.ContactChatID}, "reminders.contact_chat_id"
+		}
+		for _, p := range people {
+			if p.Role == data.RoleAdmin {
+				chats = append(chats, p.UserID)
+			}
+		}
+		return chats, "reminders.contact_chat_id (0: every admin on the roster)"
+	}
+	i := r.countyIndex(county)
+	key := fmt.Sprintf("campaign.counties[%d].chat_id", i)
+	if i >= 0 && r.campaign.Counties[i].ChatID != 0 {
+		return []int64{r.campaign.Counties[i].ChatID}, key
+	}
+	for _, p := range people {
+		if p.Role == data.RoleCounty && p.County == county {
+			chats = append(chats, p.UserID)
+		}
+	}
+	return chats, key + " (0: the county's staff on the roster)"
+}
+
+func (r *Runner) countyIndex(name string) int {
+	for i, co := range r.campaign.Counties {
+		if co.Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// Outcome is what a pass did with one delivery.
+type Outcome struct {
+	Delivery
+	Status string // data.ReminderSent, ReminderSkipped, ReminderFailed; "" when already recorded
+	Err    error
+}
+
+// RunAt sends what is due at now. Each (reminder, chat) is claimed in the
+// store before it is sent and never sent again: a second pass, a second
+// process on the same database, or a restart finds the claim and moves on.
+// Missed reminders (an earlier day) are recorded as skipped and logged once.
+// It stops between two sends when ctx ends; what is not yet claimed is left
+// to the next pass, which still sends it if it is still the same day.
+func (r *Runner) RunAt(ctx context.Context, now time.Time) ([]Outcome, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	plan, err := r.plan(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var out []Outcome
+	complete := map[string]bool{} // key → every recipient recorded
+	for _, d := range plan {
+		if err := ctx.Err(); err != nil {
+			return out, fmt.Errorf("jobs: run: %w", err)
+		}
+		if _, seen := complete[d.Reminder.Key]; !seen {
+			complete[d.Reminder.Key] = true
+		}
+		o, err := r.deliver(ctx, d)
+		if err != nil {
+			complete[d.Reminder.Key] = false
+			r.log.Error("reminder: not recorded", r.attrs(d, slog.Any("err", err))...)
+			continue
+		}
+		if o.Status != "" {
+			out = append(out, o)
+		}
+	}
+	for key, ok := range complete {
+		if ok {
+			r.handled[key] = true
+		}
+	}
+	return out, nil
+}
+
+// deliver records and sends one delivery. The error is the store's only: a
+// failed send is an Outcome.
+func (r *Runner) deliver(ctx context.Context, d Delivery) (Outcome, error) {
+	o := Outcome{Delivery: d}
+	if d.Skip != "" {
+		fresh, err := r.store.SkipReminder(ctx, d.Reminder.Key, d.ChatID, d.Skip, r.Now())
+		if err != nil || !fresh {
+			return o, err
+		}
+		o.Status = data.ReminderSkipped
+		switch d.Skip {
+		case SkipNoRecipient:
+			r.log.Error("reminder: no recipient, set the chat id or add people to the roster", r.attrs(d)...)
+		case SkipMissed:
+			r.log.Warn("reminder: missed while the bot was down, not sent late", r.attrs(d)...)
+		default:
+			r.log.Info("reminder: skipped", r.attrs(d, slog.String("reason", d.Skip))...)
+		}
+		return o, nil
+	}
+	if r.notify == nil {
+		return o, errors.New("jobs: no notifier set: nothing claimed")
+	}
+	claimed, err := r.store.ClaimReminder(ctx, d.Reminder.Key, d.ChatID, r.Now())
+	if err != nil || !claimed {
+		return o, err
+	}
+	// From here the claim stands: a crash before the send below loses this
+	// message for this chat rather than risking it twice (see data.SentReminder).
+	o.Err = r.send(ctx, d.ChatID, d.Text)
+	errText := ""
+	o.Status = data.ReminderSent
+	switch {
+	case o.Err == nil:
+		r.log.Info("reminder: sent", r.attrs(d)...)
+	case errors.Is(o.Err, ErrUnreachable):
+		o.Status, errText = data.ReminderSkipped, o.Err.Error()
+		r.log.Warn("reminder: chat refuses the bot, skipped", r.attrs(d, slog.Any("err", o.Err))...)
+	default:
+		o.Status, errText = data.ReminderFailed, o.Err.Error()
+		r.log.Error("reminder: send failed", r.attrs(d, slog.Any("err", o.Err))...)
+	}
+	// Recorded even when ctx ended during the send, so shutdown leaves an
+	// outcome rather than a bare claim.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return o, r.store.FinishReminder(fctx, d.Reminder.Key, d.ChatID, o.Status, errText, r.Now())
+}
+
+// send delivers text in parts that fit in a message.
+func (r *Runner) send(ctx context.Context, chatID int64, text string) error {
+	parts := Split(text, MaxMessage)
+	for i, p := range parts {
+		if err := r.notify.Notify(ctx, chatID, p); err != nil {
+			if len(parts) > 1 {
+				return fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Runner) attrs(d Delivery, more ...any) []any {
+	a := []any{
+		slog.String("reminder_key", d.Reminder.Key),
+		slog.String("kind", d.Reminder.Kind.String()),
+		slog.Int64("chat_id", d.ChatID),
+		slog.String("config_key", d.ConfigKey),
+	}
+	if d.Reminder.County != "" {
+		a = append(a, slog.String("county", d.Reminder.County))
+	}
+	return append(a, more...)
+}
+
+// Split cuts text into parts of at most limit UTF-16 code units (Telegram's
+// measure), at line breaks where it can, inside a line only when the line
+// alone is too long.
+func Split(text string, limit int) []string {
+	if utf16Len(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	var cur strings.Builder
+	n := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+			n = 0
+		}
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		l := utf16Len(line)
+		if n+l > limit {
+			flush()
+		}
+		for l > limit { // one line longer than a message: cut by runes
+			cut, w := 0, 0
+			for i, ru := range line {
+				rw := utf16.RuneLen(ru)
+				if rw < 0 {
+					rw = 1
+				}
+				if w+rw > limit {
+					break
+				}
+				w += rw
+				cut = i + len(string(ru))
+			}
+			parts = append(parts, line[:cut])
+			line, l = line[cut:], l-w
+		}
+		cur.WriteString(line)
+		n += l
+	}
+	flush()
+	return parts
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// Run sends reminders until ctx ends: one pass at once, so a reminder whose
+// time passed while the bot was down still goes out if it is the same day,
+// then one at every minute, in the campaign's zone. It returns after the
+// pass under way has finished.
+func (r *Runner) Run(ctx context.Context) error {
+	loc := location(r.campaign)
+	tick := func() {
+		if _, err := r.RunAt(ctx, r.Now().In(loc)); err != nil && ctx.Err() == nil {
+			r.log.Error("reminders: pass failed", slog.Any("err", err))
+		}
+	}
+	c := cron.New(cron.WithLocation(loc), cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	if _, err := c.AddFunc("* * * * *", tick); err != nil {
+		return fmt.Errorf("jobs: cron: %w", err)
+	}
+	next := Next(r.all, r.Now(), 1)
+	attrs := []any{slog.Int("reminders", len(r.all))}
+	if len(next) > 0 {
+		attrs = append(attrs, slog.String("next_key", next[0].Key), slog.Time("next_at", next[0].At))
+	}
+	r.log.Info("reminders: started", attrs...)
+	tick()
+	c.Start()
+	<-ctx.Done()
+	<-c.Stop().Done()
+	r.log.Info("reminders: stopped")
+	return nil
+}
+
+// Upcoming describes the next n reminder times after now, one line each in
+// Chinese and local time; the per-county copies of one reminder share a line.
+func (r *Runner) Upcoming(now time.Time, n int) []string {
+	var lines []string
+	next := Next(r.all, now, 0)
+	for i := 0; i < len(next) && len(lines) < n; {
+		rem := next[i]
+		j := i + 1
+		for j < len(next) && next[j].At.Equal(rem.At) && next[j].Kind == rem.Kind && (next[j].County == "") == (rem.County == "") {
+			j++
+		}
+		who := "联系人"
+		if rem.County != "" {
+			who = "各区县"
+			if j-i == 1 {
+				who = rem.County
+			}
+		}
+		at := rem.At.In(location(r.campaign))
+		lines = append(lines, fmt.Sprintf("%s%s %s → %s", monthDayWeek(at), at.Format("15:04"), rem.Kind.Label(), who))
+		i = j
+	}
+	return lines
+}
+
+// SendDigestNow sends the contact person's digest at once (/remindnow).
+// It is recorded under a key of the current minute, so a button pressed
+// twice, or two admins at once, send it once. It returns how many chats got
+// it; 0 with no error when it was sent this minute already.
+func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.campaign
+	if c.ListsDue.IsZero() {
+		return 0, errors.New("jobs: remindnow: campaign.lists_due is not set")
+	}
+	cal := NewCalendar(c)
+	now := r.Now().In(cal.Location())
+	if cal.DaysBetween(now, c.ListsDue) < 0 {
+		return 0, fmt.Errorf("jobs: remindnow: lists_due %s has passed", ymd(c.ListsDue))
+	}
+	rem := Reminder{
+		Key: "contact_digest:now:" + now.Format("2006-01-02T15:04"), Kind: KindContactDigest,
+		At: now, Deadline: c.ListsDue,
+		DaysLeft: cal.DaysBetween(now, c.ListsDue), WorkingDaysLeft: cal.WorkingDaysBetween(now, c.ListsDue),
+	}
+	people, err := r.store.People(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	s, err := r.snapshot(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, d := range r.deliveries(rem, people, ContactDigest(s, rem), "") {
+		o, err := r.deliver(ctx, d)
+		if err != nil {
+			return sent, err
+		}
+		if o.Status == data.ReminderSent {
+			sent++
+		} else if o.Err != nil {
+			return sent, o.Err
+		} else if d.Skip == SkipNoRecipient {
+			return 0, fmt.Errorf("jobs: remindnow: no recipient: set %s", d.ConfigKey)
+		}
+	}
+	return sent, nil
+}
+
+// Problems lists what would make reminders reach nobody, in the config's
+// words, for the start-up log: a county with no chat_id and no staff on the
+// roster, a contact with no chat and no admin, roster staff of a county the
+// campaign no longer has. They are not start-up errors: the roster changes
+// from chat (/adduser), and a new bot must start for people to find their
+// user id. A pass logs and records each gap again when it matters.
+func (r *Runner) Problems(ctx context.Context) ([]string, error) {
+	if !r.cfg.Enabled || len(r.all) == 0 {
+		return nil, nil
+	}
+	people, err := r.store.People(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	var out []string
+	if chats, key := r.recipients("", people); len(chats) == 0 {
+		out = append(out, fmt.Sprintf("%s: 0 and no admin on the roster: the contact person's reminders reach nobody", key))
+	}
+	for _, co := range r.campaign.Counties {
+		if chats, key := r.recipients(co.Name, people); len(chats) == 0 {
+			out = append(out, fmt.Sprintf("%s: 0 and no staff of %s on the roster: its reminders reach nobody", key, co.Name))
+		}
+	}
+	for _, p := range people {
+		if p.Role == data.RoleCounty && r.countyIndex(p.County) < 0 {
+			out = append(out, fmt.Sprintf("roster: user %d is staff of %q, which campaign.counties does not list: they get no reminders", p.UserID, p.County))
+		}
+	}
+	return out, nil
+}
