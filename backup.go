@@ -25,20 +25,13 @@ func (a *app) backup(ctx context.Context, out string, stdout io.Writer) error {
 
 // startBackups runs the daily backup beside the bot and returns a function
 // that stops it. Nothing runs when backup.dir is empty, nor on PostgreSQL,
-// whose backups are pg_dump's business (see the README).
-func startBackups(ctx context.Context, a *app) (stop func()) {
-	if a.cfg.Backup.Dir == "" {
-		a.log.Info("backup: off (backup.dir is empty)")
-		return func() {}
-	}
-	if a.store.Driver() != "sqlite" {
-		a.log.Info("backup: off on PostgreSQL: back it up with pg_dump")
-		return func() {}
-	}
-	b, err := jobs.NewBackups(a.store, a.cfg.Backup, a.campaign.Location, a.log)
-	if err != nil { // checked at start-up already; see checkBackupConfig
-		a.log.Error("backup: off", slog.Any("err", err))
-		return func() {}
+// whose backups are pg_dump's business (see the README). A malformed
+// backup section stops the start with an error naming the key; a folder
+// that cannot be written is only logged, at each pass.
+func startBackups(ctx context.Context, a *app) (stop func(), err error) {
+	b, err := newBackups(a)
+	if err != nil || b == nil {
+		return func() {}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -51,5 +44,22 @@ func startBackups(ctx context.Context, a *app) (stop func()) {
 	return func() {
 		cancel()
 		<-done
+	}, nil
+}
+
+// newBackups builds the daily backup job; nil when there is none to run.
+func newBackups(a *app) (*jobs.Backups, error) {
+	if a.cfg.Backup.Dir == "" {
+		a.log.Info("backup: off (backup.dir is empty)")
+		return nil, nil
 	}
+	if a.store.Driver() != "sqlite" {
+		a.log.Info("backup: off on PostgreSQL: back it up with pg_dump (see the README)")
+		return nil, nil
+	}
+	b, err := jobs.NewBackups(a.store, a.cfg.Backup, a.campaign.Location, a.log)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return b, nil
 }

@@ -39,6 +39,8 @@ const usage = `tsbot: 商业秘密保护示范单位培育 进度助手
   tsbot report     [-config FILE] [-format table|json|csv]  打印全市进度表
   tsbot export     [-config FILE] -out FILE [-county 区县]  导出名单表格（Excel：进度、培育名单、专项辅导名单）
   tsbot remind     [-config FILE] -at TIME [-dry-run]        计算并发送该时刻到期的提醒（TIME: RFC3339 或 "2006-01-02 15:04" 本地时间；-dry-run 只打印）
+  tsbot backup     [-config FILE] -out FILE  机器人运行时也可：把 SQLite 数据库一致地复制到 FILE（不覆盖已有文件）
+  tsbot check      [-config FILE]            检查配置和数据库连接，打印机器人将做什么，不启动它
 
 配置文件也可由环境变量 TSBOT_CONFIG 指定；不给则用内置默认（绍兴 6 个区县，SQLite 文件 tsbot.db）。
 `
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	configPath := fs.String("config", getenv("TSBOT_CONFIG"), "config file (TOML)")
 	user := fs.Int64("user", 0, "console: the roster user id to speak as (default: an admin)")
 	format := fs.String("format", "table", "report: table, json or csv")
-	outPath := fs.String("out", "", "export: the .xlsx file to write (- for stdout)")
+	outPath := fs.String("out", "", "export: the .xlsx file to write (- for stdout); backup: the copy to write (must not exist)")
 	exportCounty := fs.String("county", "", "export: one county; default the whole city")
 	remindAt := fs.String("at", "", `remind: the instant, RFC3339 or "2006-01-02 15:04" in campaign.timezone`)
 	dryRun := fs.Bool("dry-run", false, "remind: print recipients and texts; send and record nothing")
@@ -72,7 +74,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	switch cmd {
-	case "run", "console", "report", "remind", "export":
+	case "run", "console", "report", "remind", "export", "backup":
+	case "check":
+		return check(ctx, *configPath, getenv, stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -81,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("unknown command %q", cmd)
 	}
 
-	a, err := openApp(ctx, *configPath, getenv, stderr, cmd == "console" || cmd == "report" || cmd == "export")
+	a, err := openApp(ctx, *configPath, getenv, stderr, cmd == "console" || cmd == "report" || cmd == "export" || cmd == "backup")
 	if err != nil {
 		return err
 	}
@@ -96,6 +100,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return a.export(ctx, *outPath, *exportCounty, stdout)
 	case "remind":
 		return a.remind(ctx, *remindAt, *dryRun, stdout)
+	case "backup":
+		return a.backup(ctx, *outPath, stdout)
 	}
 	return a.telegram(ctx)
 }
@@ -247,6 +253,11 @@ func (a *app) telegram(ctx context.Context) error {
 		return err
 	}
 	defer startReminders(ctx, a, telegramNotifier{t.Sender()})()
+	stopBackups, err := startBackups(ctx, a)
+	if err != nil {
+		return err
+	}
+	defer stopBackups()
 	a.log.Info("tsbot: starting", slog.String("mode", a.cfg.Telegram.Mode), slog.String("database", a.cfg.Database.Path))
 	if err := t.Run(ctx); err != nil {
 		return err

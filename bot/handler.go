@@ -48,6 +48,9 @@ type Reply struct {
 	Buttons []Button
 	// Document, if set, is a file sent with the reply (the /export spreadsheet).
 	Document *Document
+	// ClearKeyboard, in answer to a button, says the buttons under the
+	// pressed message have done their job (an undo, a reading chosen).
+	ClearKeyboard bool
 }
 
 // Button is one inline button: a label and the data sent back when pressed.
@@ -342,7 +345,10 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 	m.UpdateID = -id
 	m.MessageID = c.MessageID
 	m.Text = c.Options[n]
-	return h.record(ctx, m, p, parsed.Changes, false)
+	// Once the asker picked, the question is answered whatever the outcome.
+	r := h.record(ctx, m, p, parsed.Changes, false)
+	r.ClearKeyboard = true
+	return r
 }
 
 func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID int64) Reply {
@@ -366,7 +372,9 @@ func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID in
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
 	}
-	return h.outcomeReply("↩️ 已撤销", out)
+	r := h.outcomeReply("↩️ 已撤销", out)
+	r.ClearKeyboard = true
+	return r
 }
 
 // editNoLongerRecords handles an edited message that no longer reads as an

@@ -100,12 +100,12 @@ func TestNamedUpdatesSession(t *testing.T) {
 	f.say(keqiao, "辅导企业 +2 甲纺织有限公司、乙印染有限公司")
 	f.say(keqiao, "辅导企业 +1 甲纺织 有限公司") // duplicate after folding
 	f.say(keqiao, "辅导企业 +1 乙印染（有限）公司")
-	f.say(keqiao, "辅导企业 +3 丙公司、丁公司")    // count mismatch
-	f.say(keqiao, "辅导企业 =5 丙公司")         // names with =N
-	f.say(keqiao, "辅导企业 -1 戊公司")         // not on the list
+	f.say(keqiao, "辅导企业 +3 丙公司、丁公司") // count mismatch
+	f.say(keqiao, "辅导企业 =5 丙公司")     // names with =N
+	f.say(keqiao, "辅导企业 -1 戊公司")     // not on the list
 	f.say(keqiao, "辅导企业 +1 "+strings.Repeat("长", 101))
-	f.say(keqiao, "辅导企业 +1")               // unnamed still counts
-	f.say(keqiao, "辅导企业 -2")               // would leave 2 names on a count of 1
+	f.say(keqiao, "辅导企业 +1") // unnamed still counts
+	f.say(keqiao, "辅导企业 -2") // would leave 2 names on a count of 1
 	f.say(keqiao, "辅导企业 -1 乙印染有限公司")
 	r := f.say(keqiao, "辅导企业 +2 丙公司；丁公司")
 	f.press(keqiao, r, 0) // undo takes the names off too
@@ -159,7 +159,7 @@ func TestNoteOneButton(t *testing.T) {
 	f.say(keqiao, "省级示范站 +1 柯桥纺织示范站\n市县级示范站 +2 钱清轻纺示范点、柯桥印染示范点")
 	f.say(keqiao, "辅导企业 +1 钱清轻纺示范点")
 	r := f.say(keqiao, "/status 柯桥")
-	f.press(viewer, r, 0)  // read only
+	f.press(viewer, r, 0)   // read only
 	f.press(stranger, r, 0) // not on the roster
 	f.press(keqiao, r, 0)   // 柯桥纺织示范站 joins the tutoring list
 	f.press(keqiao, r, 0)   // pressed twice: already listed
@@ -186,7 +186,7 @@ func TestConfirmAndLateChanges(t *testing.T) {
 	f.say(keqiao2, "辅导企业 +1 丙公司") // confirmed: staff are refused
 	f.say(keqiao, "/undo")
 	f.say(admin, "柯桥 辅导企业 +1 丙公司") // the admin may, marked late
-	f.say(keqiao, "越城 辅导企业 +1") // another county: still refused as before
+	f.say(keqiao, "越城 辅导企业 +1")    // another county: still refused as before
 	f.say(admin, "/history")
 	f.say(admin, "/list 柯桥")
 	f.golden("confirm_late")

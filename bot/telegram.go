@@ -319,8 +319,8 @@ func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.Ca
 		replyTo = int(pr.MessageID)
 	}
 	t.reply(pr.ChatID, replyTo, r)
-	if strings.HasPrefix(q.Data, "u:") && strings.HasPrefix(r.Text, "↩️") {
-		// Undone: the button under the original reply has done its job.
+	if r.ClearKeyboard {
+		// The buttons under the pressed message have done their job.
 		chatID, msgID := pr.ChatID, int(pr.MessageID)
 		_ = t.send.enqueue(chatID, job{method: "editMessageReplyMarkup", do: func(ctx context.Context) error {
 			_, err := t.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID})
@@ -352,6 +352,11 @@ const maxCallbackData = 64
 
 // reply queues r for the chat. It never waits for the network.
 func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
+	if r.Document != nil {
+		if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, "", nil); err != nil {
+			t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Any("err", err))
+		}
+	}
 	if strings.TrimSpace(r.Text) == "" {
 		return
 	}

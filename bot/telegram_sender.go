@@ -113,7 +113,16 @@ func (s *Sender) Send(ctx context.Context, chatID int64, text string) error {
 // SendDocument uploads a file to a chat, with an optional caption, and waits.
 func (s *Sender) SendDocument(ctx context.Context, chatID int64, name string, content []byte, caption string) error {
 	done := make(chan error, 1)
-	err := s.enqueue(chatID, job{method: "sendDocument", limited: true, done: done, do: func(ctx context.Context) error {
+	if err := s.enqueueDocument(chatID, name, content, caption, done); err != nil {
+		return err
+	}
+	return s.wait(ctx, done)
+}
+
+// enqueueDocument queues an upload; done (may be nil) receives its result.
+// The reader is made anew for every attempt, so a retry sends the whole file.
+func (s *Sender) enqueueDocument(chatID int64, name string, content []byte, caption string, done chan error) error {
+	return s.enqueue(chatID, job{method: "sendDocument", limited: true, done: done, do: func(ctx context.Context) error {
 		_, err := s.api.SendDocument(ctx, &tgbot.SendDocumentParams{
 			ChatID:   chatID,
 			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(content)},
@@ -121,10 +130,6 @@ func (s *Sender) SendDocument(ctx context.Context, chatID int64, name string, co
 		})
 		return err
 	}})
-	if err != nil {
-		return err
-	}
-	return s.wait(ctx, done)
 }
 
 func (s *Sender) wait(ctx context.Context, done chan error) error {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/xuri/excelize/v2"
 
 	"tsbot/bot"
 	"tsbot/bot/telegramtest"
@@ -658,5 +659,47 @@ func TestSenderSend(t *testing.T) {
 	f.srv.FailNext("sendMessage", telegramtest.Blocked())
 	if err := f.tg.Sender().Send(waitCtx(t), group.ID, "被移出群"); err == nil || strings.Contains(err.Error(), telegramtest.Token) {
 		t.Errorf("Send after 403: %v", err)
+	}
+}
+
+// /export through Telegram: the spreadsheet arrives as a sendDocument whose
+// bytes open as the same workbook the export package writes.
+func TestTelegramExportSendsWorkbook(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +2 甲纺织有限公司、乙印染有限公司")
+	f.waitReply(t, chat.ID, 1)
+	f.srv.SendText(alice, chat, "/export")
+	calls, err := f.srv.WaitCalls(waitCtx(t), "sendDocument", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, ok := calls[0].Files["document"]
+	if !ok || calls[0].Status != http.StatusOK {
+		t.Fatalf("sendDocument call = %+v", calls[0])
+	}
+	if !strings.HasSuffix(doc.Name, ".xlsx") || !strings.Contains(doc.Name, "柯桥") {
+		t.Errorf("file name = %q, want 柯桥's .xlsx", doc.Name)
+	}
+	wb, err := excelize.OpenReader(bytes.NewReader(doc.Data))
+	if err != nil {
+		t.Fatalf("the document is not a workbook: %v", err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows("专项辅导名单")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, r := range rows {
+		for _, cell := range r {
+			if strings.HasSuffix(cell, "有限公司") {
+				names = append(names, cell)
+			}
+		}
+	}
+	if fmt.Sprint(names) != "[甲纺织有限公司 乙印染有限公司]" {
+		t.Errorf("tutoring list in the sent workbook = %v", names)
 	}
 }

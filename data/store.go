@@ -78,6 +78,17 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	if err := pingAtStart(db, cfg); err != nil {
 		return nil, err
 	}
+	if db.Dialector.Name() == "postgres" {
+		// database/sql keeps 2 idle connections by default: with twenty
+		// people at once every other read would open a new PostgreSQL
+		// connection (a new server process), ten times the cost of the
+		// query. A bounded pool, kept open, leaves room for a second
+		// instance under the server's max_connections (100 by default).
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
 	s := &Store{db: db, log: log, Now: time.Now, dialect: db.Dialector.Name(),
 		writes: make(chan *writeReq), quit: make(chan struct{}), writerDone: make(chan struct{})}
 	go s.writer()
