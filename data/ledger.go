@@ -47,18 +47,20 @@ type Batch struct {
 type Entry struct {
 	ID        int64  `gorm:"primaryKey"`
 	BatchID   int64  `gorm:"index;not null"`
-	County    string `gorm:"index:idx_entries_county;not null"`
-	Indicator string `gorm:"not null"`
+	County    string `gorm:"index:idx_entries_county;index:idx_entries_recent,priority:2;not null"`
+	Indicator string `gorm:"index:idx_entries_recent,priority:3;not null"`
 	Op        string `gorm:"not null"` // "add", "set" or the batch kind that compensates
 	Amount    int    // as typed: the delta for "add", the new total for "set"
-	Delta     int    `gorm:"not null"`
+	Delta     int    `gorm:"index:idx_entries_recent,priority:4;not null"`
 	Line      string // the line of the message this entry came from
 	UserID    int64  `gorm:"not null"`
 	UserName  string
 	ChatID    int64
 	MessageID int64
-	Late      bool      `gorm:"not null;default:false"` // written after the county's lists closed
-	CreatedAt time.Time `gorm:"not null"`
+	Late      bool `gorm:"not null;default:false"` // written after the county's lists closed
+	// idx_entries_recent covers the pace query: the entries of the last
+	// weeks, read from the index alone.
+	CreatedAt time.Time `gorm:"index:idx_entries_recent,priority:1;not null"`
 
 	names []nameOp // the names this entry puts on or takes off its list; see names.go
 }

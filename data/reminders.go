@@ -119,70 +119,24 @@ type Progress struct {
 
 // ProgressBetween sums the entries made in (from, to] per county and
 // indicator: the pace window of the reminders. At is to. Summing in the
-// database returns a few hundred rows instead of a season's entries.
-//
-// The scan starts at the first entry after from, found by bisecting ids
-// (entries are written in time order by the one writer), and reads no index:
-// left to itself SQLite walks the county index for the GROUP BY and looks up
-// every row of the table, seconds on a province-size ledger. An entry whose
-// clock stepped back behind an older one may fall out of the window: a pace
-// over 28 days does not notice.
+// database returns a few hundred rows instead of a season's entries, read
+// from the covering index idx_entries_recent alone.
 func (s *Store) ProgressBetween(ctx context.Context, from, to time.Time) ([]Progress, error) {
-	first, err := s.firstEntryAfter(ctx, from)
-	if err != nil {
-		return nil, err
+	var rows []struct {
+		County    string
+		Indicator string
+		Delta     int
 	}
-	table := "entries"
-	if s.db.Dialector.Name() == "sqlite" {
-		table = "entries NOT INDEXED"
-	}
-	rows, err := s.db.WithContext(ctx).Raw(`SELECT county, indicator, SUM(delta) FROM `+table+
-		` WHERE id >= ? AND created_at > ? AND created_at <= ? GROUP BY county, indicator ORDER BY county, indicator`,
-		first, from.UTC(), to.UTC()).Rows()
+	err := s.db.WithContext(ctx).Model(&Entry{}).
+		Select("county, indicator, SUM(delta) AS delta").
+		Where("created_at > ? AND created_at <= ?", from.UTC(), to.UTC()).
+		Group("county, indicator").Order("county, indicator").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("ledger: progress %s–%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
-	defer rows.Close()
-	var out []Progress
-	for rows.Next() {
-		p := Progress{At: to}
-		if err := rows.Scan(&p.County, &p.Indicator, &p.Delta); err != nil {
-			return nil, fmt.Errorf("ledger: scan progress: %w", err)
-		}
-		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("ledger: progress: %w", err)
+	out := make([]Progress, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, Progress{At: to, County: r.County, Indicator: r.Indicator, Delta: r.Delta})
 	}
 	return out, nil
-}
-
-// firstEntryAfter bisects the ids for the first entry made after t: some
-// twenty look-ups by primary key, whatever the size of the ledger.
-func (s *Store) firstEntryAfter(ctx context.Context, t time.Time) (int64, error) {
-	db := s.db.WithContext(ctx)
-	var bounds struct{ Lo, Hi *int64 }
-	if err := db.Model(&Entry{}).Select("MIN(id) AS lo, MAX(id) AS hi").Scan(&bounds).Error; err != nil {
-		return 0, fmt.Errorf("ledger: entry ids: %w", err)
-	}
-	if bounds.Lo == nil {
-		return 0, nil
-	}
-	lo, hi := *bounds.Lo, *bounds.Hi+1 // the answer is in [lo, hi]; hi: none
-	for lo < hi {
-		mid := lo + (hi-lo)/2
-		var e struct {
-			ID        int64
-			CreatedAt time.Time
-		}
-		if err := db.Model(&Entry{}).Select("id, created_at").Where("id >= ?", mid).Order("id").Limit(1).Scan(&e).Error; err != nil {
-			return 0, fmt.Errorf("ledger: entry ids: %w", err)
-		}
-		if e.CreatedAt.After(t) {
-			hi = mid
-		} else {
-			lo = e.ID + 1
-		}
-	}
-	return lo, nil
 }
