@@ -51,6 +51,10 @@ type Reply struct {
 	// ClearKeyboard, in answer to a button, says the buttons under the
 	// pressed message have done their job (an undo, a reading chosen).
 	ClearKeyboard bool
+	// Retry says the database failed and nothing was saved. A transport
+	// that can take the message in again later (Telegram: by not
+	// acknowledging the update) should do so rather than show Text.
+	Retry bool
 }
 
 // Button is one inline button: a label and the data sent back when pressed.
@@ -167,7 +171,7 @@ func (h *Handler) rosterReply(m Message, err error) Reply {
 		return Reply{Text: fmt.Sprintf("您还没有登记，暂不能使用。请把您的用户ID %d 发给市局管理员，由其用 /adduser 添加。", m.UserID)}
 	}
 	h.Log.Error("roster lookup failed", slog.Int64("user_id", m.UserID), slog.Any("err", err))
-	return Reply{Text: msgInternal}
+	return Reply{Text: msgInternal, Retry: true}
 }
 
 const msgViewer = "您是只读用户，只能查询，不能填报。"
@@ -265,7 +269,7 @@ func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 	}
 	h.Log.Error("ledger write failed", slog.Int64("user_id", m.UserID), slog.Int64("chat_id", m.ChatID),
 		slog.Int64("update_id", m.UpdateID), slog.Any("err", err))
-	return Reply{Text: msgNotSaved}, true
+	return Reply{Text: msgNotSaved, Retry: true}, true
 }
 
 // ask stores the readings of an ambiguous message and offers them as buttons.

@@ -31,6 +31,11 @@ type TelegramOptions struct {
 	// HTTPClient makes every request; default: one with a timeout suited
 	// to long polling.
 	HTTPClient *http.Client
+	// RetryFor is how long an update whose write failed (the database
+	// down) is held back and tried again before the user is told to send
+	// it again (default 30 minutes). RetryEvery is the wait between tries
+	// (default 5s, doubling up to a minute).
+	RetryFor, RetryEvery time.Duration
 }
 
 // Telegram is the Bot API adapter: it turns updates into Messages and
@@ -49,6 +54,9 @@ type Telegram struct {
 
 	chatMu sync.Mutex
 	chats  map[int64]*chatLock // webhook: one update per chat at a time
+
+	failMu  sync.Mutex
+	failing map[int64]time.Time // update id → first failed write, while retried
 }
 
 type chatLock struct {
@@ -77,6 +85,12 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if opts.ShutdownWait <= 0 {
 		opts.ShutdownWait = 10 * time.Second
 	}
+	if opts.RetryFor <= 0 {
+		opts.RetryFor = 30 * time.Minute
+	}
+	if opts.RetryEvery <= 0 {
+		opts.RetryEvery = 5 * time.Second
+	}
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
@@ -99,7 +113,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	t := &Telegram{
 		cfg: cfg, h: h, log: log, api: api, http: client, base: base, opts: opts,
 		botID: api.ID(),
-		chats: map[int64]*chatLock{},
+		chats: map[int64]*chatLock{}, failing: map[int64]time.Time{},
 	}
 	t.send = NewSender(api, log, opts.Limits)
 	return t, nil
@@ -183,24 +197,26 @@ func (t *Telegram) hello(ctx context.Context) error {
 }
 
 // handleUpdate handles one update to the end of its ledger write and queues
-// the replies. It returns when the update may be acknowledged.
-func (t *Telegram) handleUpdate(ctx context.Context, u *models.Update) {
+// the replies. It returns whether the update may be acknowledged: false when
+// the database failed, so that Telegram keeps it and it is tried again.
+func (t *Telegram) handleUpdate(ctx context.Context, u *models.Update) (done bool) {
 	ctx, cancel := context.WithTimeout(ctx, t.opts.HandleTimeout)
 	defer cancel()
 	switch {
 	case u.Message != nil:
-		t.handleMessage(ctx, u.ID, u.Message, false)
+		return t.handleMessage(ctx, u.ID, u.Message, false)
 	case u.EditedMessage != nil:
-		t.handleMessage(ctx, u.ID, u.EditedMessage, true)
+		return t.handleMessage(ctx, u.ID, u.EditedMessage, true)
 	case u.CallbackQuery != nil:
-		t.handlePress(ctx, u.ID, u.CallbackQuery)
+		return t.handlePress(ctx, u.ID, u.CallbackQuery)
 	}
+	return true
 }
 
-func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited bool) {
+func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited bool) bool {
 	m, ok := t.message(updateID, tm, edited)
 	if !ok {
-		return
+		return true
 	}
 	r := t.h.Handle(ctx, m)
 	t.log.Debug("telegram: message handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", m.ChatID),
@@ -209,7 +225,48 @@ func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models
 	if m.Group {
 		replyTo = tm.ID
 	}
+	if r.Retry && t.holdBack(updateID, m.ChatID, replyTo) {
+		return false
+	}
 	t.reply(m.ChatID, replyTo, r)
+	return true
+}
+
+// msgHeldBack tells the sender, once, that the bot will record their message
+// by itself when the database is back: resending would count it twice.
+const msgHeldBack = "⚠️ 暂时无法保存（数据库不可用）。恢复后会自动补记并回复您，请勿重发。"
+
+// holdBack decides what to do with an update whose write failed: hold it
+// back (not acknowledged, tried again) for up to RetryFor, telling the sender
+// once; after that, give up and let the handler's "未保存" reply go out.
+func (t *Telegram) holdBack(updateID, chatID int64, replyTo int) bool {
+	t.failMu.Lock()
+	first, seen := t.failing[updateID]
+	now := time.Now()
+	if !seen {
+		t.failing[updateID] = now
+	}
+	giveUp := seen && now.Sub(first) > t.opts.RetryFor
+	if giveUp {
+		delete(t.failing, updateID)
+	}
+	t.failMu.Unlock()
+	switch {
+	case giveUp:
+		t.log.Error("telegram: update not stored, given up", slog.Int64("update_id", updateID), slog.Int64("chat_id", chatID))
+		return false
+	case !seen:
+		t.log.Warn("telegram: update not stored, held back to try again", slog.Int64("update_id", updateID), slog.Int64("chat_id", chatID))
+		t.reply(chatID, replyTo, Reply{Text: msgHeldBack})
+	}
+	return true
+}
+
+// stored forgets the failures of an update that has now been handled.
+func (t *Telegram) stored(updateID int64) {
+	t.failMu.Lock()
+	delete(t.failing, updateID)
+	t.failMu.Unlock()
 }
 
 // message turns a Telegram message into the handler's Message; false means
@@ -297,7 +354,7 @@ func userName(u *models.User) string {
 	return name
 }
 
-func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) {
+func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) bool {
 	pr := Press{UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
 	var group bool
 	switch mm := q.Message; {
@@ -309,15 +366,18 @@ func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.Ca
 		group = pr.ChatID < 0
 	default:
 		t.answer(q.From.ID, q.ID, "按钮已失效。")
-		return
+		return true
 	}
 	r := t.h.HandlePress(ctx, pr)
 	t.log.Debug("telegram: button handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", pr.ChatID), slog.Int64("user_id", pr.UserID))
-	t.answer(pr.ChatID, q.ID, short(r.Text))
 	replyTo := 0
 	if group {
 		replyTo = int(pr.MessageID)
 	}
+	if r.Retry && t.holdBack(updateID, pr.ChatID, replyTo) {
+		return false // the spinner stays until the press is handled
+	}
+	t.answer(pr.ChatID, q.ID, short(r.Text))
 	t.reply(pr.ChatID, replyTo, r)
 	if r.ClearKeyboard {
 		// The buttons under the pressed message have done their job.
@@ -327,6 +387,7 @@ func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.Ca
 			return err
 		}})
 	}
+	return true
 }
 
 // answer stops the spinner on the pressed button, with a short notice.

@@ -29,6 +29,12 @@ import (
 //
 // Replies are queued to the Sender and are not part of the acknowledgement:
 // a reply that cannot be sent never holds up, or undoes, the ledger.
+//
+// An update whose write failed because the database is down is not
+// acknowledged: the offset stops at it, and it comes back with the next
+// getUpdates after a pause. The later updates of that batch that were
+// handled are remembered and skipped when they come back with it; those of
+// the same chat wait behind it, to keep the chat's order.
 
 // maxParallelChats bounds how many chats of one batch are handled at once.
 const maxParallelChats = 8
@@ -36,6 +42,8 @@ const maxParallelChats = 8
 func (t *Telegram) poll(ctx context.Context) error {
 	var offset int64
 	backoff := time.Duration(0)
+	retry := time.Duration(0)
+	handled := map[int64]bool{} // handled, but not yet acknowledged
 	for {
 		if ctx.Err() != nil {
 			break
@@ -62,9 +70,10 @@ func (t *Telegram) poll(ctx context.Context) error {
 		// Handling does not stop at the signal: a started batch is finished
 		// (within ShutdownWait), then acknowledged.
 		done := make(chan struct{})
+		var held int64
 		go func() {
 			defer close(done)
-			t.handleBatch(context.WithoutCancel(ctx), ups)
+			held = t.handleBatch(context.WithoutCancel(ctx), ups, handled)
 		}()
 		select {
 		case <-done:
@@ -78,6 +87,20 @@ func (t *Telegram) poll(ctx context.Context) error {
 			}
 		}
 		offset = ups[len(ups)-1].ID + 1
+		if held != 0 {
+			offset = held
+			retry = min(max(retry*2, t.opts.RetryEvery), time.Minute)
+			if sleep(ctx, retry) != nil {
+				break
+			}
+		} else {
+			retry = 0
+		}
+		for id := range handled {
+			if id < offset {
+				delete(handled, id)
+			}
+		}
 	}
 	// Acknowledge what was handled, so a restart does not answer it again.
 	if offset != 0 {
@@ -92,7 +115,33 @@ func (t *Telegram) poll(ctx context.Context) error {
 
 // handleBatch handles every update of one getUpdates answer and returns when
 // all are done. Updates of one chat run in order; chats run side by side.
-func (t *Telegram) handleBatch(ctx context.Context, ups []*models.Update) {
+// It returns the lowest update id held back for another try, or 0; the ids
+// it handled go into handled, and those already there are skipped.
+func (t *Telegram) handleBatch(ctx context.Context, ups []*models.Update, handled map[int64]bool) (held int64) {
+	var mu sync.Mutex
+	// run handles one chat's updates in order, stopping at one held back.
+	run := func(list []*models.Update) {
+		for _, u := range list {
+			mu.Lock()
+			skip := handled[u.ID]
+			mu.Unlock()
+			if skip {
+				continue
+			}
+			ok := t.handleUpdate(ctx, u)
+			mu.Lock()
+			if ok {
+				handled[u.ID] = true
+			} else if held == 0 || u.ID < held {
+				held = u.ID
+			}
+			mu.Unlock()
+			if !ok {
+				return
+			}
+			t.stored(u.ID)
+		}
+	}
 	var order []int64
 	byChat := map[int64][]*models.Update{}
 	for _, u := range ups {
@@ -103,10 +152,8 @@ func (t *Telegram) handleBatch(ctx context.Context, ups []*models.Update) {
 		byChat[id] = append(byChat[id], u)
 	}
 	if len(order) == 1 {
-		for _, u := range ups {
-			t.handleUpdate(ctx, u)
-		}
-		return
+		run(ups)
+		return held
 	}
 	sem := make(chan struct{}, maxParallelChats)
 	var wg sync.WaitGroup
@@ -115,12 +162,11 @@ func (t *Telegram) handleBatch(ctx context.Context, ups []*models.Update) {
 		sem <- struct{}{}
 		go func(list []*models.Update) {
 			defer func() { <-sem; wg.Done() }()
-			for _, u := range list {
-				t.handleUpdate(ctx, u)
-			}
+			run(list)
 		}(byChat[id])
 	}
 	wg.Wait()
+	return held
 }
 
 // updateChat is the chat an update belongs to, for ordering.

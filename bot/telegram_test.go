@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -54,6 +55,7 @@ type fixture struct {
 	campaign data.Campaign
 	logs     *syncBuffer
 	log      *slog.Logger
+	dbPath   string
 	cfg      data.TelegramConfig
 	opts     bot.TelegramOptions
 
@@ -67,6 +69,7 @@ func fastOptions() bot.TelegramOptions {
 	// same, only the waits are short.
 	return bot.TelegramOptions{
 		Limits:       bot.SendLimits{Attempts: 4, Backoff: 20 * time.Millisecond, FloodAttempts: 3},
+		RetryEvery:   50 * time.Millisecond,
 		PollTimeout:  2 * time.Second,
 		ShutdownWait: 5 * time.Second,
 	}
@@ -81,7 +84,8 @@ func newFixture(t testing.TB, people ...data.Person) *fixture {
 	}
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "tsbot.db")}, log)
+	dbPath := filepath.Join(t.TempDir(), "tsbot.db")
+	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: dbPath}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +100,7 @@ func newFixture(t testing.TB, people ...data.Person) *fixture {
 		t.Fatal(err)
 	}
 	return &fixture{
-		t: t, srv: srv, store: store, campaign: campaign, logs: logs, log: log,
+		t: t, srv: srv, store: store, campaign: campaign, logs: logs, log: log, dbPath: dbPath,
 		cfg:  data.TelegramConfig{Token: telegramtest.Token, APIURL: srv.URL(), Mode: "polling"},
 		opts: fastOptions(),
 	}
@@ -701,5 +705,55 @@ func TestTelegramExportSendsWorkbook(t *testing.T) {
 	}
 	if fmt.Sprint(names) != "[甲纺织有限公司 乙印染有限公司]" {
 		t.Errorf("tutoring list in the sent workbook = %v", names)
+	}
+}
+
+// While the database refuses writes, an update is not acknowledged: the
+// sender is told once not to resend, and when the database is back the bot
+// records it by itself, once. Other chats are served meanwhile.
+func TestTelegramDatabaseDownHoldsUpdatesBack(t *testing.T) {
+	f := newFixture(t)
+	db, err := sql.Open("sqlite3", f.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TRIGGER down BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	aliceChat, bobChat := telegramtest.PrivateChat(alice), telegramtest.PrivateChat(bob)
+	f.srv.SendText(alice, aliceChat, "柯桥 辅导企业 +3")
+	if r := f.waitReply(t, aliceChat.ID, 1); !strings.Contains(r.Params["text"], "请勿重发") {
+		t.Fatalf("first reply = %q, want the hold-back notice", r.Params["text"])
+	}
+	f.srv.SendText(bob, bobChat, "/whoami") // a read: served while the write waits
+	f.waitReply(t, bobChat.ID, 1)
+	// Several retries go by: the update stays unacknowledged and unrecorded.
+	if _, err := f.srv.WaitCalls(waitCtx(t), "getUpdates", 6); err != nil {
+		t.Fatal(err)
+	}
+	if f.srv.Pending() == 0 {
+		t.Error("the update was acknowledged although it was not stored")
+	}
+	if got := f.done_("柯桥", data.Tutoring); got != 0 {
+		t.Fatalf("total = %d while the database is down", got)
+	}
+	if _, err := db.Exec(`DROP TRIGGER down`); err != nil {
+		t.Fatal(err)
+	}
+	r := f.waitReply(t, aliceChat.ID, 2)
+	if !strings.HasPrefix(r.Params["text"], "✅ 已记录") {
+		t.Errorf("reply after recovery = %q", r.Params["text"])
+	}
+	f.stop()
+	if got := f.done_("柯桥", data.Tutoring); got != 3 {
+		t.Errorf("total = %d, want 3", got)
+	}
+	if n := len(f.sent(aliceChat.ID)); n != 2 {
+		t.Errorf("alice got %d messages, want the notice and the confirmation: %v", n, texts(f.sent(aliceChat.ID)))
+	}
+	if n := len(f.sent(bobChat.ID)); n != 1 {
+		t.Errorf("bob got %d replies, want 1 (no repeat when the batch came back)", n)
 	}
 }

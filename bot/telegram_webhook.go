@@ -52,8 +52,14 @@ func (t *Telegram) WebhookHandler() http.Handler {
 		// The commit must not depend on Telegram keeping the connection open.
 		ctx := context.WithoutCancel(r.Context())
 		unlock := t.lockChat(updateChat(&u))
-		t.handleUpdate(ctx, &u)
+		done := t.handleUpdate(ctx, &u)
 		unlock()
+		if !done {
+			// Not stored: Telegram posts it again later.
+			http.Error(w, "not stored, try again", http.StatusServiceUnavailable)
+			return
+		}
+		t.stored(u.ID)
 		w.WriteHeader(http.StatusOK)
 	})
 }
