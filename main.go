@@ -13,8 +13,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 	_ "time/tzdata" // Asia/Shanghai on machines without zone data
+
+	tgbot "github.com/go-telegram/bot"
 
 	"tsbot/bot"
 	"tsbot/data"
@@ -141,7 +145,7 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 		return nil, err
 	}
 	a := &app{cfg: cfg, campaign: campaign, log: log, store: store}
-	if err := a.setUpReminders(ctx); err != nil {
+	if err := a.setUpReminders(ctx, !quiet); err != nil {
 		store.Close()
 		return nil, err
 	}
@@ -263,5 +267,336 @@ func (a *app) telegram(ctx context.Context) error {
 		return err
 	}
 	a.log.Info("tsbot: stopped")
+	return nil
+}
+
+// setUpReminders checks the reminder config at start-up, for every
+// subcommand: a malformed reminders.time or weekly_digest, a holiday outside
+// the campaign year, stop the start with an error naming the key. Gaps in
+// the recipients are logged, not fatal (see jobs.Runner.Problems).
+func (a *app) setUpReminders(ctx context.Context, warn bool) error {
+	r, err := jobs.NewRunner(a.store, nil, &a.campaign, a.cfg.Reminders, a.log)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if !a.cfg.Reminders.Enabled {
+		return nil
+	}
+	problems, err := r.Problems(ctx)
+	if err != nil {
+		return err
+	}
+	if warn {
+		for _, p := range problems {
+			a.log.Warn("reminders: "+p.Text, slog.String("config_key", p.Key))
+		}
+	}
+	a.reminders = r
+	return nil
+}
+
+// startReminders runs the reminder cron beside the bot, sending through n,
+// and returns a function that stops it and waits for the pass under way.
+// Nothing runs when reminders are off.
+func startReminders(ctx context.Context, a *app, n jobs.Notifier) (stop func()) {
+	if a.reminders == nil {
+		a.log.Info("reminders: off (reminders.enabled = false)")
+		return func() {}
+	}
+	a.reminders.SetNotifier(n)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := a.reminders.Run(ctx); err != nil {
+			a.log.Error("reminders: stopped", slog.Any("err", err))
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// telegramNotifier sends reminders through the bot's sender, which paces
+// them within Telegram's limits and retries 429 and 5xx. A 403 (the bot was
+// blocked or removed from the group) is final: jobs records it as skipped.
+type telegramNotifier struct{ s *bot.Sender }
+
+func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string) error {
+	err := n.s.Send(ctx, chatID, text)
+	if errors.Is(err, tgbot.ErrorForbidden) {
+		return fmt.Errorf("%w: %w", jobs.ErrUnreachable, err)
+	}
+	return err
+}
+
+// consoleNotifier prints what would be sent, for the console subcommand.
+type consoleNotifier struct{ w io.Writer }
+
+func (n consoleNotifier) Notify(ctx context.Context, chatID int64, text string) error {
+	_, err := fmt.Fprintf(n.w, "【提醒 → chat %d】\n%s\n", chatID, text)
+	return err
+}
+
+// remind computes the reminders due at the instant at and prints them
+// (dryRun: recipients and full texts, nothing sent or recorded) or sends
+// them through Telegram and prints what happened.
+func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writer) error {
+	if a.reminders == nil {
+		return errors.New("remind: reminders are off (reminders.enabled = false)")
+	}
+	if strings.TrimSpace(at) == "" {
+		return errors.New(`remind: -at is required: RFC3339 (2027-09-21T09:00:00+08:00) or "2027-09-21 09:00" in campaign.timezone`)
+	}
+	now, err := parseInstant(at, a.campaign.Location)
+	if err != nil {
+		return err
+	}
+	if dryRun {
+		plan, err := a.reminders.Plan(ctx, now)
+		if err != nil {
+			return err
+		}
+		printPlan(stdout, now, plan)
+		return nil
+	}
+	if now.After(time.Now()) {
+		// Sending for a future instant would record today's reminders as
+		// missed, and they would never go out.
+		return fmt.Errorf("remind: -at %s is in the future: preview it with -dry-run", at)
+	}
+	if a.cfg.Telegram.Token == "" {
+		return errors.New("remind: 没有 Telegram 机器人 token，无法发送：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；只看内容请加 -dry-run")
+	}
+	a.log = bot.RedactLogger(a.log, a.cfg.Telegram.Token)
+	t, err := bot.NewTelegram(a.cfg.Telegram, a.handler(), a.log, bot.TelegramOptions{})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := t.Sender().Close(cctx); err != nil {
+			a.log.Warn("remind: sender", slog.Any("err", err))
+		}
+	}()
+	a.reminders.SetNotifier(telegramNotifier{t.Sender()})
+	outcomes, err := a.reminders.RunAt(ctx, now)
+	for _, o := range outcomes {
+		line := fmt.Sprintf("%s\t%d\t%s", o.Reminder.Key, o.ChatID, o.Status)
+		switch {
+		case o.Err != nil:
+			line += "\t" + o.Err.Error()
+		case o.Skip != "":
+			line += "\t" + o.Skip
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	if len(outcomes) == 0 && err == nil {
+		fmt.Fprintf(stdout, "%s：没有需要发送的提醒（或都已发送过）。\n", now.Format("2006-01-02 15:04 MST"))
+	}
+	return err
+}
+
+// parseInstant reads RFC3339, or "2006-01-02 15:04" in the campaign's zone.
+func parseInstant(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t.In(loc), nil
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf(`remind: -at %q: use RFC3339 (2027-09-21T09:00:00+08:00) or "2027-09-21 09:00"`, s)
+	}
+	return t, nil
+}
+
+// printPlan writes a dry run: one block per reminder and chat.
+func printPlan(w io.Writer, now time.Time, plan []jobs.Delivery) {
+	fmt.Fprintf(w, "%s 到期的提醒（试运行：不发送，不记录）\n", now.Format("2006-01-02 15:04 MST"))
+	if len(plan) == 0 {
+		fmt.Fprintln(w, "（无）")
+		return
+	}
+	for _, d := range plan {
+		fmt.Fprintf(w, "\n== %s → chat %d (%s)\n", d.Reminder.Key, d.ChatID, d.ConfigKey)
+		if d.Skip != "" {
+			fmt.Fprintf(w, "跳过：%s\n", d.Skip)
+			continue
+		}
+		fmt.Fprintln(w, strings.TrimRight(d.Text, "\n"))
+	}
+}
+
+// backup writes a consistent copy of the SQLite database to out while the
+// bot may be running (VACUUM INTO); it never overwrites a file.
+func (a *app) backup(ctx context.Context, out string, stdout io.Writer) error {
+	if out == "" {
+		return errors.New("backup: -out FILE is required")
+	}
+	if err := a.store.Backup(ctx, out); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(stdout, "备份完成：%s\n", out)
+	return err
+}
+
+// startBackups runs the daily backup beside the bot and returns a function
+// that stops it. Nothing runs when backup.dir is empty, nor on PostgreSQL,
+// whose backups are pg_dump's business (see the README). A malformed
+// backup section stops the start with an error naming the key; a folder
+// that cannot be written is only logged, at each pass.
+func startBackups(ctx context.Context, a *app) (stop func(), err error) {
+	b, err := newBackups(a)
+	if err != nil || b == nil {
+		return func() {}, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := b.Run(ctx); err != nil {
+			a.log.Error("backup: stopped", slog.Any("err", err))
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}, nil
+}
+
+// newBackups builds the daily backup job; nil when there is none to run.
+func newBackups(a *app) (*jobs.Backups, error) {
+	if a.cfg.Backup.Dir == "" {
+		a.log.Info("backup: off (backup.dir is empty)")
+		return nil, nil
+	}
+	if a.store.Driver() != "sqlite" {
+		a.log.Info("backup: off on PostgreSQL: back it up with pg_dump (see the README)")
+		return nil, nil
+	}
+	b, err := jobs.NewBackups(a.store, a.cfg.Backup, a.campaign.Location, a.log)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	return b, nil
+}
+
+// check validates the config file and the database connection and prints
+// what the bot would do, without starting it. Any error names the config key
+// at fault and makes the exit status non-zero. Opening the database brings
+// its schema up to date, exactly as a start would; nothing else is written.
+func check(ctx context.Context, configPath string, getenv func(string) string, stdout io.Writer) error {
+	cfg, err := data.LoadConfig(configPath)
+	if err != nil {
+		return err
+	}
+	campaign, err := cfg.BuildCampaign()
+	if err != nil {
+		return err
+	}
+	roster, err := cfg.BuildRoster()
+	if err != nil {
+		return err
+	}
+	p := func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
+	src := configPath
+	if src == "" {
+		src = "（内置默认）"
+	}
+	p("配置：%s", src)
+
+	log := slog.New(slog.DiscardHandler)
+	store, err := data.Open(cfg.Database, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		return fmt.Errorf("check: database: %w", err)
+	}
+	switch store.Driver() {
+	case "postgres":
+		p("数据库：PostgreSQL（database.dsn），连接正常")
+	default:
+		p("数据库：SQLite %s，连接正常", cfg.Database.Path)
+	}
+	people, err := store.People(ctx)
+	if err != nil {
+		return err
+	}
+	done, err := store.Totals(ctx)
+	if err != nil {
+		return err
+	}
+
+	loc := campaign.Location
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return "未设"
+		}
+		return t.In(loc).Format("2006-01-02")
+	}
+	p("活动：%s（时区 %s）", campaign.Name, loc)
+	p("  培育截止 %s，名单上报截止 %s，验收 %s 至 %s", day(campaign.CultivationDue), day(campaign.ListsDue), day(campaign.AcceptanceFrom), day(campaign.AcceptanceTo))
+	var names []string
+	var target, have data.Counts
+	for _, co := range campaign.Counties {
+		names = append(names, co.Name)
+		for i := range target {
+			target[i] += co.Target[i]
+			have[i] += done[co.Name][i]
+		}
+	}
+	p("  区县 %d 个：%s", len(campaign.Counties), strings.Join(names, "、"))
+	for _, ind := range data.Indicators {
+		p("  %s：目标 %d，已完成 %d", ind.Name(), target[ind], have[ind])
+	}
+	p("名单：配置文件 %d 人，数据库 %d 人（启动时配置文件中的人写入数据库）", len(roster), len(people))
+	if cfg.Telegram.Token != "" || getenv("TELEGRAM_BOT_TOKEN") != "" {
+		p("Telegram：%s 模式，token 已设置", cfg.Telegram.Mode)
+	} else {
+		p("Telegram：%s 模式，token 未设置（运行前请设置 TELEGRAM_BOT_TOKEN）", cfg.Telegram.Mode)
+	}
+
+	runner, err := jobs.NewRunner(store, nil, &campaign, cfg.Reminders, log)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if !cfg.Reminders.Enabled {
+		p("提醒：关闭（reminders.enabled = false）")
+	} else {
+		next := runner.Upcoming(time.Now(), 5)
+		p("提醒：开启，共 %d 条；接下来：", len(runner.Reminders()))
+		if len(next) == 0 {
+			p("  （没有了）")
+		}
+		for _, l := range next {
+			p("  %s", l)
+		}
+		problems, err := runner.Problems(ctx)
+		if err != nil {
+			return err
+		}
+		for _, pr := range problems {
+			p("  注意：%s", pr)
+		}
+	}
+
+	switch {
+	case cfg.Backup.Dir == "":
+		p("备份：不做每日备份（backup.dir 为空）")
+	case store.Driver() != "sqlite":
+		p("备份：PostgreSQL 用 pg_dump 备份，机器人不做")
+	default:
+		if _, err := jobs.NewBackups(store, cfg.Backup, loc, log); err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		p("备份：每天 %s 备份到 %s，保留 %d 份", cfg.Backup.Time, cfg.Backup.Dir, cfg.Backup.Keep)
+	}
+	p("检查通过。")
 	return nil
 }

@@ -531,7 +531,7 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 // campaign no longer has. They are not start-up errors: the roster changes
 // from chat (/adduser), and a new bot must start for people to find their
 // user id. A pass logs and records each gap again when it matters.
-func (r *Runner) Problems(ctx context.Context) ([]string, error) {
+func (r *Runner) Problems(ctx context.Context) ([]Problem, error) {
 	if !r.cfg.Enabled || len(r.all) == 0 {
 		return nil, nil
 	}
@@ -539,19 +539,24 @@ func (r *Runner) Problems(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: recipients: %w", err)
 	}
-	var out []string
+	var out []Problem
 	if chats, key := r.recipients("", people); len(chats) == 0 {
-		out = append(out, fmt.Sprintf("%s: 0 and no admin on the roster: the contact person's reminders reach nobody", key))
+		out = append(out, Problem{Key: strings.Fields(key)[0], Text: "0 and no admin on the roster: the contact person's reminders reach nobody"})
 	}
 	for _, co := range r.campaign.Counties {
 		if chats, key := r.recipients(co.Name, people); len(chats) == 0 {
-			out = append(out, fmt.Sprintf("%s: 0 and no staff of %s on the roster: its reminders reach nobody", key, co.Name))
+			out = append(out, Problem{Key: strings.Fields(key)[0], Text: fmt.Sprintf("0 and no staff of %s on the roster: its reminders reach nobody", co.Name)})
 		}
 	}
 	for _, p := range people {
 		if p.Role == data.RoleCounty && r.countyIndex(p.County) < 0 {
-			out = append(out, fmt.Sprintf("roster: user %d is staff of %q, which campaign.counties does not list: they get no reminders", p.UserID, p.County))
+			out = append(out, Problem{Key: "roster", Text: fmt.Sprintf("user %d is staff of %q, which campaign.counties does not list: they get no reminders", p.UserID, p.County)})
 		}
 	}
 	return out, nil
 }
+
+// Problem is a gap in the recipients, with the config key that would close it.
+type Problem struct{ Key, Text string }
+
+func (p Problem) String() string { return p.Key + ": " + p.Text }

@@ -517,7 +517,7 @@ func TestProblems(t *testing.T) {
 		t.Fatalf("problems %q", got)
 	}
 	for i, w := range want {
-		if !strings.HasPrefix(got[i], w) {
+		if !strings.HasPrefix(got[i].String(), w) {
 			t.Errorf("problem %d = %q, want it to start with %q", i, got[i], w)
 		}
 	}
