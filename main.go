@@ -75,6 +75,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	remindAt := fs.String("at", "", `remind: the instant, RFC3339 or "2006-01-02 15:04" in campaign.timezone`)
 	dryRun := fs.Bool("dry-run", false, "remind: print recipients and texts; send and record nothing")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // -h: the usage is printed, and asking for it is no failure
+		}
 		return err
 	}
 	switch cmd {
@@ -170,17 +173,25 @@ func (a *app) console(ctx context.Context, userID int64, stdin io.Reader, stdout
 			return err
 		}
 		for _, p := range people {
-			if p.Role == data.RoleAdmin {
+			if p.Role == data.RoleAdmin && p.UserID != bot.ConsoleUser {
 				userID, name = p.UserID, p.Name
 				break
 			}
 		}
 	}
 	if userID == 0 {
+		// The console admin is on the roster only while the console runs:
+		// left there, it would be listed by /users and sent the digest
+		// meant for the admins, at a chat that does not exist.
 		userID = bot.ConsoleUser
 		if err := a.store.SavePerson(ctx, data.Person{UserID: userID, Role: data.RoleAdmin, Name: name}); err != nil {
 			return err
 		}
+		defer func() {
+			if err := a.store.RemovePerson(context.WithoutCancel(ctx), userID); err != nil {
+				a.log.Warn("console: console admin left on the roster", slog.Int64("user_id", userID), slog.Any("err", err))
+			}
+		}()
 	} else if p, err := a.store.Person(ctx, userID); err != nil {
 		return fmt.Errorf("console: user %d is not on the roster: %w", userID, err)
 	} else if p.Name != "" {

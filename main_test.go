@@ -479,3 +479,46 @@ func TestIdleMemory(t *testing.T) {
 		t.Error("the token appears in the bot's log")
 	}
 }
+
+// -h prints the usage and is no error (exit status 0).
+func TestHelpFlag(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"console", "-h"}} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr)
+		if err != nil || !strings.Contains(stderr.String(), "用法") {
+			t.Errorf("%v: err = %v, stderr = %q", args, err, stderr.String())
+		}
+	}
+}
+
+// The console's own admin, made when the roster has none, is gone from the
+// roster when the console ends: /users and the admins' digest never see it.
+func TestConsoleLeavesNoAdminBehind(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "tsbot.db")
+	cfgPath := filepath.Join(dir, "tsbot.toml")
+	if err := os.WriteFile(cfgPath, []byte(fmt.Sprintf("[database]\npath = %q\n", dbPath)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second run finds no leftover to speak as
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), []string{"console", "-config", cfgPath}, func(string) string { return "" },
+			strings.NewReader("柯桥 辅导企业 +3\n/whoami\n"), &stdout, &stderr)
+		if err != nil || !strings.Contains(stdout.String(), "✅ 已记录") || !strings.Contains(stdout.String(), "市局管理员") {
+			t.Fatalf("console: %v\n%s%s", err, stdout.String(), stderr.String())
+		}
+	}
+	store, err := data.Open(data.DatabaseConfig{Path: dbPath}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	people, err := store.People(context.Background())
+	if err != nil || len(people) != 0 {
+		t.Errorf("roster after the console = %+v, %v; want empty", people, err)
+	}
+	tot, err := store.Totals(context.Background())
+	if err != nil || tot["柯桥"][data.Tutoring] != 6 {
+		t.Errorf("totals = %v, %v; want 柯桥 辅导 6", tot, err)
+	}
+}

@@ -86,7 +86,9 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 	case "reminders", "remindnow":
 		return h.reminders(ctx, p, name)
 	}
-	return Reply{Text: "没有这个命令。发 /help 查看可用命令。"}
+	// In a group, a command this bot does not know is another bot's
+	// (/start and /help reach every bot), unless it named this one.
+	return h.quiet(m, "没有这个命令。发 /help 查看可用命令。")
 }
 
 func displayName(p data.Person, m Message) string {
@@ -230,6 +232,10 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 			return Reply{Text: noSuchCounty(h.Campaign, args[1]) + "\n" + addUsage}
 		}
 		p.Role, p.County = data.RoleCounty, co.Name
+	}
+	if id == m.UserID && p.Role != data.RoleAdmin {
+		// The last admin demoting themselves would leave no one to undo it.
+		return Reply{Text: "不能降低自己的权限。请另一位管理员操作。"}
 	}
 	if utf8Len(p.Name) > 50 || hasControl(p.Name) {
 		return Reply{Text: "姓名太长或含有特殊字符。"}

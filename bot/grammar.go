@@ -232,7 +232,7 @@ func parseMessage(text string, c *data.Campaign) (Parsed, error) {
 	if updates > 0 {
 		for k := range results {
 			if results[k].kind == outChatter && results[k].amountly {
-				results[k] = strictPartError(results[k], names)
+				results[k] = checkUpdate(results[k], names)
 			}
 		}
 	}
@@ -431,12 +431,7 @@ func classifyPart(s string, names []data.NameOf) partResult {
 	return checkUpdate(r, names)
 }
 
-// strictPartError explains a part that has an amount but would otherwise be chatter.
-func strictPartError(r partResult, names []data.NameOf) partResult {
-	return checkUpdate(r, names)
-}
-
-// check turns a part meant as an update into a change, an error or a question.
+// checkUpdate turns a part meant as an update into a change, an error or a question.
 func checkUpdate(r partResult, names []data.NameOf) partResult {
 	sc := r.sc
 	county := sc.countyName()

@@ -107,12 +107,10 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 			r = Reply{Text: msgInternal}
 		}
 	}()
+	// An empty text is a sticker, a photo or a voice note: chatter, which
+	// a private chat still answers.
 	text := strings.TrimSpace(m.Text)
-	if text == "" {
-		return Reply{}
-	}
 	if strings.HasPrefix(text, "/") {
-		m.Addressed = true
 		return h.command(ctx, m, text)
 	}
 	if len(text) > maxText*4 || utf8.RuneCountInString(text) > maxText {
@@ -131,6 +129,9 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 		p, err := h.person(ctx, m.UserID)
 		if err != nil {
 			return h.rosterReply(m, err)
+		}
+		if text == "" {
+			return Reply{Text: "请发文字消息。\n" + hint(p)}
 		}
 		return Reply{Text: hint(p)}
 	}
@@ -276,8 +277,10 @@ func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 func (h *Handler) ask(ctx context.Context, m Message, amb *Ambiguity) Reply {
 	id, err := h.Store.SaveChoice(ctx, data.Choice{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.MessageID, Options: amb.Options})
 	if err != nil {
-		h.Log.Error("save choice failed", slog.Int64("user_id", m.UserID), slog.Any("err", err))
-		return Reply{Text: amb.Error()}
+		// A question without its buttons cannot be answered: say it was
+		// not taken, so that the transport tries the message again.
+		h.Log.Error("save choice failed", slog.Int64("user_id", m.UserID), slog.Int64("update_id", m.UpdateID), slog.Any("err", err))
+		return Reply{Text: msgNotSaved, Retry: true}
 	}
 	r := Reply{Text: amb.Error()}
 	for i, label := range amb.Labels {
@@ -340,15 +343,23 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 	if c.UserID != m.UserID {
 		return Reply{Text: "只有发这条消息的人可以选择。"}
 	}
+	m.MessageID = c.MessageID
+	m.Text = c.Options[n]
 	parsed, perr := Parse(c.Options[n], h.Campaign)
+	var amb *Ambiguity
+	if errors.As(perr, &amb) {
+		// A message with two ambiguous parts: this answer settles the
+		// first, and the next question gets buttons of its own.
+		r := h.ask(ctx, m, amb)
+		r.ClearKeyboard = !r.Retry
+		return r
+	}
 	if perr != nil {
 		return Reply{Text: perr.Error()}
 	}
 	// The choice id is the idempotency key: a second press of any of its
 	// buttons finds the batch of the first and changes nothing.
 	m.UpdateID = -id
-	m.MessageID = c.MessageID
-	m.Text = c.Options[n]
 	// Once the asker picked, the question is answered whatever the outcome.
 	r := h.record(ctx, m, p, parsed.Changes, false)
 	r.ClearKeyboard = true
@@ -409,6 +420,11 @@ func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed Par
 	switch {
 	case errors.As(perr, &amb):
 		ask := h.ask(ctx, m, amb)
+		if ask.Retry {
+			// The revert is saved and must be told; the question goes
+			// without buttons.
+			ask = Reply{Text: amb.Error()}
+		}
 		ask.Text = r.Text + "\n\n" + ask.Text
 		return ask, true
 	case perr != nil:

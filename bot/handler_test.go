@@ -205,10 +205,14 @@ func TestAdminSession(t *testing.T) {
 	f.say(admin, "/removeuser 556")
 	f.say(admin, "/nosuchcommand")
 	f.say(keqiao, "/adduser 1 admin") // not an admin
+	f.say(admin, "/adduser 100 viewer")  // demoting oneself
 	f.golden("admin")
 	want := map[string]data.Counts{"越城": {1, 0, 0, 0}, "诸暨": {0, 0, 3, 0}, "嵊州": {0, 0, 0, 12}}
 	if got := f.totals(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("totals = %v, want %v", got, want)
+	}
+	if p, err := f.store.Person(context.Background(), admin); err != nil || p.Role != data.RoleAdmin {
+		t.Errorf("admin after trying to demote themselves = %+v, %v", p, err)
 	}
 	p, err := f.store.Person(context.Background(), 555)
 	if err != nil || p.Role != data.RoleCounty || p.County != "新昌" || p.Name != "赵六" {
@@ -297,5 +301,77 @@ func TestDatabaseFailureSaysNotSaved(t *testing.T) {
 	}
 	if _, err := f.store.LastUndoable(context.Background(), keqiao); err == nil {
 		t.Error("a batch was left behind by the failed write")
+	}
+}
+
+// A message with two ambiguous parts asks about one, then the other, each
+// with its buttons; the first answer clears the first question's keyboard.
+func TestTwoAmbiguitiesAskedInTurn(t *testing.T) {
+	f := newFixture(t)
+	first := f.say(keqiao, "辅导企业 三；市县级示范站 两")
+	if len(first.Buttons) != 2 {
+		t.Fatalf("first question %q has %d buttons, want 2", first.Text, len(first.Buttons))
+	}
+	second := f.press(keqiao, first, 0) // 新增3
+	if !second.ClearKeyboard || len(second.Buttons) != 2 || !strings.Contains(second.Text, "两") {
+		t.Fatalf("after the first answer: %+v, want the second question with its 2 buttons", second)
+	}
+	if got := f.totals(); len(got) != 0 {
+		t.Errorf("recorded %v before the second answer", got)
+	}
+	done := f.press(keqiao, second, 1) // 累计共2
+	if !strings.HasPrefix(done.Text, "✅ 已记录") || !done.ClearKeyboard {
+		t.Errorf("after the second answer: %+v", done)
+	}
+	if got, want := f.totals()["柯桥"], (data.Counts{0, 0, 2, 3}); got != want {
+		t.Errorf("柯桥 totals = %v, want %v", got, want)
+	}
+}
+
+// A question whose buttons could not be stored is not asked: the message
+// is to be tried again, not answered with buttons that do not exist.
+func TestQuestionNotStoredIsRetried(t *testing.T) {
+	f := newFixture(t)
+	db, err := sql.Open("sqlite3", f.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TRIGGER full BEFORE INSERT ON choices BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	r := f.say(keqiao, "辅导企业 三")
+	if r.Text != msgNotSaved || !r.Retry || len(r.Buttons) != 0 {
+		t.Errorf("reply = %+v, want %q with Retry", r, msgNotSaved)
+	}
+}
+
+// Group rules for what is not text and for unknown commands; a private chat
+// always gets an answer.
+func TestNonTextAndUnknownCommands(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		name   string
+		m      Message
+		prefix string // "" = no reply
+	}{
+		{name: "sticker in private", m: Message{UserID: keqiao, ChatID: keqiao}, prefix: "请发文字消息。\n填报请这样写"},
+		{name: "sticker from a stranger in private", m: Message{UserID: stranger, ChatID: stranger}, prefix: "您还没有登记"},
+		{name: "photo in a group", m: Message{UserID: keqiao, ChatID: group, Group: true}},
+		{name: "sticker in reply to the bot", m: Message{UserID: keqiao, ChatID: group, Group: true, Addressed: true}, prefix: "请发文字消息。"},
+		{name: "unknown command in private", m: Message{UserID: keqiao, ChatID: keqiao, Text: "/foo"}, prefix: "没有这个命令"},
+		{name: "another bot's command in a group", m: Message{UserID: keqiao, ChatID: group, Group: true, Text: "/roll 6"}},
+		{name: "unknown command named to this bot", m: Message{UserID: keqiao, ChatID: group, Group: true, Addressed: true, Text: "/foo "}, prefix: "没有这个命令"},
+		{name: "known command in a group", m: Message{UserID: keqiao, ChatID: group, Group: true, Text: "/whoami"}, prefix: "用户ID 200"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.send(tc.m)
+			if tc.prefix == "" && r.Text != "" {
+				t.Errorf("reply %q, want none", r.Text)
+			}
+			if tc.prefix != "" && !strings.HasPrefix(r.Text, tc.prefix) {
+				t.Errorf("reply %q, want prefix %q", r.Text, tc.prefix)
+			}
+		})
 	}
 }

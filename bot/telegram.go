@@ -313,9 +313,12 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 	return m, true
 }
 
-// stripMention removes every @botname (any case) from text.
+// stripMention removes every @botname (any case) from text. Usernames are
+// ASCII, so only ASCII is folded: strings.ToLower changes the byte length of
+// some letters (İ, Ⱥ, the Kelvin sign), and the offsets found in the folded
+// text would then cut the original in the wrong place, or past its end.
 func stripMention(text, tag string) (string, bool) {
-	lower := strings.ToLower(text)
+	lower := asciiLower(text)
 	if !strings.Contains(lower, tag) {
 		return text, false
 	}
@@ -340,6 +343,17 @@ func stripMention(text, tag string) (string, bool) {
 	}
 	b.WriteString(text)
 	return b.String(), found
+}
+
+// asciiLower lowers A-Z only, keeping every byte offset of s.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 func isCommandRune(r rune) bool {
@@ -452,8 +466,8 @@ func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
 	}
 }
 
-// split cuts text into pieces of at most n runes, at line ends where it can.
-// Pre text is cut shorter, since escaping and the tags add characters.
+// split cuts text into pieces of at most n-200 runes, at line ends where it
+// can: the margin leaves room for the <pre> tags and escaping of a table.
 func split(text string, n int) []string {
 	n -= 200
 	var out []string

@@ -259,6 +259,8 @@ func TestTelegramGroupChat(t *testing.T) {
 		{name: "mention", text: "@" + telegramtest.BotUsername + " 柯桥 辅导企业 +2", reply: "✅ 已记录"},
 		{name: "update without mention (privacy mode off)", text: "柯桥 辅导企业 +1", reply: "✅ 已记录"},
 		{name: "mentioned chatter gets the hint", text: "@" + telegramtest.BotUsername + " 你好", reply: "填报请这样写"},
+		// İ is longer in lower case: a mention after it once cut the text past its end.
+		{name: "mention after letters that lower to more bytes", text: "İİİİİİİİ @" + strings.ToUpper(telegramtest.BotUsername) + " 你好", reply: "填报请这样写"},
 		{name: "own command", text: "/status@" + telegramtest.BotUsername + " 柯桥", reply: "柯桥"},
 		{name: "plain command", text: "/whoami", reply: "用户ID 1001"},
 	}
