@@ -210,7 +210,9 @@ func (c *Campaign) Validate() error {
 	if !c.ListsDue.IsZero() && !c.AcceptanceFrom.IsZero() && c.AcceptanceFrom.Before(c.ListsDue) {
 		return fmt.Errorf("campaign.acceptance_from: before lists_due")
 	}
-	if !c.AcceptanceFrom.IsZero() && c.AcceptanceTo.Before(c.AcceptanceFrom) {
+	// acceptance_to may be left out (the notice names only the month): the
+	// zero time is before every date, so it is checked only when set.
+	if !c.AcceptanceFrom.IsZero() && !c.AcceptanceTo.IsZero() && c.AcceptanceTo.Before(c.AcceptanceFrom) {
 		return fmt.Errorf("campaign.acceptance_to: before acceptance_from")
 	}
 	return nil

@@ -65,6 +65,18 @@ name = "张三"
 				t.Errorf("roster = %+v", people)
 			}
 		}},
+		// The notice gives no end to the acceptance; the reminders then
+		// count to acceptance_from, so an unset acceptance_to must load.
+		{name: "acceptance without an end", text: "[campaign]\nacceptance_to = \"\"\n", check: func(t *testing.T, cfg Config) {
+			c, err := cfg.BuildCampaign()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.AcceptanceTo.IsZero() || c.AcceptanceFrom.IsZero() {
+				t.Errorf("acceptance = %v to %v, want a start and no end", c.AcceptanceFrom, c.AcceptanceTo)
+			}
+		}},
+		{name: "acceptance ends before it starts", text: "[campaign]\nacceptance_to = \"2027-10-07\"\n", wantErr: "acceptance_to"},
 		{name: "unknown key", text: "[database]\nfile = \"x.db\"\n", wantErr: "database.file"},
 		{name: "bad date", text: "[campaign]\nlists_due = \"9月30日\"\n", wantErr: "campaign.lists_due"},
 		{name: "bad holiday", text: "[campaign]\nholidays = [\"2027-13-01\"]\n", wantErr: "campaign.holidays"},

@@ -191,13 +191,26 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 			return nil, fmt.Errorf("ledger: find edited message: %w", err)
 		}
 		var out []Entry
-		for _, old := range live {
+		for i, old := range live {
 			es, err := compensate(tx, old.ID)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, es...)
-			b.Reverts = &old.ID
+			if i == len(live)-1 {
+				b.Reverts = &old.ID
+				break
+			}
+			// A message has two live batches when it was edited and then a
+			// button of the question it raised was pressed. Reverts holds
+			// one batch, so each other one gets an empty revert batch of
+			// its own: without it, it would still look live, and a later
+			// edit or undo would compensate it a second time.
+			mark := Batch{Kind: KindRevert, Reverts: &old.ID, UserID: b.UserID, UserName: b.UserName,
+				ChatID: b.ChatID, MessageID: b.MessageID, Text: b.Text, CreatedAt: b.CreatedAt}
+			if err := tx.Create(&mark).Error; err != nil {
+				return nil, fmt.Errorf("ledger: mark batch %d reverted: %w", old.ID, err)
+			}
 		}
 		return append(out, planChanges(changes)...), nil
 	})
@@ -515,16 +528,8 @@ func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 	if len(entries) == 0 {
 		return totals, nil
 	}
-	var counties []string
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if !seen[e.County] {
-			seen[e.County] = true
-			counties = append(counties, e.County)
-		}
-	}
 	var rows []Total
-	if err := tx.Where("county IN ?", counties).Find(&rows).Error; err != nil {
+	if err := tx.Where("county IN ?", countiesOf(entries)).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("ledger: load totals: %w", err)
 	}
 	for _, r := range rows {
@@ -533,6 +538,19 @@ func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 		}
 	}
 	return totals, nil
+}
+
+// countiesOf lists the counties entries touch, once each.
+func countiesOf(entries []Entry) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if !seen[e.County] {
+			seen[e.County] = true
+			out = append(out, e.County)
+		}
+	}
+	return out
 }
 
 func effects(entries []Entry, totals map[key]int) []Effect {
@@ -598,21 +616,43 @@ func (s *Store) Entries(ctx context.Context, fn func(Entry) error) error {
 
 // CheckTotals recomputes every total from the entries and repairs the totals
 // table if it disagrees (it never should: both change in one transaction).
-// It returns how many totals were repaired.
+// It returns how many totals were repaired. It runs as a write transaction:
+// another instance on the same database may be writing, and a batch that
+// committed between the sum and the read of the totals would otherwise look
+// like drift and be "repaired" away.
 func (s *Store) CheckTotals(ctx context.Context) (int, error) {
+	var fixed int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		var err error
+		fixed, err = repairTotals(tx)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	if fixed > 0 {
+		s.log.Warn("totals repaired from entries", slog.Int("count", fixed))
+	}
+	return fixed, nil
+}
+
+func repairTotals(tx *gorm.DB) (int, error) {
 	type sum struct {
 		County    string
 		Indicator string
 		Done      int
 	}
 	var sums []sum
-	err := s.db.WithContext(ctx).Model(&Entry{}).
+	err := tx.Model(&Entry{}).
 		Select("county, indicator, SUM(delta) AS done").Group("county, indicator").Scan(&sums).Error
 	if err != nil {
 		return 0, fmt.Errorf("ledger: sum entries: %w", err)
 	}
 	var rows []Total
-	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
+	if err := tx.Find(&rows).Error; err != nil {
 		return 0, fmt.Errorf("ledger: totals: %w", err)
 	}
 	have := map[[2]string]int{}
@@ -635,13 +675,12 @@ func (s *Store) CheckTotals(ctx context.Context) (int, error) {
 	if len(fix) == 0 {
 		return 0, nil
 	}
-	err = s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	err = tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
 		DoUpdates: clause.AssignmentColumns([]string{"done"}),
 	}).Create(&fix).Error
 	if err != nil {
 		return 0, fmt.Errorf("ledger: repair totals: %w", err)
 	}
-	s.log.Warn("totals repaired from entries", slog.Int("count", len(fix)))
 	return len(fix), nil
 }

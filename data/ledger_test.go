@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 var testNow = time.Date(2027, 9, 20, 10, 30, 0, 0, time.UTC)
@@ -187,6 +189,51 @@ func TestReplaceEditedMessage(t *testing.T) {
 	})
 }
 
+// A message can carry two live batches: staff edit an ambiguous message
+// into a clear one, then press a button of the question it had raised (the
+// choice is recorded under the message it answers). The next edit
+// compensates both, and neither may be compensated again afterwards.
+func TestReplaceMessageWithTwoLiveBatches(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a := Author{UserID: 3, ChatID: -100, MessageID: 56, UpdateID: 910, Text: "诸暨 辅导 +2"}
+		edit1, err := s.Replace(ctx, a, []Change{add("诸暨", Tutoring, 2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.UpdateID, a.Text = -7, "诸暨 辅导 +3" // the button of choice 7
+		if _, err := s.Record(ctx, a, []Change{add("诸暨", Tutoring, 3)}); err != nil {
+			t.Fatal(err)
+		}
+		a.UpdateID, a.Text = 911, "诸暨 辅导 +1"
+		edit2, err := s.Replace(ctx, a, []Change{add("诸暨", Tutoring, 1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := mustTotals(t, s)["诸暨"][Tutoring]; got != 1 {
+			t.Fatalf("total after the second edit = %d, want 1", got)
+		}
+		// The undo button under the first edit's reply is still there; a
+		// press carries no update id.
+		if _, err := s.Undo(ctx, Author{UserID: a.UserID, ChatID: a.ChatID}, edit1.Batch.ID); !errors.Is(err, ErrAlreadyUndone) {
+			t.Errorf("undo of the replaced edit: err = %v, want ErrAlreadyUndone", err)
+		}
+		if b, err := s.LastUndoable(ctx, a.UserID); err != nil || b.ID != edit2.Batch.ID {
+			t.Errorf("last undoable = %d, %v; want the second edit %d", b.ID, err, edit2.Batch.ID)
+		}
+		a.UpdateID, a.Text = 912, "诸暨 辅导 +4"
+		if _, err := s.Replace(ctx, a, []Change{add("诸暨", Tutoring, 4)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustTotals(t, s)["诸暨"][Tutoring]; got != 4 {
+			t.Errorf("total after the third edit = %d, want 4", got)
+		}
+		if n, err := s.CheckTotals(ctx); err != nil || n != 0 {
+			t.Errorf("CheckTotals repaired %d, %v; want 0", n, err)
+		}
+	})
+}
+
 func TestConcurrentWritersAreExact(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -238,6 +285,62 @@ func TestCheckTotalsRepairs(t *testing.T) {
 			t.Errorf("total = %d, want 4", got)
 		}
 	})
+}
+
+// CheckTotals runs at start, when a second instance on the same database
+// may be writing. A write that commits between its sum of the entries and
+// its read of the totals must not be "repaired" away.
+func TestCheckTotalsBesideAWriter(t *testing.T) {
+	for _, ts := range testStores() {
+		t.Run(ts.name, func(t *testing.T) {
+			cfg := ts.config(t)
+			s, other := openConfig(t, cfg), openConfig(t, cfg)
+			ctx := context.Background()
+			if _, err := s.Record(ctx, Author{UserID: 1}, []Change{add("柯桥", Tutoring, 4)}); err != nil {
+				t.Fatal(err)
+			}
+			written := make(chan error, 1)
+			var once sync.Once
+			// After CheckTotals has summed the entries and before it reads
+			// the totals, the other instance records one more; give it time
+			// to commit.
+			err := s.db.Callback().Query().Before("gorm:query").Register("test:write_between", func(db *gorm.DB) {
+				if db.Statement.Table != "totals" {
+					return
+				}
+				once.Do(func() {
+					go func() {
+						_, err := other.Record(ctx, Author{UserID: 2}, []Change{add("柯桥", Tutoring, 1)})
+						written <- err
+					}()
+					time.Sleep(300 * time.Millisecond)
+				})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.CheckTotals(ctx); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-written:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the other instance's write never came")
+			}
+			if err := s.db.Callback().Query().Remove("test:write_between"); err != nil {
+				t.Fatal(err)
+			}
+			if got := mustTotals(t, s)["柯桥"][Tutoring]; got != 5 {
+				t.Errorf("total = %d, want 5 (4, then 1 by the other instance)", got)
+			}
+			if n, err := s.CheckTotals(ctx); err != nil || n != 0 {
+				t.Errorf("second check repaired %d, %v; want 0: totals drifted from the entries", n, err)
+			}
+		})
+	}
 }
 
 func TestReopenKeepsEverything(t *testing.T) {

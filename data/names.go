@@ -334,16 +334,8 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 		return nil
 	}
 	deadline := !s.ListsClose.IsZero() && !now.Before(s.ListsClose)
-	var counties []string
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if !seen[e.County] {
-			seen[e.County] = true
-			counties = append(counties, e.County)
-		}
-	}
 	var confs []Confirmation
-	if err := tx.Where("county IN ?", counties).Find(&confs).Error; err != nil {
+	if err := tx.Where("county IN ?", countiesOf(entries)).Find(&confs).Error; err != nil {
 		return fmt.Errorf("ledger: load confirmations: %w", err)
 	}
 	confirmed := map[string]*Confirmation{}
