@@ -204,8 +204,8 @@ func TestAdminSession(t *testing.T) {
 	f.say(admin, "/removeuser 556")
 	f.say(admin, "/removeuser 556")
 	f.say(admin, "/nosuchcommand")
-	f.say(keqiao, "/adduser 1 admin") // not an admin
-	f.say(admin, "/adduser 100 viewer")  // demoting oneself
+	f.say(keqiao, "/adduser 1 admin")   // not an admin
+	f.say(admin, "/adduser 100 viewer") // demoting oneself
 	f.golden("admin")
 	want := map[string]data.Counts{"越城": {1, 0, 0, 0}, "诸暨": {0, 0, 3, 0}, "嵊州": {0, 0, 0, 12}}
 	if got := f.totals(); fmt.Sprint(got) != fmt.Sprint(want) {
