@@ -217,7 +217,7 @@ func (r *Runner) recipients(county string, people []data.Person) ([]int64, strin
 			return []int64{r.cfg.ContactChatID}, "reminders.contact_chat_id"
 		}
 		for _, p := range people {
-			if p.Role == data.RoleAdmin {
+			if p.Role == data.RoleAdmin && p.UserID > 0 { // ids below 1 are no Telegram user (the console's)
 				chats = append(chats, p.UserID)
 			}
 		}
@@ -229,7 +229,7 @@ func (r *Runner) recipients(county string, people []data.Person) ([]int64, strin
 		return []int64{r.campaign.Counties[i].ChatID}, key
 	}
 	for _, p := range people {
-		if p.Role == data.RoleCounty && p.County == county {
+		if p.Role == data.RoleCounty && p.County == county && p.UserID > 0 {
 			chats = append(chats, p.UserID)
 		}
 	}
