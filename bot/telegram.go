@@ -34,7 +34,7 @@ type TelegramOptions struct {
 	// RetryFor is how long an update whose write failed (the database
 	// down) is held back and tried again before the user is told to send
 	// it again (default 30 minutes). RetryEvery is the wait between tries
-	// (default 5s, doubling up to a minute).
+	// (default 5s, then twice that: the other chats wait behind it).
 	RetryFor, RetryEvery time.Duration
 }
 

@@ -89,7 +89,7 @@ func (t *Telegram) poll(ctx context.Context) error {
 		offset = ups[len(ups)-1].ID + 1
 		if held != 0 {
 			offset = held
-			retry = min(max(retry*2, t.opts.RetryEvery), time.Minute)
+			retry = min(max(retry*2, t.opts.RetryEvery), 2*t.opts.RetryEvery) // short: other chats wait too
 			if sleep(ctx, retry) != nil {
 				break
 			}
