@@ -258,12 +258,15 @@ func liveNames(tx *gorm.DB, county, indicator string) (map[string]NameRecord, er
 // longer than its count. It runs inside the write transaction, after the
 // entries (whose ids the rows carry), in entry order.
 func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) error {
+	// A list needs loading only where names come or go, or where the count
+	// goes down (it may not fall below the names listed). An unnamed add, the
+	// common update, leaves every list as it was and costs no query.
 	lists := map[key]map[string]NameRecord{}
 	for i := range entries {
 		e := &entries[i]
 		ind, _ := IndicatorByKey(e.Indicator)
 		k := key{e.County, ind}
-		if _, ok := lists[k]; ok {
+		if _, ok := lists[k]; ok || (len(e.names) == 0 && e.Delta >= 0) {
 			continue
 		}
 		live, err := liveNames(tx, e.County, e.Indicator)
