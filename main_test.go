@@ -3,8 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +20,14 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
+	"tsbot/data/pgtest"
 )
 
 // writeRemindConfig writes a config with a contact admin (1001), 柯桥's work
@@ -534,4 +540,445 @@ func TestConsoleLeavesNoAdminBehind(t *testing.T) {
 	if err != nil || tot["柯桥"][data.Tutoring] != 6 {
 		t.Errorf("totals = %v, %v; want 柯桥 辅导 6", tot, err)
 	}
+}
+
+// twinSecret is the webhook secret both instances share, as they would
+// behind one load balancer.
+const twinSecret = "two-instances_secret-6"
+
+// twinPath is the path of telegram.webhook_url, which each instance serves
+// on its own webhook_listen.
+const twinPath = "/tsbot/webhook"
+
+// twinAdmin is the contact person: the admin who gets the digest.
+const twinAdmin int64 = 1001
+
+// staffMember is a county's staff member on the roster.
+type staffMember struct {
+	id     int64
+	county string
+}
+
+// twinStaff is four staff members per county, ids 3001 on: 24 private
+// chats, so the replies to 250 updates go out at one a second per chat
+// in a few seconds.
+func twinStaff() []staffMember {
+	var out []staffMember
+	counties := data.DefaultConfig().Campaign.Counties
+	for i := range 4 * len(counties) {
+		out = append(out, staffMember{id: int64(3001 + i), county: counties[i%len(counties)].Name})
+	}
+	return out
+}
+
+// noonZone is a fixed zone in which it is around noon now: a campaign there
+// has a 09:00 reminder that is due today and a midnight hours away, so the
+// test never straddles a change of date however late in the day it runs.
+func noonZone(now time.Time) string {
+	off := 12 - now.UTC().Hour() // -11 … +12, all of them Etc/GMT zones
+	switch {
+	case off > 0:
+		return fmt.Sprintf("Etc/GMT-%d", off) // POSIX sign: GMT-8 is UTC+8
+	case off < 0:
+		return fmt.Sprintf("Etc/GMT+%d", -off)
+	}
+	return "Etc/GMT"
+}
+
+// writeTwinConfig writes the config of one of two instances on one
+// PostgreSQL schema: webhook mode on its own listen address, the shared
+// secret, the roster of the admin and twinStaff, and a campaign whose
+// lists are due three working days from today, so that the d-3 reminders
+// fall due at 09:00 today and go out when the bot starts.
+func writeTwinConfig(t testing.TB, dir, name, apiURL, dsn, listen, zone string, today time.Time) string {
+	t.Helper()
+	due := today.AddDate(0, 0, 3).Format("2006-01-02")
+	var b strings.Builder
+	fmt.Fprintf(&b, `[telegram]
+api_url = %q
+mode = "webhook"
+webhook_listen = %q
+webhook_url = "https://127.0.0.1%s"
+webhook_secret = %q
+
+[database]
+driver = "postgres"
+dsn = %q
+
+[campaign]
+timezone = %q
+cultivation_due = %q
+lists_due = %q
+acceptance_from = %q
+weekend = []
+holidays = []
+workdays = []
+
+[reminders]
+enabled = true
+time = "09:00"
+days_before = [3]
+weekly_digest = ""
+acceptance = false
+
+[[roster]]
+user_id = %d
+role = "admin"
+name = "凌晓波"
+`, apiURL, listen, twinPath, twinSecret, dsn, zone, due, due, today.AddDate(0, 0, 10).Format("2006-01-02"), twinAdmin)
+	for _, u := range twinStaff() {
+		fmt.Fprintf(&b, "\n[[roster]]\nuser_id = %d\nrole = \"county\"\ncounty = %q\n", u.id, u.county)
+	}
+	cfgPath := filepath.Join(dir, name+".toml")
+	if err := os.WriteFile(cfgPath, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath
+}
+
+// freeAddrs returns n distinct loopback addresses that nothing listened on
+// a moment ago: all are held open together, so none is handed out twice.
+func freeAddrs(t testing.TB, n int) []string {
+	t.Helper()
+	var addrs []string
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		addrs = append(addrs, l.Addr().String())
+	}
+	return addrs
+}
+
+// instance is one bot process in webhook mode.
+type instance struct {
+	name   string
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	url    string // its webhook endpoint
+	exited chan error
+}
+
+func startInstance(t testing.TB, bin, name, cfgPath, listen string) *instance {
+	t.Helper()
+	in := &instance{name: name, stderr: &lockedBuffer{}, url: "http://" + listen + twinPath, exited: make(chan error, 1)}
+	in.cmd = startBot(t, bin, cfgPath, in.stderr)
+	go func() { in.exited <- in.cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = in.cmd.Process.Signal(syscall.SIGKILL)
+		<-in.exited
+	})
+	return in
+}
+
+// waitServing waits until the instance's webhook answers (405 to a GET).
+func (in *instance) waitServing(t testing.TB, client *http.Client) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		select {
+		case err := <-in.exited:
+			in.exited <- err
+			t.Fatalf("%s exited at start: %v\n%s", in.name, err, in.stderr.String())
+		default:
+		}
+		if resp, err := client.Get(in.url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusMethodNotAllowed {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: webhook not serving after 20s\n%s", in.name, in.stderr.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop sends SIGTERM and waits for a clean exit: the batch under way is
+// finished, queued replies go out, and the reminder pass under way ends.
+func (in *instance) stop(t testing.TB) {
+	t.Helper()
+	_ = in.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-in.exited:
+		in.exited <- err
+		if err != nil {
+			t.Errorf("%s: exit after SIGTERM: %v\n%s", in.name, err, in.stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Errorf("%s: no exit within 20s of SIGTERM\n%s", in.name, in.stderr.String())
+	}
+}
+
+// post delivers one update as Telegram would and returns the status.
+func postUpdate(client *http.Client, url string, body []byte) (int, error) {
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", twinSecret)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
+
+// TestTwoProcessesOnePostgres is issue 6 with real processes: two bots in
+// webhook mode share one PostgreSQL schema, started together on an empty
+// one, as behind a load balancer or with a standby. The test is the load
+// balancer gone wrong: it posts every update to both at once, eight updates
+// at a time, so the two also write different updates side by side (the
+// advisory lock keeps their read-then-write of a total apart). Each update
+// is recorded once (the unique update id: one instance answers "✅ 已记录",
+// the other "这条已记录过"), both answer 200 to every post, and the totals
+// are exact. The deadline reminders due at start-up, which the first pass of
+// both instances finds, reach each chat once (the claim in sent_reminders);
+// that start-up pass is what production runs, so the test uses it rather
+// than `tsbot remind`.
+//
+// The daily backup needs no test here: on PostgreSQL the bot runs none
+// (newBackups returns nil for any driver but sqlite; backups are pg_dump's,
+// see the README), so two instances cannot both make one.
+func TestTwoProcessesOnePostgres(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary twice")
+	}
+	dsn := pgtest.DSN(t) // skips without PostgreSQL
+	started := time.Now()
+	dir := t.TempDir()
+	bin := buildBot(t, dir)
+	srv := telegramtest.New(t)
+	admin := models.User{ID: twinAdmin, FirstName: "凌晓波"}
+	srv.AddChat(telegramtest.PrivateChat(admin))
+	staff := twinStaff()
+	for _, u := range staff {
+		srv.AddChat(telegramtest.PrivateChat(models.User{ID: u.id, FirstName: "U" + strconv.Itoa(int(u.id))}))
+	}
+
+	zone := noonZone(time.Now())
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().In(loc)
+	listen := freeAddrs(t, 2)
+	listenA, listenB := listen[0], listen[1]
+	cfgA := writeTwinConfig(t, dir, "a", srv.URL(), dsn, listenA, zone, today)
+	cfgB := writeTwinConfig(t, dir, "b", srv.URL(), dsn, listenB, zone, today)
+	// Both at once on an empty schema: they migrate it side by side.
+	a := startInstance(t, bin, "a", cfgA, listenA)
+	b := startInstance(t, bin, "b", cfgB, listenB)
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	defer client.CloseIdleConnections()
+	a.waitServing(t, client)
+	b.waitServing(t, client)
+	t.Logf("built and started in %v", time.Since(started).Round(time.Millisecond))
+
+	// 250 updates: ten from each of the 24 staff, in their own county, and
+	// ten from the admin, naming a county.
+	type update struct {
+		id   int64
+		body []byte
+	}
+	var updates []update
+	want := map[string]int{}   // county → tutoring total
+	perChat := map[int64]int{} // chat → updates sent in it
+	counties := data.DefaultConfig().Campaign.Counties
+	date := int(time.Now().Unix())
+	for i := range 250 {
+		n := i%5 + 1
+		from, county := admin, counties[i%len(counties)].Name
+		text := fmt.Sprintf("%s 辅导企业 +%d", county, n)
+		if i < 10*len(staff) {
+			s := staff[i%len(staff)]
+			from, county = models.User{ID: s.id, FirstName: "U" + strconv.Itoa(int(s.id))}, s.county
+			text = fmt.Sprintf("辅导企业 +%d", n)
+			if i%7 == 0 {
+				text = fmt.Sprintf("%s 辅导企业 加%d家", county, n)
+			}
+		}
+		u := models.Update{ID: int64(50001 + i), Message: &models.Message{
+			ID: i + 1, From: &from, Date: date, Chat: telegramtest.PrivateChat(from), Text: text,
+		}}
+		body, err := json.Marshal(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		updates = append(updates, update{id: u.ID, body: body})
+		want[county] += n
+		perChat[from.ID]++
+	}
+
+	// The load balancer: eight posters, each update to both instances at
+	// the same moment.
+	status := make([][2]int, len(updates))
+	errs := make([][2]error, len(updates))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	posted := time.Now()
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				var both sync.WaitGroup
+				for j, in := range []*instance{a, b} {
+					both.Go(func() { status[i][j], errs[i][j] = postUpdate(client, in.url, updates[i].body) })
+				}
+				both.Wait()
+			}
+		})
+	}
+	for i := range updates {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	t.Logf("%d updates posted to both in %v", len(updates), time.Since(posted).Round(time.Millisecond))
+	for i, u := range updates {
+		for j, in := range []*instance{a, b} {
+			if errs[i][j] != nil || status[i][j] != http.StatusOK {
+				t.Errorf("update %d to %s: %d %v", u.id, in.name, status[i][j], errs[i][j])
+			}
+		}
+	}
+
+	// Every update gets two replies, one from each instance; each chat of
+	// the d-3 deadline reminders (the admin's digest, each staff member's
+	// county nag) one reminder. Wait for them all, then stop both: after
+	// that nothing more can be sent, so the counts below are final.
+	reminderChats := map[int64]bool{twinAdmin: true}
+	for _, u := range staff {
+		reminderChats[u.id] = true
+	}
+	wantMessages := 2*len(updates) + len(reminderChats)
+	ok := func(c telegramtest.Call) bool { return c.Status == http.StatusOK }
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err = srv.Wait(ctx, func() bool {
+		n := 0
+		for _, c := range srv.CallsTo("sendMessage") {
+			if ok(c) {
+				n++
+			}
+		}
+		return n >= wantMessages
+	})
+	cancel()
+	if err != nil {
+		t.Errorf("waiting for %d messages: %v", wantMessages, err)
+	}
+	a.stop(t)
+	b.stop(t)
+	for _, in := range []*instance{a, b} {
+		log := in.stderr.String()
+		// Logged after the start-up pass and the cron have ended: both
+		// instances tried every reminder, and one of them sent each.
+		if !strings.Contains(log, "reminders: stopped") {
+			t.Errorf("%s never finished its reminder pass:\n%s", in.name, log)
+		}
+		if strings.Contains(log, telegramtest.Token) {
+			t.Errorf("the token appears in %s's log", in.name)
+		}
+		if strings.Contains(log, "level=ERROR") {
+			t.Errorf("%s logged an error:\n%s", in.name, log)
+		}
+	}
+
+	recorded, dups, reminders := map[int64]int{}, map[int64]int{}, map[int64]int{}
+	for _, c := range srv.CallsTo("sendMessage") {
+		chat, _ := strconv.ParseInt(c.Params["chat_id"], 10, 64)
+		text := c.Params["text"]
+		switch {
+		case !ok(c):
+			t.Errorf("sendMessage to %d failed: %d %s", chat, c.Status, c.Error)
+		case strings.HasPrefix(text, "✅ 已记录"):
+			recorded[chat]++
+		case strings.HasPrefix(text, "这条已记录过，未重复计数"):
+			dups[chat]++
+		case strings.HasPrefix(text, "【"):
+			reminders[chat]++
+		default:
+			t.Errorf("unexpected message to %d: %q", chat, text)
+		}
+	}
+	for chat, n := range perChat {
+		if recorded[chat] != n || dups[chat] != n {
+			t.Errorf("chat %d: %d updates, answered %d recorded and %d already recorded; want %d of each",
+				chat, n, recorded[chat], dups[chat], n)
+		}
+	}
+	for chat := range reminderChats {
+		if reminders[chat] != 1 {
+			t.Errorf("chat %d got the deadline reminder %d times, want once", chat, reminders[chat])
+		}
+	}
+	for chat, n := range reminders {
+		if !reminderChats[chat] {
+			t.Errorf("chat %d got %d reminders, want none", chat, n)
+		}
+	}
+
+	store, err := data.Open(data.DatabaseConfig{Driver: "postgres", DSN: dsn}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	bg := context.Background()
+	tot, err := store.Totals(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for county, n := range want {
+		if got := tot[county][data.Tutoring]; got != n {
+			t.Errorf("%s tutoring = %d, want %d", county, got, n)
+		}
+	}
+	if n, err := store.CheckTotals(bg); err != nil || n != 0 {
+		t.Errorf("totals disagree with the entries: %d repaired, %v", n, err)
+	}
+	rows, err := store.SentReminders(bg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Status != data.ReminderSent || !reminderChats[r.ChatID] {
+			t.Errorf("sent_reminders %s chat %d: %s %s", r.Key, r.ChatID, r.Status, r.Error)
+		}
+	}
+	if len(rows) != len(reminderChats) {
+		t.Errorf("%d sent_reminders rows, want %d (one per chat)", len(rows), len(reminderChats))
+	}
+
+	db, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		defer sqlDB.Close()
+	}
+	var counts []struct {
+		UpdateID int64
+		N        int
+	}
+	if err := db.Raw("SELECT update_id, COUNT(*) AS n FROM batches WHERE update_id IS NOT NULL GROUP BY update_id").Scan(&counts).Error; err != nil {
+		t.Fatal(err)
+	}
+	batches := map[int64]int{}
+	for _, r := range counts {
+		batches[r.UpdateID] = r.N
+	}
+	for _, u := range updates {
+		if batches[u.id] != 1 {
+			t.Errorf("update %d has %d batches, want 1", u.id, batches[u.id])
+		}
+	}
+	if len(batches) != len(updates) {
+		t.Errorf("%d update ids in batches, want %d", len(batches), len(updates))
+	}
+	t.Logf("done in %v", time.Since(started).Round(time.Millisecond))
 }

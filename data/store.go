@@ -181,8 +181,28 @@ func (s *Store) Close() error {
 	return sqlDB.Close()
 }
 
+// migrateLock is the PostgreSQL advisory lock that schema migrations take.
+const migrateLock = ledgerLock + 1
+
+// migrate brings the schema up to date. On PostgreSQL two instances may
+// start at once (a standby, a rolling restart): each would see a table or
+// column missing and both would create it, and one would fail. So the
+// migration runs in one transaction under an advisory lock: the second
+// waits, then finds the schema up to date.
 func (s *Store) migrate() error {
-	if err := s.db.AutoMigrate(&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}); err != nil {
+	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}}
+	var err error
+	if s.dialect == "postgres" {
+		err = s.db.Transaction(func(tx *gorm.DB) error {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLock).Error; err != nil {
+				return err
+			}
+			return tx.AutoMigrate(models...)
+		})
+	} else {
+		err = s.db.AutoMigrate(models...)
+	}
+	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	return nil
