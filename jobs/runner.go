@@ -473,7 +473,11 @@ func (r *Runner) Upcoming(now time.Time, n int) []string {
 			}
 		}
 		at := rem.At.In(location(r.campaign))
-		lines = append(lines, fmt.Sprintf("%s%s %s → %s", monthDayWeek(at), at.Format("15:04"), rem.Kind.Label(), who))
+		year := ""
+		if at.Year() != now.In(at.Location()).Year() {
+			year = fmt.Sprintf("%d年", at.Year()) // a campaign set up a year ahead
+		}
+		lines = append(lines, fmt.Sprintf("%s%s%s %s → %s", year, monthDayWeek(at), at.Format("15:04"), rem.Kind.Label(), who))
 		i = j
 	}
 	return lines

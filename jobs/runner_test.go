@@ -579,6 +579,10 @@ func TestUpcomingAndSendDigestNow(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("Upcoming =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	// Seen from the year before, the dates carry their year.
+	if got := r.Upcoming(local("2026-11-28 10:00"), 1); len(got) != 1 || !strings.HasPrefix(got[0], "2027年") {
+		t.Errorf("Upcoming from 2026 = %q, want a line starting 2027年", got)
+	}
 
 	n, err := r.SendDigestNow(context.Background())
 	if err != nil || n != 1 {
