@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -138,8 +139,12 @@ func TestPostgresConnectionLossRecovers(t *testing.T) {
 		}
 	}
 	cfg := pg.config(t)
-	s := openConfig(t, cfg)
 	admin := openConfig(t, cfg) // another pool, as the DBA's psql
+	// The bot's pool is named, so that only its connections are cut: other
+	// tests (other packages, other processes) share the server.
+	app := fmt.Sprintf("tsbot_loss_%d", time.Now().UnixNano())
+	cfg.DSN = withApplicationName(t, cfg.DSN, app)
+	s := openConfig(t, cfg)
 	ctx := context.Background()
 	stored := 0
 	record := func(id int64) error {
@@ -156,7 +161,7 @@ func TestPostgresConnectionLossRecovers(t *testing.T) {
 	}
 	var killed int
 	err := admin.db.Raw(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity
-		WHERE datname = current_database() AND pid <> pg_backend_pid() AND usename = current_user`).Scan(&killed).Error
+		WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = ?`, app).Scan(&killed).Error
 	if err != nil || killed == 0 {
 		t.Fatalf("terminate backends: %d, %v", killed, err)
 	}
@@ -185,4 +190,17 @@ func TestPostgresConnectionLossRecovers(t *testing.T) {
 		t.Errorf("total = %d, want %d (the writes that reported success, and only those)", got, stored)
 	}
 	t.Logf("%d connections terminated, %d writes failed before recovery", killed, failures)
+}
+
+// withApplicationName sets application_name in a URL-form DSN.
+func withApplicationName(t *testing.T, dsn, name string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Fatalf("DSN %q is not a postgres:// URL", dsn)
+	}
+	q := u.Query()
+	q.Set("application_name", name)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
