@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"tsbot/data"
 )
@@ -237,7 +238,7 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 		// The last admin demoting themselves would leave no one to undo it.
 		return Reply{Text: "不能降低自己的权限。请另一位管理员操作。"}
 	}
-	if utf8Len(p.Name) > 50 || hasControl(p.Name) {
+	if utf8.RuneCountInString(p.Name) > 50 || hasControl(p.Name) {
 		return Reply{Text: "姓名太长或含有特殊字符。"}
 	}
 	if err := h.Store.SavePerson(ctx, p); err != nil {

@@ -280,9 +280,7 @@ func splitParts(text string, names []data.NameOf) []msgPart {
 	line := 1
 	start := 0
 	add := func(end int) {
-		for _, p := range splitCommas(text, start, end, line, names) {
-			out = append(out, p)
-		}
+		out = append(out, splitCommas(text, start, end, line, names)...)
 	}
 	for i := 0; i < len(text); {
 		r, w := utf8.DecodeRuneInString(text[i:])

@@ -34,7 +34,6 @@ type fixture struct {
 	store  *data.Store
 	path   string
 	nextID int64
-	last   Reply // the latest reply, whose buttons "press" uses
 	log    strings.Builder
 }
 

@@ -281,8 +281,6 @@ func clip(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-func utf8Len(s string) int { return utf8.RuneCountInString(s) }
-
 func hasControl(s string) bool {
 	return strings.ContainsFunc(s, unicode.IsControl)
 }
