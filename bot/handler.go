@@ -17,6 +17,10 @@ import (
 
 // Message is one incoming chat message, whatever the transport.
 type Message struct {
+	// Channel names the transport ("telegram"); with UpdateID, the
+	// transport's id of this delivery, it makes a redelivery a no-op (see
+	// once.go). "" for the console.
+	Channel   string
 	UpdateID  int64 // Telegram's update id; 0 where there is none
 	UserID    int64
 	UserName  string
@@ -29,10 +33,15 @@ type Message struct {
 	Group     bool
 	Addressed bool
 	Edited    bool // an edit of an earlier message
+
+	once   *delivery // set by Handle for a keyed delivery
+	choice int64     // the question this message answers (a press of its button)
 }
 
 // Press is a press of one of the bot's inline buttons.
 type Press struct {
+	Channel   string // as in Message
+	Group     bool   // the press is in a group chat
 	UpdateID  int64
 	UserID    int64
 	UserName  string
@@ -55,6 +64,9 @@ type Reply struct {
 	// that can take the message in again later (Telegram: by not
 	// acknowledging the update) should do so rather than show Text.
 	Retry bool
+	// Stored says the reply is in the outbox (or was, for a delivery seen
+	// before): the transport sends it from there, not from here.
+	Stored bool
 }
 
 // Button is one inline button: a label and the data sent back when pressed.
@@ -107,6 +119,19 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 			r = Reply{Text: msgInternal}
 		}
 	}()
+	replyTo := int64(0)
+	if m.Group {
+		replyTo = m.MessageID
+	}
+	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.ChatID, replyTo, 0)
+	if done {
+		return r
+	}
+	m.once = d
+	return h.settle(ctx, d, h.handle(ctx, m))
+}
+
+func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	// An empty text is a sticker, a photo or a voice note: chatter, which
 	// a private chat still answers.
 	text := strings.TrimSpace(m.Text)
@@ -145,7 +170,7 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 		if p.Role == data.RoleViewer {
 			return Reply{Text: msgViewer}
 		}
-		return h.ask(ctx, m, amb)
+		return h.ask(ctx, m, amb, "")
 	case perr != nil:
 		return Reply{Text: perr.Error()}
 	case parsed.Intent == Query:
@@ -210,24 +235,35 @@ func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes 
 	if refusal != "" {
 		return Reply{Text: refusal}
 	}
+	reply := func(out data.Outcome) Reply {
+		head := "✅ 已记录"
+		switch {
+		case out.Duplicate:
+			head = "这条已记录过，未重复计数"
+		case edited:
+			head = "✏️ 已按修改后的消息更正"
+		}
+		r := h.outcomeReply(head, out)
+		if m.choice != 0 {
+			// Once the asker picked, the question is answered.
+			r.ClearKeyboard = true
+		}
+		return r
+	}
+	a := authorAs(m, p)
+	a.Answer, a.Choice = m.once.answer(reply), m.choice
 	var out data.Outcome
 	var err error
 	if edited {
-		out, err = h.Store.Replace(ctx, authorAs(m, p), dc)
+		out, err = h.Store.Replace(ctx, a, dc)
 	} else {
-		out, err = h.Store.Record(ctx, authorAs(m, p), dc)
+		out, err = h.Store.Record(ctx, a, dc)
 	}
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
 	}
-	head := "✅ 已记录"
-	switch {
-	case out.Duplicate:
-		head = "这条已记录过，未重复计数"
-	case edited:
-		head = "✏️ 已按修改后的消息更正"
-	}
-	return h.outcomeReply(head, out)
+	m.once.wrote(out)
+	return reply(out)
 }
 
 func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
@@ -255,10 +291,21 @@ func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 	if err == nil {
 		return Reply{}, false
 	}
+	switch {
+	case errors.Is(err, data.ErrHandled):
+		return replayed(), true
+	case errors.Is(err, data.ErrChoiceClosed):
+		m.once.refused()
+		return Reply{Text: msgChoiceClosed, ClearKeyboard: true}, true
+	}
 	if r, ok := h.listFailed(err); ok {
+		m.once.refused()
 		return r, true
 	}
 	var bz *data.BelowZeroError
+	if errors.As(err, &bz) || errors.Is(err, data.ErrAlreadyUndone) || errors.Is(err, data.ErrNotFound) {
+		m.once.refused()
+	}
 	switch {
 	case errors.As(err, &bz):
 		return Reply{Text: fmt.Sprintf("未记录：%s %s 现有%d%s，%+d后会小于0。请核对后再发。",
@@ -273,20 +320,45 @@ func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 	return Reply{Text: msgNotSaved, Retry: true}, true
 }
 
-// ask stores the readings of an ambiguous message and offers them as buttons.
-func (h *Handler) ask(ctx context.Context, m Message, amb *Ambiguity) Reply {
-	id, err := h.Store.SaveChoice(ctx, data.Choice{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.MessageID, Options: amb.Options})
-	if err != nil {
+// msgChoiceClosed answers a press on a question that was answered, or
+// replaced by a newer one (the message was edited, or asked again).
+const msgChoiceClosed = "这个问题已经回答过或已失效，未重复记录。"
+
+// ask stores the readings of an ambiguous message and offers them as
+// buttons. prefix goes before the question (what an edit reverted); closes
+// is the question this one follows from, or 0.
+func (h *Handler) ask(ctx context.Context, m Message, amb *Ambiguity, prefix string) Reply {
+	question := func(id int64) Reply {
+		r := Reply{Text: prefix + amb.Error(), ClearKeyboard: m.choice != 0}
+		for i, label := range amb.Labels {
+			r.Buttons = append(r.Buttons, Button{Label: label, Data: fmt.Sprintf("c:%d:%d", id, i)})
+		}
+		return r
+	}
+	c := data.Choice{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.MessageID, Options: amb.Options}
+	var a data.Answer
+	var draft func(int64) data.Draft
+	if d := m.once; d != nil {
+		a = data.Answer{Key: d.key, Outcome: data.ReceiptAsked, Channel: d.channel, ChatID: d.chatID}
+		draft = func(id int64) data.Draft { return d.draft(question(id)) }
+	}
+	id, err := h.Store.Ask(ctx, c, m.choice, a, draft)
+	switch {
+	case errors.Is(err, data.ErrHandled):
+		return replayed()
+	case errors.Is(err, data.ErrChoiceClosed):
+		m.once.refused()
+		return Reply{Text: msgChoiceClosed, ClearKeyboard: true}
+	case err != nil:
 		// A question without its buttons cannot be answered: say it was
 		// not taken, so that the transport tries the message again.
 		h.Log.Error("save choice failed", slog.Int64("user_id", m.UserID), slog.Int64("update_id", m.UpdateID), slog.Any("err", err))
 		return Reply{Text: msgNotSaved, Retry: true}
 	}
-	r := Reply{Text: amb.Error()}
-	for i, label := range amb.Labels {
-		r.Buttons = append(r.Buttons, Button{Label: label, Data: fmt.Sprintf("c:%d:%d", id, i)})
+	if m.once != nil {
+		m.once.answered = true
 	}
-	return r
+	return question(id)
 }
 
 // HandlePress answers a press of an inline button: undo, or the reading chosen
@@ -299,36 +371,63 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 			r = Reply{Text: msgInternal}
 		}
 	}()
+	replyTo := int64(0)
+	if pr.Group {
+		replyTo = pr.MessageID
+	}
+	d, r, done := h.begin(ctx, pr.Channel, pr.UpdateID, pr.ChatID, replyTo, pr.MessageID)
+	if done {
+		return r
+	}
+	return h.settle(ctx, d, h.press(ctx, pr, d))
+}
+
+const msgStaleButton = "按钮已失效。"
+
+func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 	p, err := h.person(ctx, pr.UserID)
 	if err != nil {
 		return h.rosterReply(Message{UserID: pr.UserID}, err)
 	}
+	if pr.Channel != "" {
+		// A press carries whatever data its sender's client put in it:
+		// only a button the bot issued to this chat is acted on.
+		ok, err := h.Store.Issued(ctx, pr.ChatID, pr.Data)
+		if err != nil {
+			h.Log.Error("button lookup failed", slog.Int64("chat_id", pr.ChatID), slog.Any("err", err))
+			return Reply{Text: msgNotSaved, Retry: true}
+		}
+		if !ok {
+			h.Log.Warn("press of a button the bot did not issue", slog.Int64("chat_id", pr.ChatID), slog.Int64("user_id", pr.UserID))
+			return Reply{Text: msgStaleButton}
+		}
+	}
 	kind, rest, _ := strings.Cut(pr.Data, ":")
-	m := Message{UserID: pr.UserID, UserName: pr.UserName, ChatID: pr.ChatID, MessageID: pr.MessageID}
+	m := Message{UserID: pr.UserID, UserName: pr.UserName, ChatID: pr.ChatID, MessageID: pr.MessageID, once: d}
 	switch kind {
 	case "u":
 		id, err := strconv.ParseInt(rest, 10, 64)
-		if err != nil {
-			return Reply{Text: "按钮已失效。"}
+		if err != nil || id <= 0 {
+			return Reply{Text: msgStaleButton}
 		}
 		return h.undo(ctx, m, p, id)
 	case "c":
 		a, b, _ := strings.Cut(rest, ":")
 		id, err1 := strconv.ParseInt(a, 10, 64)
 		n, err2 := strconv.Atoi(b)
-		if err1 != nil || err2 != nil {
-			return Reply{Text: "按钮已失效。"}
+		if err1 != nil || err2 != nil || id <= 0 {
+			return Reply{Text: msgStaleButton}
 		}
 		return h.choose(ctx, m, p, id, n)
 	case "t":
 		id, err := strconv.ParseInt(rest, 10, 64)
-		if err != nil {
-			return Reply{Text: "按钮已失效。"}
+		if err != nil || id <= 0 {
+			return Reply{Text: msgStaleButton}
 		}
 		m.UpdateID = pr.UpdateID // a redelivered press is recorded once
 		return h.addToTutoring(ctx, m, p, id)
 	}
-	return Reply{Text: "按钮已失效。"}
+	return Reply{Text: msgStaleButton}
 }
 
 func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64, n int) Reply {
@@ -343,24 +442,28 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 	if c.UserID != m.UserID {
 		return Reply{Text: "只有发这条消息的人可以选择。"}
 	}
+	if c.ChatID != m.ChatID {
+		return Reply{Text: msgStaleButton}
+	}
+	if c.ClosedAt != nil {
+		return Reply{Text: msgChoiceClosed, ClearKeyboard: true}
+	}
 	m.MessageID = c.MessageID
 	m.Text = c.Options[n]
+	m.choice = id // the write closes the question, and refuses if it was closed
 	parsed, perr := Parse(c.Options[n], h.Campaign)
 	var amb *Ambiguity
 	if errors.As(perr, &amb) {
 		// A message with two ambiguous parts: this answer settles the
 		// first, and the next question gets buttons of its own.
-		r := h.ask(ctx, m, amb)
-		r.ClearKeyboard = !r.Retry
-		return r
+		return h.ask(ctx, m, amb, "")
 	}
 	if perr != nil {
 		return Reply{Text: perr.Error()}
 	}
-	// The choice id is the idempotency key: a second press of any of its
-	// buttons finds the batch of the first and changes nothing.
+	// The choice id is also the batch's idempotency key: a second press of
+	// any of its buttons finds the batch of the first and changes nothing.
 	m.UpdateID = -id
-	// Once the asker picked, the question is answered whatever the outcome.
 	r := h.record(ctx, m, p, parsed.Changes, false)
 	r.ClearKeyboard = true
 	return r
@@ -383,13 +486,19 @@ func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID in
 	if p.Role == data.RoleViewer {
 		return Reply{Text: msgViewer}
 	}
-	out, err := h.Store.Undo(ctx, authorAs(m, p), batchID)
+	reply := func(out data.Outcome) Reply {
+		r := h.outcomeReply("↩️ 已撤销", out)
+		r.ClearKeyboard = true
+		return r
+	}
+	a := authorAs(m, p)
+	a.Answer = m.once.answer(reply)
+	out, err := h.Store.Undo(ctx, a, batchID)
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
 	}
-	r := h.outcomeReply("↩️ 已撤销", out)
-	r.ClearKeyboard = true
-	return r
+	m.once.wrote(out)
+	return reply(out)
 }
 
 // editNoLongerRecords handles an edited message that no longer reads as an
@@ -405,30 +514,43 @@ func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed Par
 	if err != nil || p.Role == data.RoleViewer {
 		return Reply{}, false
 	}
-	out, err := h.Store.Replace(ctx, authorAs(m, p), nil)
+	var amb *Ambiguity
+	asks := errors.As(perr, &amb)
+	reply := func(out data.Outcome) Reply {
+		if len(out.Effects) == 0 {
+			return Reply{} // nothing reverted: answered like a new message
+		}
+		if out.Duplicate {
+			return h.outcomeReply("这条已记录过，未重复计数", out)
+		}
+		r := h.outcomeReply("↩️ 修改后的消息不再是填报，原记录已撤销", out)
+		if perr != nil && !asks {
+			r.Text += "\n\n" + perr.Error()
+		}
+		return r
+	}
+	a := authorAs(m, p)
+	if !asks {
+		// A question is stored with its own receipt, below.
+		a.Answer = m.once.answer(reply)
+	}
+	out, err := h.Store.Replace(ctx, a, nil)
 	if r, failed := h.writeFailed(m, err); failed {
 		return r, true
 	}
 	if len(out.Effects) == 0 {
 		return Reply{}, false
 	}
-	if out.Duplicate {
-		return h.outcomeReply("这条已记录过，未重复计数", out), true
-	}
-	r := h.outcomeReply("↩️ 修改后的消息不再是填报，原记录已撤销", out)
-	var amb *Ambiguity
-	switch {
-	case errors.As(perr, &amb):
-		ask := h.ask(ctx, m, amb)
+	m.once.wrote(out)
+	r := reply(out)
+	if asks && !out.Duplicate {
+		ask := h.ask(ctx, m, amb, r.Text+"\n\n")
 		if ask.Retry {
 			// The revert is saved and must be told; the question goes
 			// without buttons.
-			ask = Reply{Text: amb.Error()}
+			ask = Reply{Text: r.Text + "\n\n" + amb.Error()}
 		}
-		ask.Text = r.Text + "\n\n" + ask.Text
 		return ask, true
-	case perr != nil:
-		r.Text += "\n\n" + perr.Error()
 	}
 	return r, true
 }

@@ -351,15 +351,21 @@ func (h *Handler) addToTutoring(ctx context.Context, m Message, p data.Person, i
 	}
 	line := fmt.Sprintf("%s 辅导企业 +1 %s", l.County, l.Name)
 	m.Text = "加入辅导名单：" + l.Name
-	out, err := h.Store.Record(ctx, authorAs(m, p), []data.Change{{County: l.County, Indicator: data.Tutoring, Amount: 1, Names: []string{l.Name}, Line: line}})
+	reply := func(out data.Outcome) Reply {
+		head := fmt.Sprintf("✅ 已将“%s”加入%s辅导名单", l.Name, l.County)
+		if out.Duplicate {
+			head = "这条已记录过，未重复计数"
+		}
+		return h.outcomeReply(head, out)
+	}
+	a := authorAs(m, p)
+	a.Answer = m.once.answer(reply)
+	out, err := h.Store.Record(ctx, a, []data.Change{{County: l.County, Indicator: data.Tutoring, Amount: 1, Names: []string{l.Name}, Line: line}})
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
 	}
-	head := fmt.Sprintf("✅ 已将“%s”加入%s辅导名单", l.Name, l.County)
-	if out.Duplicate {
-		head = "这条已记录过，未重复计数"
-	}
-	return h.outcomeReply(head, out)
+	m.once.wrote(out)
+	return reply(out)
 }
 
 // confirm answers /confirm: a county's staff sign off its lists.
@@ -382,17 +388,8 @@ func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []
 		}
 	}
 	m.Text = "/confirm " + county
-	conf, err := h.Store.Confirm(ctx, authorAs(m, p), county)
-	if errors.Is(err, data.ErrAlreadyConfirmed) {
-		confs, cerr := h.Store.Confirmations(ctx)
-		if c, ok := confs[county]; cerr == nil && ok {
-			return Reply{Text: fmt.Sprintf("%s的名单已于%s由%s确认过，无需重复确认。", county,
-				c.CreatedAt.In(h.Campaign.Location).Format("1月2日 15:04"), who(c.UserName, c.UserID))}
-		}
-	}
-	if r, failed := h.writeFailed(m, err); failed {
-		return r
-	}
+	// What the lists hold is read first, so that the reply is stored with
+	// the confirmation (a /confirm does not change the lists).
 	names, err := h.Store.Names(ctx, county)
 	if err != nil {
 		h.Log.Error("names failed", slog.Any("err", err))
@@ -402,11 +399,35 @@ func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []
 	if err != nil {
 		h.Log.Error("totals failed", slog.Any("err", err))
 	}
+	reply := func(out data.Outcome) Reply {
+		return Reply{Text: confirmedText(h.Campaign, county, out.Batch, names, done[county])}
+	}
+	a := authorAs(m, p)
+	a.Answer = m.once.answer(reply)
+	conf, err := h.Store.Confirm(ctx, a, county)
+	if errors.Is(err, data.ErrAlreadyConfirmed) {
+		m.once.refused()
+		confs, cerr := h.Store.Confirmations(ctx)
+		if c, ok := confs[county]; cerr == nil && ok {
+			return Reply{Text: fmt.Sprintf("%s的名单已于%s由%s确认过，无需重复确认。", county,
+				c.CreatedAt.In(h.Campaign.Location).Format("1月2日 15:04"), who(c.UserName, c.UserID))}
+		}
+	}
+	if r, failed := h.writeFailed(m, err); failed {
+		return r
+	}
+	if m.once != nil {
+		m.once.answered = true // Confirm stored the answer with its batch
+	}
+	return Reply{Text: confirmedText(h.Campaign, county, data.Batch{UserName: conf.UserName, UserID: conf.UserID, CreatedAt: conf.CreatedAt, Late: conf.Late}, names, done[county])}
+}
+
+// confirmedText is the reply to a confirmation: what was submitted.
+func confirmedText(c *data.Campaign, county string, conf data.Batch, names []data.Listed, d data.Counts) string {
 	var named data.Counts
 	for _, l := range names {
 		named[l.Indicator]++
 	}
-	d := done[county]
 	cult := named[data.Zone] + named[data.ProvincialStation] + named[data.CityStation]
 	unnamed := 0
 	for _, ind := range data.Indicators {
@@ -418,7 +439,7 @@ func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []
 		late = "，逾期"
 	}
 	fmt.Fprintf(&b, "✅ 已确认报送%s名单（%s，%s%s）。\n培育名单%d个，专项辅导名单%d家", county, who(conf.UserName, conf.UserID),
-		conf.CreatedAt.In(h.Campaign.Location).Format("1月2日 15:04"), late, cult, named[data.Tutoring])
+		conf.CreatedAt.In(c.Location).Format("1月2日 15:04"), late, cult, named[data.Tutoring])
 	if unnamed > 0 {
 		fmt.Fprintf(&b, "；另有%d个未具名", unnamed)
 	}
@@ -426,7 +447,7 @@ func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []
 	if note, _ := noteOne(names, county); note != "" {
 		b.WriteString("\n" + note)
 	}
-	return Reply{Text: b.String()}
+	return b.String()
 }
 
 // export answers /export with the spreadsheet: a county's staff get their

@@ -36,6 +36,11 @@ type TelegramOptions struct {
 	// it again (default 30 minutes). RetryEvery is the wait between tries
 	// (default 5s, then twice that: the other chats wait behind it).
 	RetryFor, RetryEvery time.Duration
+	// OutboxLease is how long a message being sent is kept from other
+	// senders (default 1 minute): after a crash, unsent replies go out
+	// once it has run out. OutboxEvery is how often the outbox is looked
+	// at without news (default 5s): retries, and other instances' replies.
+	OutboxLease, OutboxEvery time.Duration
 }
 
 // Telegram is the Bot API adapter: it turns updates into Messages and
@@ -46,6 +51,7 @@ type Telegram struct {
 	log    *slog.Logger
 	api    *tgbot.Bot
 	send   *Sender
+	outbox *telegramOutbox
 	http   *http.Client
 	base   string // API base URL, no trailing slash
 	opts   TelegramOptions
@@ -91,6 +97,12 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if opts.RetryEvery <= 0 {
 		opts.RetryEvery = 5 * time.Second
 	}
+	if opts.OutboxLease <= 0 {
+		opts.OutboxLease = time.Minute
+	}
+	if opts.OutboxEvery <= 0 {
+		opts.OutboxEvery = 5 * time.Second
+	}
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
@@ -116,6 +128,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 		chats: map[int64]*chatLock{}, failing: map[int64]time.Time{},
 	}
 	t.send = NewSender(api, log, opts.Limits)
+	t.outbox = newTelegramOutbox(t, h.Store, opts.OutboxLease, opts.OutboxEvery)
 	return t, nil
 }
 
@@ -127,12 +140,23 @@ func (t *Telegram) Sender() *Sender { return t.send }
 // Then it lets in-flight updates finish and queued replies go out, within
 // ShutdownWait.
 func (t *Telegram) Run(ctx context.Context) error {
+	octx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
+	outboxDone, markerDone := make(chan struct{}), make(chan struct{})
+	go func() { defer close(outboxDone); t.outbox.run(octx) }()
+	go t.outbox.marker(markerDone)
 	err := t.run(ctx)
+	stopOutbox()
+	<-outboxDone
+	// The replies of the last updates handled are in the outbox: send them
+	// with whatever else is queued, within ShutdownWait; what is left then
+	// goes out at the next start.
+	t.outbox.drain(t.opts.ShutdownWait)
 	closeCtx, cancel := context.WithTimeout(context.Background(), t.opts.ShutdownWait)
 	defer cancel()
 	if cerr := t.send.Close(closeCtx); cerr != nil {
 		t.log.Warn("telegram: shutdown", slog.Any("err", cerr))
 	}
+	t.outbox.wait(markerDone)
 	return redact(err, t.cfg.Token)
 }
 
@@ -228,8 +252,18 @@ func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models
 	if r.Retry && t.holdBack(updateID, m.ChatID, replyTo) {
 		return false
 	}
-	t.reply(m.ChatID, replyTo, r)
+	t.deliver(m.ChatID, replyTo, r)
 	return true
+}
+
+// deliver sends a reply: from the outbox when the handler stored it there,
+// else (the database failed) straight away.
+func (t *Telegram) deliver(chatID int64, replyTo int, r Reply) {
+	if r.Stored {
+		t.outbox.poke()
+		return
+	}
+	t.reply(chatID, replyTo, r)
 }
 
 // msgHeldBack tells the sender, once, that the bot will record their message
@@ -280,6 +314,7 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 		text = tm.Caption
 	}
 	m := Message{
+		Channel:   channelTelegram,
 		UpdateID:  updateID,
 		UserID:    tm.From.ID,
 		UserName:  userName(tm.From),
@@ -369,7 +404,7 @@ func userName(u *models.User) string {
 }
 
 func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) bool {
-	pr := Press{UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
+	pr := Press{Channel: channelTelegram, UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
 	var group bool
 	switch mm := q.Message; {
 	case mm.Message != nil:
@@ -382,6 +417,7 @@ func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.Ca
 		t.answer(q.From.ID, q.ID, "按钮已失效。")
 		return true
 	}
+	pr.Group = group
 	r := t.h.HandlePress(ctx, pr)
 	t.log.Debug("telegram: button handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", pr.ChatID), slog.Int64("user_id", pr.UserID))
 	replyTo := 0
@@ -392,14 +428,14 @@ func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.Ca
 		return false // the spinner stays until the press is handled
 	}
 	t.answer(pr.ChatID, q.ID, short(r.Text))
-	t.reply(pr.ChatID, replyTo, r)
+	if r.Stored {
+		t.outbox.poke()
+		return true
+	}
 	if r.ClearKeyboard {
-		// The buttons under the pressed message have done their job.
-		chatID, msgID := pr.ChatID, int(pr.MessageID)
-		_ = t.send.enqueue(chatID, job{method: "editMessageReplyMarkup", do: func(ctx context.Context) error {
-			_, err := t.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: msgID})
-			return err
-		}})
+		t.queueReply(pr.ChatID, replyTo, r, int(pr.MessageID), false)
+	} else {
+		t.reply(pr.ChatID, replyTo, r)
 	}
 	return true
 }
@@ -427,13 +463,36 @@ const maxCallbackData = 64
 
 // reply queues r for the chat. It never waits for the network.
 func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
+	t.queueReply(chatID, replyTo, r, 0, false)
+}
+
+// queueReply queues the Bot API calls that show r: the document, the text in
+// pieces, and, when r clears the keyboard of the pressed message press, that
+// edit. With wait it returns a channel for each call that counts (the edit
+// does not: the message may be gone or unchanged); without, nil.
+func (t *Telegram) queueReply(chatID int64, replyTo int, r Reply, press int, wait bool) []chan error {
+	var dones []chan error
 	if r.Document != nil {
-		if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, "", nil); err != nil {
+		var done chan error
+		if wait {
+			done = make(chan error, 1)
+		}
+		if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, "", done); err != nil {
 			t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Any("err", err))
 		}
+		if done != nil {
+			dones = append(dones, done)
+		}
+	}
+	if r.ClearKeyboard && press != 0 {
+		// The buttons under the pressed message have done their job.
+		_ = t.send.enqueue(chatID, job{method: "editMessageReplyMarkup", do: func(ctx context.Context) error {
+			_, err := t.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: press})
+			return err
+		}})
 	}
 	if strings.TrimSpace(r.Text) == "" {
-		return
+		return dones
 	}
 	var markup models.ReplyMarkup
 	if len(r.Buttons) > 0 {
@@ -462,8 +521,11 @@ func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
 		if i == len(chunks)-1 {
 			p.ReplyMarkup = markup
 		}
-		t.send.enqueueMessage(chatID, p, false)
+		if done := t.send.enqueueMessage(chatID, p, wait); done != nil {
+			dones = append(dones, done)
+		}
 	}
+	return dones
 }
 
 // split cuts text into pieces of at most n-200 runes, at line ends where it

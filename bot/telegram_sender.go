@@ -155,13 +155,11 @@ func (s *Sender) enqueueMessage(chatID int64, p *tgbot.SendMessageParams, wait b
 	if wait {
 		done = make(chan error, 1)
 	}
-	err := s.enqueue(chatID, job{method: "sendMessage", limited: true, done: done, do: func(ctx context.Context) error {
+	// A refused job has its error on done already.
+	_ = s.enqueue(chatID, job{method: "sendMessage", limited: true, done: done, do: func(ctx context.Context) error {
 		_, err := s.api.SendMessage(ctx, p)
 		return err
 	}})
-	if err != nil {
-		return nil
-	}
 	return done
 }
 

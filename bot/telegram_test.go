@@ -419,7 +419,7 @@ func TestTelegramAmbiguityButton(t *testing.T) {
 		t.Errorf("first press: %q", first.Params["text"])
 	}
 	for i := 4; i <= 5; i++ {
-		if r := f.waitReply(t, chat.ID, i); !strings.HasPrefix(r.Params["text"], "这条已记录过") {
+		if r := f.waitReply(t, chat.ID, i); !strings.HasPrefix(r.Params["text"], "这个问题已经回答过") {
 			t.Errorf("press %d: %q", i-2, r.Params["text"])
 		}
 	}

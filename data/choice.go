@@ -10,23 +10,80 @@ import (
 )
 
 // Choice is a question the bot asked with buttons (a bare number, 示范站
-// alone): the readings offered, kept until someone presses one.
+// alone): the readings offered, kept until someone presses one. A message
+// has at most one open question: asking again, editing the message or
+// answering closes the one before, and a press on a closed question changes
+// nothing.
 type Choice struct {
 	ID        int64    `gorm:"primaryKey"`
 	UserID    int64    `gorm:"not null"` // only the asker may answer
-	ChatID    int64    `gorm:"not null"`
-	MessageID int64    // the message that was ambiguous
+	ChatID    int64    `gorm:"not null;index:idx_choices_message"`
+	MessageID int64    `gorm:"index:idx_choices_message"` // the message that was ambiguous
 	Options   []string `gorm:"serializer:json"`
 	CreatedAt time.Time
+	ClosedAt  *time.Time
 }
 
-// SaveChoice stores a question and returns its id.
+// SaveChoice stores a question and returns its id; an open question of the
+// same message is closed.
 func (s *Store) SaveChoice(ctx context.Context, c Choice) (int64, error) {
-	c.CreatedAt = s.Now().UTC()
-	if err := s.db.WithContext(ctx).Create(&c).Error; err != nil {
-		return 0, fmt.Errorf("choice: save: %w", err)
+	return s.Ask(ctx, c, 0, Answer{}, nil)
+}
+
+// Ask stores a question with the receipt and reply of the delivery that
+// raised it, in one transaction. closes, if not 0, is the question this one
+// follows from (a message with two ambiguous parts): it must still be open.
+// draft renders the reply once the question has its id (its buttons name it).
+func (s *Store) Ask(ctx context.Context, c Choice, closes int64, a Answer, draft func(choiceID int64) Draft) (int64, error) {
+	now := s.Now().UTC()
+	c.CreatedAt = now
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		if closes != 0 {
+			if err := closeChoice(tx, closes, now); err != nil {
+				return err
+			}
+		}
+		if err := closeChoices(tx, c.ChatID, c.MessageID, now); err != nil {
+			return err
+		}
+		if err := tx.Create(&c).Error; err != nil {
+			return fmt.Errorf("choice: save: %w", err)
+		}
+		if draft != nil {
+			a.Draft = func(Outcome) Draft { return draft(c.ID) }
+		}
+		_, err := s.storeAnswer(tx, a, Outcome{})
+		return err
+	})
+	if err != nil {
+		return 0, err
 	}
 	return c.ID, nil
+}
+
+// closeChoice closes question id, which must be open.
+func closeChoice(tx *gorm.DB, id int64, now time.Time) error {
+	res := tx.Model(&Choice{}).Where("id = ? AND closed_at IS NULL", id).Update("closed_at", now)
+	if res.Error != nil {
+		return fmt.Errorf("choice: close %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return ErrChoiceClosed
+	}
+	return nil
+}
+
+// closeChoices closes every open question of one message.
+func closeChoices(tx *gorm.DB, chatID, messageID int64, now time.Time) error {
+	err := tx.Model(&Choice{}).Where("chat_id = ? AND message_id = ? AND closed_at IS NULL", chatID, messageID).
+		Update("closed_at", now).Error
+	if err != nil {
+		return fmt.Errorf("choice: close questions of message %d: %w", messageID, err)
+	}
+	return nil
 }
 
 // Choice loads a question.

@@ -83,6 +83,12 @@ type Author struct {
 	Text      string
 	// Admin may still change a county after its lists closed (see ClosedError).
 	Admin bool
+	// Answer, if set, is stored with the write: the delivery's receipt and
+	// its reply, in the same transaction (see outbox.go).
+	Answer *Answer
+	// Choice, if not 0, is the question this write answers: it must still be
+	// open, and the write closes it.
+	Choice int64
 }
 
 // Change is one requested change: add Amount, or set the total to Amount.
@@ -112,6 +118,8 @@ type Outcome struct {
 	// Duplicate is true when this update had been recorded before: nothing
 	// changed now, and Effects show the current totals.
 	Duplicate bool
+	// Answered is true when the write stored the author's Answer with it.
+	Answered bool
 }
 
 // BelowZeroError refuses a change that would take a total below zero.
@@ -189,6 +197,11 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 			Order("id").Find(&live).Error
 		if err != nil {
 			return nil, fmt.Errorf("ledger: find edited message: %w", err)
+		}
+		// The message as it reads now is what counts: a question its old
+		// text raised is closed, so its buttons cannot record it again.
+		if err := closeChoices(tx, a.ChatID, a.MessageID, b.CreatedAt); err != nil {
+			return nil, err
 		}
 		var out []Entry
 		for i, old := range live {
@@ -416,6 +429,12 @@ func (s *Store) afterConflict(tx *gorm.DB, r *writeReq, err error) (Outcome, err
 	if !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return Outcome{}, err
 	}
+	if an := r.a.Answer; an != nil && an.Key != "" {
+		var n int64
+		if cerr := tx.Model(&Receipt{}).Where("key = ?", an.Key).Count(&n).Error; cerr == nil && n > 0 {
+			return Outcome{}, ErrHandled
+		}
+	}
 	if r.a.UpdateID != 0 {
 		if dup, ok, derr := seen(tx, r.a.UpdateID); derr == nil && ok {
 			return dup, nil
@@ -443,6 +462,11 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		// and afterConflict then answers with what it recorded the first time.
 		id := a.UpdateID
 		b.UpdateID = &id
+	}
+	if a.Choice != 0 {
+		if err := closeChoice(tx, a.Choice, now); err != nil {
+			return Outcome{}, err
+		}
 	}
 	entries, err := r.plan(tx, &b)
 	if err != nil {
@@ -499,7 +523,15 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 			return Outcome{}, err
 		}
 	}
-	return Outcome{Batch: b, Effects: effects(entries, totals)}, nil
+	out := Outcome{Batch: b, Effects: effects(entries, totals)}
+	if a.Answer != nil {
+		stored, err := s.storeAnswer(tx, *a.Answer, out)
+		if err != nil {
+			return Outcome{}, err
+		}
+		out.Answered = stored
+	}
+	return out, nil
 }
 
 // seen returns the outcome of an update that was recorded before.

@@ -205,6 +205,7 @@ func (s *Server) queueLocked(u *models.Update) int64 {
 		panic("telegramtest: encode update: " + err.Error())
 	}
 	s.updates = append(s.updates, queuedUpdate{id: u.ID, raw: raw})
+	s.rememberLocked(u.ID, raw)
 	s.notifyLocked()
 	return u.ID
 }

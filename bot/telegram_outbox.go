@@ -1,0 +1,212 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+
+	"tsbot/data"
+)
+
+// The outbox, Telegram's side. The handler stores every reply with the
+// receipt of the update it answers (once.go); this loop sends what is
+// pending, oldest first, through the Sender's per-chat queues, and marks it
+// sent when Telegram has answered. What is still unsent at a crash or a
+// restart is sent by the next process, marked 补发. A message is leased while
+// it is being sent, so two instances on one database send it once.
+
+const channelTelegram = "telegram"
+
+// outboxBatch is how many messages one claim takes.
+const outboxBatch = 50
+
+// outboxAttempts bounds the claims of one message: with the Sender's own
+// retries inside each, and the backoff between them, about a day of trying.
+const outboxAttempts = 12
+
+type telegramOutbox struct {
+	t     *Telegram
+	store *data.Store
+	log   *slog.Logger
+	lease time.Duration
+	every time.Duration // a look without a kick: retries, other instances
+	start time.Time
+
+	kick  chan struct{}
+	marks chan int64
+
+	mu       sync.Mutex
+	inflight map[int64]bool
+	stopping bool
+	wg       sync.WaitGroup // deliveries in flight
+}
+
+func newTelegramOutbox(t *Telegram, store *data.Store, lease, every time.Duration) *telegramOutbox {
+	return &telegramOutbox{t: t, store: store, log: t.log, lease: lease, every: every, start: time.Now(),
+		kick: make(chan struct{}, 1), marks: make(chan int64, 1024), inflight: map[int64]bool{}}
+}
+
+// poke says there is something new to send.
+func (o *telegramOutbox) poke() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run sends until ctx ends.
+func (o *telegramOutbox) run(ctx context.Context) {
+	tick := time.NewTicker(o.every)
+	defer tick.Stop()
+	for {
+		for o.claim(ctx) == outboxBatch {
+		}
+		select {
+		case <-o.kick:
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// claim takes due messages and queues them; it returns how many it took.
+func (o *telegramOutbox) claim(ctx context.Context) int {
+	ms, err := o.store.ClaimOutbox(ctx, channelTelegram, outboxBatch, o.lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			o.log.Warn("outbox: claim failed", slog.Any("err", err))
+		}
+		return 0
+	}
+	for _, m := range ms {
+		o.mu.Lock()
+		busy := o.inflight[m.ID]
+		o.inflight[m.ID] = true
+		o.mu.Unlock()
+		if busy {
+			continue // its lease ran out while Telegram was slow: still ours
+		}
+		o.wg.Add(1)
+		dones, err := o.queue(m)
+		go o.finish(m, dones, err)
+	}
+	return len(ms)
+}
+
+// queue hands one message to the Sender; it returns the results to wait for.
+func (o *telegramOutbox) queue(m data.OutboxMessage) ([]chan error, error) {
+	out, err := DecodeOutgoing(m.Body)
+	if err != nil {
+		return nil, err
+	}
+	r := out.Reply
+	if r.Text != "" && (m.Attempts > 0 || m.CreatedAt.Before(o.start)) {
+		// It may have gone out before the crash or the restart: say so.
+		r.Text = "（补发）" + r.Text
+	}
+	return o.t.queueReply(m.ChatID, int(out.ReplyTo), r, int(out.Press), true), nil
+}
+
+// finish waits for one message's sends and records the result.
+func (o *telegramOutbox) finish(m data.OutboxMessage, dones []chan error, err error) {
+	defer o.wg.Done()
+	var errs []error
+	if err == nil {
+		for _, d := range dones {
+			errs = append(errs, <-d)
+		}
+		err = errors.Join(errs...)
+	}
+	o.mu.Lock()
+	delete(o.inflight, m.ID)
+	stopping := o.stopping
+	o.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	attrs := []any{slog.Int64("outbox_id", m.ID), slog.Int64("chat_id", m.ChatID), slog.Int("attempt", m.Attempts+1)}
+	var serr error
+	switch {
+	case err == nil:
+		o.marks <- m.ID
+		return
+	case stopping && !permanentSend(err):
+		serr = o.store.OutboxRelease(ctx, []int64{m.ID})
+		o.log.Warn("outbox: not sent before shutdown, left for the next start", append(attrs, slog.Any("err", err))...)
+	case permanentSend(err) || m.Attempts+1 >= outboxAttempts:
+		serr = o.store.OutboxFailed(ctx, m.ID, err.Error())
+		o.log.Error("outbox: message given up", append(attrs, slog.Any("err", err))...)
+	default:
+		wait := min(time.Duration(1<<min(m.Attempts, 10))*30*time.Second, 2*time.Hour)
+		serr = o.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())
+		o.log.Warn("outbox: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
+	}
+	if serr != nil {
+		o.log.Error("outbox: result not recorded; the lease will run out and it is sent again", append(attrs, slog.Any("err", serr))...)
+	}
+}
+
+// permanentSend is a refusal that trying again will not change.
+func permanentSend(err error) bool {
+	return errors.Is(err, tgbot.ErrorForbidden) || permanent(err)
+}
+
+// marker confirms sent messages in groups: one transaction for all that
+// went out while the previous one was committing. It returns when marks is
+// closed and drained.
+func (o *telegramOutbox) marker(done chan<- struct{}) {
+	defer close(done)
+	for id := range o.marks {
+		ids := []int64{id}
+	more:
+		for len(ids) < 500 {
+			select {
+			case id, ok := <-o.marks:
+				if !ok {
+					break more
+				}
+				ids = append(ids, id)
+			default:
+				break more
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := o.store.OutboxSent(ctx, ids); err != nil {
+			// Sent but not marked: sent again (补发) once the lease is out.
+			o.log.Error("outbox: sent messages not marked", slog.Int("count", len(ids)), slog.Any("err", err))
+		}
+		cancel()
+	}
+}
+
+// drain sends what is pending (within wait), then returns once every
+// delivery has finished or been abandoned; call before the Sender closes.
+func (o *telegramOutbox) drain(wait time.Duration) {
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	o.claim(ctx)
+	o.mu.Lock()
+	o.stopping = true
+	o.mu.Unlock()
+}
+
+// wait waits for the deliveries (after the Sender closed, all end), then
+// the last marks.
+func (o *telegramOutbox) wait(markerDone <-chan struct{}) {
+	o.wg.Wait()
+	close(o.marks)
+	<-markerDone
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if left, err := o.store.Outbox(ctx, channelTelegram, data.OutboxPending); err == nil && len(left) > 0 {
+		chats := make([]int64, 0, len(left))
+		for _, m := range left {
+			chats = append(chats, m.ChatID)
+		}
+		o.log.Warn("outbox: messages left to send at the next start", slog.Int("count", len(left)), slog.Any("chat_ids", chats))
+	}
+}
