@@ -41,6 +41,9 @@ type TelegramOptions struct {
 	// once it has run out. OutboxEvery is how often the outbox is looked
 	// at without news (default 5s): retries, and other instances' replies.
 	OutboxLease, OutboxEvery time.Duration
+	// OutboxBackoff is the first wait before a reply that failed to go out
+	// is tried again (default 30s), doubled each time.
+	OutboxBackoff time.Duration
 }
 
 // Telegram is the Bot API adapter: it turns updates into Messages and
@@ -103,6 +106,9 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if opts.OutboxEvery <= 0 {
 		opts.OutboxEvery = 5 * time.Second
 	}
+	if opts.OutboxBackoff <= 0 {
+		opts.OutboxBackoff = 30 * time.Second
+	}
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
@@ -128,7 +134,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 		chats: map[int64]*chatLock{}, failing: map[int64]time.Time{},
 	}
 	t.send = NewSender(api, log, opts.Limits)
-	t.outbox = newTelegramOutbox(t, h.Store, opts.OutboxLease, opts.OutboxEvery)
+	t.outbox = newTelegramOutbox(t, h.Store, opts)
 	return t, nil
 }
 

@@ -34,6 +34,9 @@ type telegramOutbox struct {
 	log   *slog.Logger
 	lease time.Duration
 	every time.Duration // a look without a kick: retries, other instances
+	// backoff is the first wait before a failed message is tried again,
+	// doubled with each attempt.
+	backoff time.Duration
 	start time.Time
 
 	kick  chan struct{}
@@ -45,8 +48,8 @@ type telegramOutbox struct {
 	wg       sync.WaitGroup // deliveries in flight
 }
 
-func newTelegramOutbox(t *Telegram, store *data.Store, lease, every time.Duration) *telegramOutbox {
-	return &telegramOutbox{t: t, store: store, log: t.log, lease: lease, every: every, start: time.Now(),
+func newTelegramOutbox(t *Telegram, store *data.Store, opts TelegramOptions) *telegramOutbox {
+	return &telegramOutbox{t: t, store: store, log: t.log, lease: opts.OutboxLease, every: opts.OutboxEvery, backoff: opts.OutboxBackoff, start: time.Now(),
 		kick: make(chan struct{}, 1), marks: make(chan int64, 1024), inflight: map[int64]bool{}}
 }
 
@@ -60,6 +63,9 @@ func (o *telegramOutbox) poke() {
 
 // run sends until ctx ends.
 func (o *telegramOutbox) run(ctx context.Context) {
+	if err := o.store.OutboxWake(ctx, channelTelegram); err != nil {
+		o.log.Warn("outbox: wake failed", slog.Any("err", err))
+	}
 	tick := time.NewTicker(o.every)
 	defer tick.Stop()
 	for {
@@ -141,7 +147,7 @@ func (o *telegramOutbox) finish(m data.OutboxMessage, dones []chan error, err er
 		serr = o.store.OutboxFailed(ctx, m.ID, err.Error())
 		o.log.Error("outbox: message given up", append(attrs, slog.Any("err", err))...)
 	default:
-		wait := min(time.Duration(1<<min(m.Attempts, 10))*30*time.Second, 2*time.Hour)
+		wait := min(time.Duration(1<<min(m.Attempts, 10))*o.backoff, 2*time.Hour)
 		serr = o.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())
 		o.log.Warn("outbox: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
 	}

@@ -249,6 +249,20 @@ func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, errTe
 	return nil
 }
 
+// OutboxWake makes every pending message of a channel due now, except those
+// another process is sending: a process that starts tries at once what
+// waited for a retry (the failure may have been the last process's).
+func (s *Store) OutboxWake(ctx context.Context, channel string) error {
+	now := s.Now().UTC()
+	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).
+		Where("channel = ? AND state = ? AND next_at > ? AND (lease_until IS NULL OR lease_until < ?)", channel, OutboxPending, now, now).
+		Update("next_at", now).Error
+	if err != nil {
+		return fmt.Errorf("outbox: wake: %w", err)
+	}
+	return nil
+}
+
 // OutboxRelease hands leased messages back at shutdown, to be sent at once by
 // whichever process runs next.
 func (s *Store) OutboxRelease(ctx context.Context, ids []int64) error {

@@ -107,6 +107,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, idx int, p p
 	result := make([]json.RawMessage, n)
 	for i := range n {
 		result[i] = s.updates[i].raw
+		s.updates[i].again = false // served: the next offset confirms it
 	}
 	s.answerLocked(w, idx, result, nil)
 }
@@ -116,6 +117,9 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, idx int, p p
 func (s *Server) confirmLocked(offset int64) {
 	switch {
 	case offset > 0:
+		if s.redeliverLocked(offset) {
+			return
+		}
 		i := 0
 		for i < len(s.updates) && s.updates[i].id < offset {
 			i++

@@ -123,6 +123,8 @@ type Server struct {
 	nextQueryID int64
 	nextFileID  int
 
+	history map[int64][]byte // every injected update, for Redeliver
+
 	webhookURL    string
 	webhookSecret string
 	webhookError  string
@@ -133,6 +135,9 @@ type Server struct {
 type queuedUpdate struct {
 	id  int64
 	raw json.RawMessage
+	// again: put back by Redeliver; no offset confirms it until it was
+	// served once more.
+	again bool
 }
 
 // New starts a server on 127.0.0.1 that is closed when the test ends.

@@ -1,0 +1,173 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"tsbot/bot/telegramtest"
+	"tsbot/data"
+)
+
+// A delivery seen twice has one effect and one answer, whatever it did the
+// first time and whatever happened in between. Each case sends a first
+// message, changes the data behind it, has Telegram deliver the first again,
+// then sends a marker message: the chat's updates are handled in order, so
+// the marker's reply means the redelivery was handled, and the replies in
+// between must be exactly the marker's.
+
+func TestRedeliveryIsNotJudgedAgain(t *testing.T) {
+	cases := []struct {
+		name      string
+		first     string
+		wantFirst string
+		between   string // makes the first message succeed if judged again
+		wantTotal int
+	}{
+		{name: "a refused decrement", first: "柯桥 辅导企业 -1", wantFirst: "未记录", between: "柯桥 辅导企业 +3", wantTotal: 3},
+		{name: "an undo that found nothing", first: "/undo", wantFirst: "没有可撤销的记录", between: "柯桥 辅导企业 +3", wantTotal: 3},
+		{name: "a query", first: "柯桥 进度", wantFirst: "柯桥", between: "柯桥 辅导企业 +2", wantTotal: 2},
+		{name: "a recorded update", first: "柯桥 辅导企业 +4", wantFirst: "✅ 已记录", between: "柯桥 辅导企业 +1", wantTotal: 5},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.start()
+			chat := telegramtest.PrivateChat(alice)
+			first, _ := f.srv.SendText(alice, chat, c.first)
+			if r := f.waitReply(t, chat.ID, 1); !strings.Contains(r.Params["text"], c.wantFirst) {
+				t.Fatalf("first reply %q, want %q in it", r.Params["text"], c.wantFirst)
+			}
+			f.srv.SendText(alice, chat, c.between)
+			f.waitReply(t, chat.ID, 2)
+			f.srv.Redeliver(first)
+			f.srv.SendText(alice, chat, "/whoami")
+			if r := f.waitReply(t, chat.ID, 3); !strings.Contains(r.Params["text"], "身份") {
+				t.Errorf("third reply %q: the redelivery was answered again", r.Params["text"])
+			}
+			if n := f.done_("柯桥", data.Tutoring); n != c.wantTotal {
+				t.Errorf("柯桥 tutoring = %d, want %d", n, c.wantTotal)
+			}
+			f.stop()
+			if n := len(f.sent(chat.ID)); n != 3 {
+				t.Errorf("%d replies, want 3: %v", n, texts(f.sent(chat.ID)))
+			}
+		})
+	}
+}
+
+// A redelivered ambiguous message asks once; its answer, pressed and
+// redelivered, counts once.
+func TestRedeliveredQuestionAndPress(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	asked, _ := f.srv.SendText(alice, chat, "柯桥 辅导企业 3")
+	q := f.waitReply(t, chat.ID, 1)
+	f.srv.Redeliver(asked)
+	f.srv.SendText(alice, chat, "/whoami")
+	f.waitReply(t, chat.ID, 2)
+	bs := buttons(q)
+	if len(bs) != 2 {
+		t.Fatalf("buttons %+v", bs)
+	}
+	pressed, _ := f.srv.PressButton(alice, chat, q.Message.ID, bs[0].CallbackData)
+	if r := f.waitReply(t, chat.ID, 3); !strings.HasPrefix(r.Params["text"], "✅ 已记录") {
+		t.Fatalf("press: %q", r.Params["text"])
+	}
+	f.srv.Redeliver(pressed)
+	f.srv.SendText(alice, chat, "/whoami")
+	f.waitReply(t, chat.ID, 4)
+	if n := f.done_("柯桥", data.Tutoring); n != 3 {
+		t.Errorf("柯桥 tutoring = %d, want 3", n)
+	}
+	f.stop()
+	if got := texts(f.sent(chat.ID)); len(got) != 4 {
+		t.Errorf("replies %v, want 4: question, whoami, recorded, whoami", got)
+	}
+}
+
+// An ambiguous message edited into an explicit one is recorded; the old
+// question's buttons are then closed and record nothing.
+func TestEditClosesTheQuestion(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	_, msg := f.srv.SendText(alice, chat, "柯桥 辅导企业 3")
+	q := f.waitReply(t, chat.ID, 1)
+	f.srv.EditText(alice, chat, msg, "柯桥 辅导企业 +3")
+	if r := f.waitReply(t, chat.ID, 2); !strings.Contains(r.Params["text"], "3/20") {
+		t.Fatalf("edit: %q", r.Params["text"])
+	}
+	f.srv.PressButton(alice, chat, q.Message.ID, buttons(q)[0].CallbackData)
+	if r := f.waitReply(t, chat.ID, 3); !strings.Contains(r.Params["text"], "已经回答过或已失效") {
+		t.Errorf("press on the closed question: %q", r.Params["text"])
+	}
+	if n := f.done_("柯桥", data.Tutoring); n != 3 {
+		t.Errorf("柯桥 tutoring = %d, want 3", n)
+	}
+}
+
+// A press whose data the bot never issued to that chat does nothing: a
+// crafted u:0 is not an /undo, another chat's question is not answerable.
+func TestCraftedPresses(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +3")
+	r := f.waitReply(t, chat.ID, 1)
+	undo := buttons(r)[0].CallbackData
+	for i, data := range []string{"u:0", "u:-1", "c:1:0", "t:1", strings.Replace(undo, ":", ":9", 1)} {
+		f.srv.CraftedPress(alice, chat, r.Message.ID, data)
+		if got := f.waitReply(t, chat.ID, 2+i); got.Params["text"] != "按钮已失效。" {
+			t.Errorf("crafted %q: %q", data, got.Params["text"])
+		}
+	}
+	if n := f.done_("柯桥", data.Tutoring); n != 3 {
+		t.Errorf("柯桥 tutoring = %d, want 3 (a crafted press undid it)", n)
+	}
+	// The real button still works.
+	f.srv.PressButton(alice, chat, r.Message.ID, undo)
+	if got := f.waitReply(t, chat.ID, 7); !strings.HasPrefix(got.Params["text"], "↩️ 已撤销") {
+		t.Errorf("real undo: %q", got.Params["text"])
+	}
+}
+
+// A reply that could not be sent is not lost: it stays in the outbox, goes
+// out after a restart marked 补发, and is sent once.
+func TestReplyOutlivesARestart(t *testing.T) {
+	f := newFixture(t)
+	f.opts.Limits.Attempts = 1      // the Sender gives up at once: the outbox must keep it
+	f.opts.OutboxBackoff = time.Hour // and would try again only much later
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.FailNext("sendMessage", telegramtest.InternalError())
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +3")
+	ctx := context.Background()
+	// Recorded and acknowledged, but no reply went out.
+	if err := f.srv.Wait(waitCtx(t), func() bool { return len(f.srv.CallsTo("sendMessage")) >= 1 }); err != nil {
+		t.Fatal(err)
+	}
+	f.stop()
+	if n := len(f.sent(chat.ID)); n != 0 {
+		t.Fatalf("%d replies went out through the faults", n)
+	}
+	pending, err := f.store.Outbox(ctx, "telegram", data.OutboxPending)
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending after the failed sends: %d, %v", len(pending), err)
+	}
+	f.opts.OutboxBackoff = 0
+	f.start()
+	r := f.waitReply(t, chat.ID, 1)
+	if !strings.HasPrefix(r.Params["text"], "（补发）✅ 已记录") {
+		t.Errorf("resent reply %q, want it marked 补发", r.Params["text"])
+	}
+	f.stop()
+	if n := len(f.sent(chat.ID)); n != 1 {
+		t.Errorf("%d replies, want 1", n)
+	}
+	if left, _ := f.store.Outbox(ctx, "telegram", data.OutboxPending); len(left) != 0 {
+		t.Errorf("%d messages still pending", len(left))
+	}
+}
