@@ -267,7 +267,7 @@ func (a *app) telegram(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer startReminders(ctx, a, telegramNotifier{t.Sender()})()
+	defer startReminders(ctx, a, outboxNotifier{telegramNotifier{t.Sender()}, t})()
 	stopBackups, err := startBackups(ctx, a)
 	if err != nil {
 		return err
@@ -340,6 +340,18 @@ func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string)
 		return fmt.Errorf("%w: %w", jobs.ErrUnreachable, err)
 	}
 	return err
+}
+
+// outboxNotifier queues reminders in the bot's outbox (jobs.Queue), which
+// sends them, retries within the day and records the outcome; Notify is
+// the direct send, for /remindnow's digest.
+type outboxNotifier struct {
+	telegramNotifier
+	t *bot.Telegram
+}
+
+func (n outboxNotifier) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+	return n.t.QueueReminder(ctx, key, chatID, text, expires)
 }
 
 // consoleNotifier prints what would be sent, for the console subcommand.

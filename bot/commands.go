@@ -257,10 +257,11 @@ func (h *Handler) reminders(ctx context.Context, p data.Person, name string) Rep
 	}
 	if name == "reminders" {
 		lines := h.Reminders.Upcoming(h.Now(), 5)
-		if len(lines) == 0 {
-			return Reply{Text: "没有待发的提醒。"}
+		text := "没有待发的提醒。"
+		if len(lines) > 0 {
+			text = "接下来的提醒：\n" + strings.Join(lines, "\n")
 		}
-		return Reply{Text: "接下来的提醒：\n" + strings.Join(lines, "\n")}
+		return Reply{Text: text + h.failedReminders(ctx)}
 	}
 	if p.Role != data.RoleAdmin {
 		return Reply{Text: "只有市局管理员可以立即发送提醒。"}
@@ -274,4 +275,26 @@ func (h *Handler) reminders(ctx context.Context, p data.Person, name string) Rep
 		return Reply{Text: "这一分钟内已发送过，未重复发送。"}
 	}
 	return Reply{Text: fmt.Sprintf("已把全市进度发给联系人（%d个聊天）。", n)}
+}
+
+// failedReminders lists the last reminders that could not be sent after
+// every retry, so the contact person can follow up by hand.
+func (h *Handler) failedReminders(ctx context.Context) string {
+	rows, err := h.Store.SentReminders(ctx, "")
+	if err != nil {
+		h.Log.Error("sent reminders failed", slog.Any("err", err))
+		return ""
+	}
+	var failed []string
+	for _, r := range rows {
+		if r.Status == data.ReminderFailed {
+			failed = append(failed, fmt.Sprintf("%s %s → 聊天%d", r.At.In(h.Campaign.Location).Format("1月2日15:04"), r.Key, r.ChatID))
+		}
+	}
+	if len(failed) == 0 {
+		return ""
+	}
+	const most = 5
+	head := fmt.Sprintf("\n\n⚠️ %d条提醒多次重试后仍未送达（原因见日志）：", len(failed))
+	return head + "\n" + strings.Join(failed[max(0, len(failed)-most):], "\n")
 }

@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"tsbot/bot"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
+	"tsbot/jobs"
 )
 
 // A delivery seen twice has one effect and one answer, whatever it did the
@@ -169,5 +171,81 @@ func TestReplyOutlivesARestart(t *testing.T) {
 	}
 	if left, _ := f.store.Outbox(ctx, "telegram", data.OutboxPending); len(left) != 0 {
 		t.Errorf("%d messages still pending", len(left))
+	}
+}
+
+// A reminder whose send fails is tried again within its day, and recorded
+// sent once it went out.
+func TestReminderRetriedFromTheOutbox(t *testing.T) {
+	f := newFixture(t)
+	f.opts.Limits.Attempts = 1
+	f.opts.OutboxBackoff = 20 * time.Millisecond
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	for range 3 {
+		f.srv.FailNext("sendMessage", telegramtest.InternalError())
+	}
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	f.start()
+	ctx := context.Background()
+	queued, err := f.tg.QueueReminder(ctx, "county_nag:柯桥:test", alice.ID, "柯桥还差20家", time.Now().Add(time.Hour))
+	if err != nil || !queued {
+		t.Fatalf("queue: %v, %v", queued, err)
+	}
+	if again, _ := f.tg.QueueReminder(ctx, "county_nag:柯桥:test", alice.ID, "柯桥还差20家", time.Now().Add(time.Hour)); again {
+		t.Error("the same reminder queued twice")
+	}
+	defer func() {
+		if t.Failed() {
+			t.Log(f.logs.String())
+		}
+	}()
+	r := f.waitReply(t, alice.ID, 1)
+	if !strings.HasSuffix(r.Params["text"], "柯桥还差20家") {
+		t.Errorf("reminder %q", r.Params["text"])
+	}
+	f.stop()
+	rows, err := f.store.SentReminders(ctx, "county_nag:")
+	if err != nil || len(rows) != 1 || rows[0].Status != data.ReminderSent {
+		t.Errorf("sent_reminders %+v, %v; want one row, sent", rows, err)
+	}
+	if n := len(f.sent(alice.ID)); n != 1 {
+		t.Errorf("%d messages, want 1", n)
+	}
+}
+
+// A reminder that cannot be sent all its day is given up, recorded failed,
+// and /reminders says so.
+func TestReminderGivenUpIsReported(t *testing.T) {
+	f := newFixture(t)
+	f.opts.Limits.Attempts = 1
+	f.opts.OutboxBackoff = 20 * time.Millisecond
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	for range 200 {
+		f.srv.FailNext("sendMessage", telegramtest.InternalError())
+	}
+	f.srv.AddChat(telegramtest.PrivateChat(bob))
+	f.start()
+	ctx := context.Background()
+	if _, err := f.tg.QueueReminder(ctx, "county_nag:诸暨:test", bob.ID, "诸暨还差20家", time.Now().Add(300*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		rows, _ := f.store.SentReminders(ctx, "county_nag:")
+		return len(rows) == 1 && rows[0].Status == data.ReminderFailed
+	})
+	if err != nil {
+		rows, _ := f.store.SentReminders(ctx, "county_nag:")
+		t.Fatalf("reminder not given up: %+v", rows)
+	}
+	f.stop()
+	runner, err := jobs.NewRunner(f.store, nil, &f.campaign, data.DefaultConfig().Reminders, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := bot.NewHandler(f.store, &f.campaign, nil)
+	h.Reminders = runner
+	got := h.Handle(ctx, bot.Message{UserID: alice.ID, ChatID: alice.ID, Text: "/reminders"}).Text
+	if !strings.Contains(got, "1条提醒多次重试后仍未送达") || !strings.Contains(got, "county_nag:诸暨:test → 聊天1002") {
+		t.Errorf("/reminders:\n%s", got)
 	}
 }

@@ -141,6 +141,17 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 // Sender is the outgoing side, for whoever else writes to chats (reminders).
 func (t *Telegram) Sender() *Sender { return t.send }
 
+// QueueReminder claims a reminder for a chat and puts it in the outbox, in
+// one transaction; Run's outbox sends it, retrying until expires. False: it
+// was claimed before.
+func (t *Telegram) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, channelTelegram, EncodeOutgoing(Outgoing{Reply: Reply{Text: text}}), expires)
+	if queued {
+		t.outbox.poke()
+	}
+	return queued, err
+}
+
 // Run connects, registers the command menu, and handles updates until ctx
 // ends: by long polling, or as a webhook when telegram.mode is "webhook".
 // Then it lets in-flight updates finish and queued replies go out, within

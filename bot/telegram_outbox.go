@@ -143,17 +143,22 @@ func (o *telegramOutbox) finish(m data.OutboxMessage, dones []chan error, err er
 	case stopping && !permanentSend(err):
 		serr = o.store.OutboxRelease(ctx, []int64{m.ID})
 		o.log.Warn("outbox: not sent before shutdown, left for the next start", append(attrs, slog.Any("err", err))...)
-	case permanentSend(err) || m.Attempts+1 >= outboxAttempts:
+	case permanentSend(err) || m.Attempts+1 >= outboxAttempts || (m.Expires != nil && time.Now().Add(o.backoffFor(m)).After(*m.Expires)):
 		serr = o.store.OutboxFailed(ctx, m.ID, err.Error())
-		o.log.Error("outbox: message given up", append(attrs, slog.Any("err", err))...)
+		o.log.Error("outbox: message given up", append(attrs, slog.String("reminder_key", m.Reminder), slog.Any("err", err))...)
 	default:
-		wait := min(time.Duration(1<<min(m.Attempts, 10))*o.backoff, 2*time.Hour)
+		wait := o.backoffFor(m)
 		serr = o.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())
 		o.log.Warn("outbox: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
 	}
 	if serr != nil {
 		o.log.Error("outbox: result not recorded; the lease will run out and it is sent again", append(attrs, slog.Any("err", serr))...)
 	}
+}
+
+// backoffFor is the backoff before the next try of m.
+func (o *telegramOutbox) backoffFor(m data.OutboxMessage) time.Duration {
+	return min(time.Duration(1<<min(m.Attempts, 10))*o.backoff, 2*time.Hour)
 }
 
 // permanentSend is a refusal that trying again will not change.

@@ -65,6 +65,9 @@ type OutboxMessage struct {
 	// Reminder is the sent_reminders key this message carries, if any: its
 	// row follows the message's fate (sent or failed).
 	Reminder string
+	// Expires, if set, is when trying stops: a reminder is worth sending
+	// on its own day only.
+	Expires *time.Time
 }
 
 // TableName keeps the table name short.
@@ -166,17 +169,28 @@ func (s *Store) queue(tx *gorm.DB, m *OutboxMessage, buttons []string, now time.
 	return nil
 }
 
-// Enqueue puts a message that answers no delivery (a reminder) in the
-// outbox. reminder, if not "", is the sent_reminders key it carries.
-func (s *Store) Enqueue(ctx context.Context, channel string, chatID int64, body []byte, reminder string) (int64, error) {
-	m := OutboxMessage{Channel: channel, ChatID: chatID, Body: body, Reminder: reminder}
+// QueueReminder claims reminder key for chatID and puts its message in the
+// outbox, in one transaction: a crash leaves both or neither, so a claimed
+// reminder is never lost before it is sent. It reports false when the pair
+// was recorded before (sent, queued, skipped): then nothing is queued. The
+// message is tried until expires; the sent_reminders row becomes sent or
+// failed with it.
+func (s *Store) QueueReminder(ctx context.Context, key string, chatID int64, channel string, body []byte, expires time.Time) (bool, error) {
+	now := s.Now().UTC()
+	var queued bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		return s.queue(tx, &m, nil, s.Now().UTC())
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&SentReminder{Key: key, ChatID: chatID, Status: ReminderClaimed, At: now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		queued = true
+		until := expires.UTC()
+		return s.queue(tx, &OutboxMessage{Channel: channel, ChatID: chatID, Body: body, Reminder: key, Expires: &until}, nil, now)
 	})
 	if err != nil {
-		return 0, err
+		return false, fmt.Errorf("reminders: queue %s for chat %d: %w", key, chatID, err)
 	}
-	return m.ID, nil
+	return queued, nil
 }
 
 // Issued reports whether the bot issued a button with data to chatID.

@@ -24,6 +24,19 @@ type Notifier interface {
 	Notify(ctx context.Context, chatID int64, text string) error
 }
 
+// Queue is a notifier that keeps messages durably and sends them itself
+// (the bot's outbox). QueueReminder claims the reminder for the chat and
+// queues its text in one step, so a crash cannot lose a claimed reminder;
+// the queue retries a failed send until expires and then records it failed.
+// False: the pair was claimed before, nothing queued.
+type Queue interface {
+	QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error)
+}
+
+// StatusQueued is the Outcome of a reminder handed to a Queue: its
+// sent_reminders row stays claimed until the queue has sent it.
+const StatusQueued = "queued"
+
 // ErrUnreachable wraps a send that the chat refuses for good (Telegram's
 // 403: the bot was blocked, or removed from the group). The runner records
 // such a reminder as skipped rather than failed.
@@ -248,7 +261,7 @@ func (r *Runner) countyIndex(name string) int {
 // Outcome is what a pass did with one delivery.
 type Outcome struct {
 	Delivery
-	Status string // data.ReminderSent, ReminderSkipped, ReminderFailed; "" when already recorded
+	Status string // data.ReminderSent, ReminderSkipped, ReminderFailed, StatusQueued; "" when already recorded
 	Err    error
 }
 
@@ -314,6 +327,17 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) (Outcome, error) {
 	}
 	if r.notify == nil {
 		return o, errors.New("jobs: no notifier set: nothing claimed")
+	}
+	if q, ok := r.notify.(Queue); ok {
+		now := r.Now().In(location(r.campaign))
+		endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, now.Location())
+		queued, err := q.QueueReminder(ctx, d.Reminder.Key, d.ChatID, d.Text, endOfDay)
+		if err != nil || !queued {
+			return o, err
+		}
+		o.Status = StatusQueued
+		r.log.Info("reminder: queued", r.attrs(d)...)
+		return o, nil
 	}
 	claimed, err := r.store.ClaimReminder(ctx, d.Reminder.Key, d.ChatID, r.Now())
 	if err != nil || !claimed {
@@ -518,7 +542,7 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
-		if o.Status == data.ReminderSent {
+		if o.Status == data.ReminderSent || o.Status == StatusQueued {
 			sent++
 		} else if o.Err != nil {
 			return sent, o.Err
