@@ -90,6 +90,12 @@ name = "张三"
 		{name: "missing user id", text: "[[roster]]\nrole = \"admin\"\n", wantErr: "roster[0].user_id"},
 		{name: "user listed twice", text: "[[roster]]\nuser_id = 1\nrole = \"admin\"\n[[roster]]\nuser_id = 1\nrole = \"viewer\"\n", wantErr: "roster[1].user_id"},
 		{name: "not toml", text: "[campaign\n", wantErr: "config:"},
+		{name: "mode typo", text: "[telegram]\nmode = \"webhok\"\n", wantErr: "config: telegram.mode: "},
+		{name: "webhook without url", text: "[telegram]\nmode = \"webhook\"\n", wantErr: "config: telegram.webhook_url: "},
+		{name: "webhook with a bad listen address", text: "[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://x.example/h\"\nwebhook_listen = \":http-alt:\"\n", wantErr: "config: telegram.webhook_listen: "},
+		{name: "api_url not a url", text: "[telegram]\napi_url = \"localhost:8081\"\n", wantErr: "config: telegram.api_url: "},
+		{name: "sqlite without a path", text: "[database]\npath = \"\"\n", wantErr: "config: database.path: "},
+		{name: "token not quoted", text: "[telegram]\ntoken = 123:abc\n", wantErr: "config: telegram.token: line 2: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +103,9 @@ name = "张三"
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one naming %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "123:") || strings.Contains(err.Error(), "webhok") {
+					t.Errorf("err = %v quotes the value", err)
 				}
 				return
 			}
