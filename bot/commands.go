@@ -178,6 +178,7 @@ func (h *Handler) history(ctx context.Context, county string) Reply {
 		h.Log.Error("history failed", slog.Any("err", err))
 		return Reply{Text: msgInternal}
 	}
+	h.rosterNames(ctx).Entries(entries)
 	return Reply{Text: historyText(h.Campaign, county, entries)}
 }
 

@@ -208,3 +208,54 @@ func countAdmins(tx *gorm.DB) (int64, error) {
 	}
 	return n, nil
 }
+
+// RosterNames maps the user id of each roster member who has a name to that
+// name. Records keep the name their author went by when they were written
+// (the Telegram display name, often a nickname such as u1001); lists, the
+// history and the export are official documents and show the roster's name.
+type RosterNames map[int64]string
+
+// RosterNames reads the names of the roster.
+func (s *Store) RosterNames(ctx context.Context) (RosterNames, error) {
+	var people []Person
+	if err := s.db.WithContext(ctx).Where("name <> ''").Find(&people).Error; err != nil {
+		return nil, fmt.Errorf("roster: names: %w", err)
+	}
+	out := make(RosterNames, len(people))
+	for _, p := range people {
+		out[p.UserID] = p.Name
+	}
+	return out, nil
+}
+
+// Of is the name to show for userID, whose record was written as written:
+// the roster's name when they have one (they may have left the roster since:
+// then the name as written).
+func (n RosterNames) Of(userID int64, written string) string {
+	if name, ok := n[userID]; ok {
+		return name
+	}
+	return written
+}
+
+// Entries puts the roster's names on entries already written.
+func (n RosterNames) Entries(es []Entry) {
+	for i := range es {
+		es[i].UserName = n.Of(es[i].UserID, es[i].UserName)
+	}
+}
+
+// Listed puts the roster's names on the recorders of listed names.
+func (n RosterNames) Listed(ls []Listed) {
+	for i := range ls {
+		ls[i].UserName = n.Of(ls[i].UserID, ls[i].UserName)
+	}
+}
+
+// Confirmations puts the roster's names on the counties' sign-offs.
+func (n RosterNames) Confirmations(cs map[string]Confirmation) {
+	for k, c := range cs {
+		c.UserName = n.Of(c.UserID, c.UserName)
+		cs[k] = c
+	}
+}

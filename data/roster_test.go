@@ -141,3 +141,37 @@ func TestLastAdminRefused(t *testing.T) {
 		}
 	})
 }
+
+// RosterNames gives the roster's name of those who have one; others, and
+// people no longer on the roster, keep the name their rows were written with.
+func TestRosterNames(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		if err := s.SeedRoster(ctx, []Person{{UserID: 1001, Role: RoleCounty, County: "柯桥", Name: "张三"}, {UserID: 1002, Role: RoleViewer}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Record(ctx, Author{UserID: 1001, Name: "u1001"}, []Change{add("柯桥", Tutoring, 1)}); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.RosterNames(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			id            int64
+			written, want string
+		}{{1001, "u1001", "张三"}, {1002, "u1002", "u1002"}, {1003, "路人", "路人"}} {
+			if got := n.Of(tc.id, tc.written); got != tc.want {
+				t.Errorf("Of(%d, %q) = %q, want %q", tc.id, tc.written, got, tc.want)
+			}
+		}
+		es, err := s.History(ctx, "", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Entries(es)
+		if len(es) != 1 || es[0].UserName != "张三" {
+			t.Errorf("history = %+v, want 张三's entry", es)
+		}
+	})
+}
