@@ -295,10 +295,12 @@ func (dc DatabaseConfig) validate() error {
 	return nil
 }
 
-// Exposed lists the secrets a config file holds (telegram.token,
-// telegram.webhook_secret) when group or others may read it, with its mode;
-// nothing when the file is private or holds none. cfg is what was read from
-// that file, before the environment filled in a token.
+// Exposed lists the secrets of a config file that others than its owner may
+// read, with the file's mode: telegram.token when group or others may (the
+// token belongs in TELEGRAM_BOT_TOKEN), telegram.webhook_secret when others
+// may (it has no variable of its own, so a file readable by the service's
+// group is fine). cfg is what was read from that file, before the
+// environment filled in a token.
 func (cfg Config) Exposed(path string) (keys []string, mode fs.FileMode, err error) {
 	if path == "" {
 		return nil, 0, nil
@@ -308,13 +310,10 @@ func (cfg Config) Exposed(path string) (keys []string, mode fs.FileMode, err err
 		return nil, 0, fmt.Errorf("config: %w", err)
 	}
 	mode = fi.Mode().Perm()
-	if mode&0o077 == 0 {
-		return nil, mode, nil
-	}
-	if cfg.Telegram.Token != "" {
+	if cfg.Telegram.Token != "" && mode&0o077 != 0 {
 		keys = append(keys, "telegram.token")
 	}
-	if cfg.Telegram.WebhookSecret != "" {
+	if cfg.Telegram.WebhookSecret != "" && mode&0o007 != 0 {
 		keys = append(keys, "telegram.webhook_secret")
 	}
 	return keys, mode, nil

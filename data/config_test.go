@@ -1,6 +1,8 @@
 package data
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -136,5 +138,41 @@ func TestCountyLookup(t *testing.T) {
 		if co, ok := c.County(in); ok {
 			t.Errorf("County(%q) = %s, want none", in, co.Name)
 		}
+	}
+}
+
+// Exposed: the token when group or others may read the file, the webhook
+// secret (which has no variable of its own) only when others may.
+func TestExposedSecrets(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		text string
+		mode os.FileMode
+		want []string
+	}{
+		{"token private", "[telegram]\ntoken = \"1:a\"\n", 0o600, nil},
+		{"token group", "[telegram]\ntoken = \"1:a\"\n", 0o640, []string{"telegram.token"}},
+		{"no secret", "[telegram]\nmode = \"polling\"\n", 0o644, nil},
+		{"secret group", "[telegram]\nwebhook_secret = \"s\"\n", 0o640, nil},
+		{"secret others", "[telegram]\nwebhook_secret = \"s\"\n", 0o644, []string{"telegram.webhook_secret"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadConfig(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, mode, err := cfg.Exposed(path)
+			if err != nil || mode != tc.mode || !reflect.DeepEqual(keys, tc.want) {
+				t.Errorf("Exposed = %v, %04o, %v; want %v", keys, mode, err, tc.want)
+			}
+		})
 	}
 }
