@@ -211,7 +211,7 @@ func (a *app) console(ctx context.Context, userID int64, stdin io.Reader, stdout
 			return err
 		}
 		defer func() {
-			if err := a.store.RemoveStandIn(context.WithoutCancel(ctx), userID); err != nil {
+			if err := a.store.ForceRemovePerson(context.WithoutCancel(ctx), userID); err != nil {
 				a.log.Warn("console: console admin left on the roster", slog.Int64("user_id", userID), slog.Any("err", err))
 			}
 		}()

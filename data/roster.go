@@ -114,10 +114,10 @@ func (s *Store) RemovePerson(ctx context.Context, userID int64) error {
 	})
 }
 
-// RemoveStandIn takes off the roster a stand-in that is there only while a
-// process runs (the console's own admin), even when it is the only admin:
-// it never was a real one.
-func (s *Store) RemoveStandIn(ctx context.Context, userID int64) error {
+// ForceRemovePerson is RemovePerson without the last-admin guard, for the
+// console's stand-in admin: it is on the roster only while the console runs,
+// and the roster it leaves, maybe with no admin, is the one it found.
+func (s *Store) ForceRemovePerson(ctx context.Context, userID int64) error {
 	return s.rosterWrite(ctx, func(tx *gorm.DB) error { return deletePerson(tx, userID) })
 }
 

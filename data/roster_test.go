@@ -85,7 +85,7 @@ func TestLastAdminSurvivesConcurrentRemovals(t *testing.T) {
 							t.Fatal(err)
 						}
 					}
-					if err := a.RemoveStandIn(ctx, 1); err != nil {
+					if err := a.ForceRemovePerson(ctx, 1); err != nil {
 						t.Fatal(err)
 					}
 				}
@@ -133,7 +133,7 @@ func TestLastAdminRefused(t *testing.T) {
 		if err := s.RemovePerson(ctx, 8); err != nil {
 			t.Errorf("remove county staff: %v", err)
 		}
-		if err := s.RemoveStandIn(ctx, -1); err != nil {
+		if err := s.ForceRemovePerson(ctx, -1); err != nil {
 			t.Errorf("remove the console's stand-in: %v", err)
 		}
 		if p, err := s.Person(ctx, 9); err != nil || p.Role != RoleAdmin {
