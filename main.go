@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -113,19 +114,41 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return a.telegram(ctx)
 }
 
-func openApp(ctx context.Context, configPath string, getenv func(string) string, stderr io.Writer, quiet bool) (*app, error) {
-	cfg, err := data.LoadConfig(configPath)
+// loadConfig reads and validates the config the way every subcommand, check
+// included, does: the file over the defaults, the token of the environment
+// over the file's, then one data.Config.Validate. exposed lists the secrets
+// the file holds while group or others may read it, to warn about.
+func loadConfig(configPath string, getenv func(string) string) (cfg data.Config, exposed []string, mode fs.FileMode, err error) {
+	cfg, err = data.LoadConfig(configPath)
 	if err != nil {
-		return nil, err
+		return cfg, nil, 0, err
+	}
+	if exposed, mode, err = cfg.Exposed(configPath); err != nil {
+		return cfg, nil, 0, err
 	}
 	if tok := getenv("TELEGRAM_BOT_TOKEN"); tok != "" {
 		cfg.Telegram.Token = tok
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, nil, 0, err
+	}
+	return cfg, exposed, mode, nil
+}
+
+func openApp(ctx context.Context, configPath string, getenv func(string) string, stderr io.Writer, quiet bool) (*app, error) {
+	cfg, exposed, mode, err := loadConfig(configPath, getenv)
+	if err != nil {
+		return nil, err
 	}
 	level := slog.LevelInfo
 	if quiet {
 		level = slog.LevelWarn
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if len(exposed) > 0 {
+		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the token in TELEGRAM_BOT_TOKEN",
+			slog.String("file", configPath), slog.String("mode", fmt.Sprintf("%04o", mode)), slog.String("keys", strings.Join(exposed, ",")))
+	}
 	campaign, err := cfg.BuildCampaign()
 	if err != nil {
 		return nil, err
@@ -188,7 +211,7 @@ func (a *app) console(ctx context.Context, userID int64, stdin io.Reader, stdout
 			return err
 		}
 		defer func() {
-			if err := a.store.RemovePerson(context.WithoutCancel(ctx), userID); err != nil {
+			if err := a.store.ForceRemovePerson(context.WithoutCancel(ctx), userID); err != nil {
 				a.log.Warn("console: console admin left on the roster", slog.Int64("user_id", userID), slog.Any("err", err))
 			}
 		}()
@@ -511,7 +534,7 @@ func newBackups(a *app) (*jobs.Backups, error) {
 // at fault and makes the exit status non-zero. Opening the database brings
 // its schema up to date, exactly as a start would; nothing else is written.
 func check(ctx context.Context, configPath string, getenv func(string) string, stdout io.Writer) error {
-	cfg, err := data.LoadConfig(configPath)
+	cfg, exposed, mode, err := loadConfig(configPath, getenv)
 	if err != nil {
 		return err
 	}
@@ -529,6 +552,9 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		src = "（内置默认）"
 	}
 	p("配置：%s", src)
+	if len(exposed) > 0 {
+		p("  注意：配置文件 %s 含有 %s，且同组或其他用户可读（权限 %04o）：请 chmod 600 %s，或把 token 放进环境变量 TELEGRAM_BOT_TOKEN", configPath, strings.Join(exposed, "、"), mode, configPath)
+	}
 
 	log := slog.New(slog.DiscardHandler)
 	store, err := data.Open(cfg.Database, log)
@@ -579,10 +605,14 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		p("  %s：目标 %d，已完成 %d", ind.Name(), target[ind], have[ind])
 	}
 	p("名单：配置文件 %d 人，数据库 %d 人（启动时配置文件中的人写入数据库）", len(roster), len(people))
-	if cfg.Telegram.Token != "" || getenv("TELEGRAM_BOT_TOKEN") != "" {
-		p("Telegram：%s 模式，token 已设置", cfg.Telegram.Mode)
+	tgMode := "polling" // validated: "", "polling" or "webhook"
+	if cfg.Telegram.Mode == "webhook" {
+		tgMode = "webhook"
+	}
+	if cfg.Telegram.Token != "" {
+		p("Telegram：%s 模式，token 已设置", tgMode)
 	} else {
-		p("Telegram：%s 模式，token 未设置（运行前请设置 TELEGRAM_BOT_TOKEN）", cfg.Telegram.Mode)
+		p("Telegram：%s 模式，token 未设置（运行前请设置 TELEGRAM_BOT_TOKEN）", tgMode)
 	}
 
 	runner, err := jobs.NewRunner(store, nil, &campaign, cfg.Reminders, log)

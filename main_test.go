@@ -982,3 +982,111 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	}
 	t.Logf("done in %v", time.Since(started).Round(time.Millisecond))
 }
+
+// check and run share one validation: a config that run refuses, check
+// refuses too, naming the key, and neither ever prints the token or a value
+// that could be one.
+func TestBadConfigRefusedByCheckAndRun(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	const fileToken = "7777777:FileTokenSecretNeverShown_xyz"
+	full := func(name, config string) string {
+		if !strings.Contains(config, "[database]") {
+			config += fmt.Sprintf("\n[database]\npath = %q\n", filepath.Join(dir, name+".db"))
+		}
+		return config + "\n[reminders]\nenabled = false\n"
+	}
+	api := fmt.Sprintf("api_url = %q\n", srv.URL())
+	for _, tc := range []struct {
+		name   string
+		config string
+		key    string   // named by the error
+		secret []string // never in the output
+	}{
+		{"mode typo", "[telegram]\n" + api + "mode = \"webhok\"\n", "telegram.mode", []string{"webhok"}},
+		{"token in mode", "[telegram]\n" + api + "mode = \"" + fileToken + "\"\n", "telegram.mode", []string{fileToken, "7777777"}},
+		{"webhook without url", "[telegram]\n" + api + "mode = \"webhook\"\nwebhook_listen = \"127.0.0.1:0\"\n", "telegram.webhook_url", nil},
+		{"webhook url not a url", "[telegram]\n" + api + "mode = \"webhook\"\nwebhook_url = \"bot.example.org/s3cret-path\"\n", "telegram.webhook_url", []string{"s3cret-path"}},
+		{"api_url not a url", "[telegram]\napi_url = \"api.telegram.example\"\n", "telegram.api_url", []string{"api.telegram.example"}},
+		{"api_url with the token", "[telegram]\ntoken = \"" + fileToken + "\"\napi_url = \"https://api.telegram.org/bot" + fileToken + "\"\n", "telegram.api_url", []string{fileToken, "7777777"}},
+		{"bad listen address", "[telegram]\n" + api + "mode = \"webhook\"\nwebhook_url = \"https://bot.example.org/hook\"\nwebhook_listen = \"127.0.0.1:99999\"\n", "telegram.webhook_listen", []string{"99999"}},
+		{"listen address without port", "[telegram]\n" + api + "mode = \"webhook\"\nwebhook_url = \"https://bot.example.org/hook\"\nwebhook_listen = \"localhost\"\n", "telegram.webhook_listen", nil},
+		{"token not quoted", "[telegram]\ntoken = 7777777:FileTokenSecretNeverShown_xyz\n", "telegram.token", []string{fileToken, "7777777"}},
+		{"unknown driver", "[database]\ndriver = \"mysql\"\n", "database.driver", []string{"mysql"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+			if err := os.WriteFile(cfg, []byte(full(tc.name, tc.config)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			getenv := func(k string) string {
+				if k == "TELEGRAM_BOT_TOKEN" {
+					return telegramtest.Token
+				}
+				return ""
+			}
+			for _, cmd := range []string{"check", "run", "console"} {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second) // before the fix, run may start
+				var stdout, stderr bytes.Buffer
+				err := run(ctx, []string{cmd, "-config", cfg}, getenv, strings.NewReader(""), &stdout, &stderr)
+				cancel()
+				if err == nil || !strings.HasPrefix(err.Error(), "config: "+tc.key+": ") {
+					t.Errorf("%s: err = %v, want one starting \"config: %s: \"", cmd, err, tc.key)
+				}
+				out := stdout.String() + stderr.String()
+				if err != nil {
+					out += err.Error()
+				}
+				for _, s := range append(tc.secret, telegramtest.Token, strings.SplitN(telegramtest.Token, ":", 2)[1]) {
+					if strings.Contains(out, s) {
+						t.Errorf("%s: the output shows %q:\n%s", cmd, s, out)
+					}
+				}
+			}
+		})
+	}
+}
+
+// A config file that holds the token and that group or others may read is
+// warned about, by check and by every start, naming the file but never
+// showing the token; a private one is not.
+func TestConfigFileWithTokenReadableByOthers(t *testing.T) {
+	srv := telegramtest.New(t)
+	dir := t.TempDir()
+	fileToken := telegramtest.Token // run connects to the fake with it
+	for _, tc := range []struct {
+		name string
+		mode os.FileMode
+		warn bool
+	}{{"world readable", 0o644, true}, {"group readable", 0o640, true}, {"private", 0o600, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+			text := fmt.Sprintf("[telegram]\ntoken = %q\napi_url = %q\n\n[database]\npath = %q\n\n[reminders]\nenabled = false\n",
+				fileToken, srv.URL(), filepath.Join(dir, tc.name+".db"))
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(cfg, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			getenv := func(string) string { return "" }
+			for _, cmd := range []string{"check", "report", "run"} {
+				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // run serves until then
+				var stdout, stderr bytes.Buffer
+				err := run(ctx, []string{cmd, "-config", cfg}, getenv, strings.NewReader(""), &stdout, &stderr)
+				cancel()
+				if err != nil {
+					t.Fatalf("%s: %v\n%s", cmd, err, stderr.String())
+				}
+				out := stdout.String() + stderr.String()
+				warned := strings.Contains(out, cfg) && strings.Contains(out, "telegram.token") && strings.Contains(out, fmt.Sprintf("%04o", tc.mode))
+				if warned != tc.warn {
+					t.Errorf("%s: warned = %v, want %v:\n%s", cmd, warned, tc.warn, out)
+				}
+				if strings.Contains(out, fileToken) || strings.Contains(out, strings.SplitN(fileToken, ":", 2)[1]) {
+					t.Errorf("%s: the output shows the token:\n%s", cmd, out)
+				}
+			}
+		})
+	}
+}

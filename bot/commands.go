@@ -178,8 +178,15 @@ func (h *Handler) history(ctx context.Context, county string) Reply {
 		h.Log.Error("history failed", slog.Any("err", err))
 		return Reply{Text: msgInternal}
 	}
+	h.rosterNames(ctx).Entries(entries)
 	return Reply{Text: historyText(h.Campaign, county, entries)}
 }
+
+// The refusals of data.ErrLastAdmin: the roster keeps at least one admin.
+const (
+	msgLastAdmin       = "不能移除最后一名管理员。请先添加另一位管理员。"
+	msgLastAdminDemote = "不能降低最后一名管理员的权限。请先添加另一位管理员。"
+)
 
 // roster handles the admin's roster commands.
 func (h *Handler) roster(ctx context.Context, m Message, name string, args []string) Reply {
@@ -206,6 +213,9 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 		err = h.Store.RemovePerson(ctx, id)
 		if errors.Is(err, data.ErrNotFound) {
 			return Reply{Text: fmt.Sprintf("名单里没有用户 %d。", id)}
+		}
+		if errors.Is(err, data.ErrLastAdmin) {
+			return Reply{Text: msgLastAdmin}
 		}
 		if err != nil {
 			h.Log.Error("roster remove failed", slog.Any("err", err))
@@ -241,7 +251,9 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 	if utf8.RuneCountInString(p.Name) > 50 || hasControl(p.Name) {
 		return Reply{Text: "姓名太长或含有特殊字符。"}
 	}
-	if err := h.Store.SavePerson(ctx, p); err != nil {
+	if err := h.Store.SavePerson(ctx, p); errors.Is(err, data.ErrLastAdmin) {
+		return Reply{Text: msgLastAdminDemote}
+	} else if err != nil {
 		h.Log.Error("roster save failed", slog.Any("err", err))
 		return Reply{Text: msgNotSaved}
 	}

@@ -31,11 +31,27 @@ const (
 )
 
 // authorAs is the author of a write by p: an admin may still change a
-// county after its lists closed.
+// county after its lists closed. The name written with the batch is the
+// roster's, when p has one: the lists and the export are official
+// documents, and a Telegram display name may be a nickname.
 func authorAs(m Message, p data.Person) data.Author {
 	a := author(m)
 	a.Admin = p.Role == data.RoleAdmin
+	if p.Name != "" {
+		a.Name = p.Name
+	}
 	return a
+}
+
+// rosterNames are the roster's names, to show on records written before an
+// author's roster name was known. A failed look-up is logged, and the names
+// as written are shown.
+func (h *Handler) rosterNames(ctx context.Context) data.RosterNames {
+	n, err := h.Store.RosterNames(ctx)
+	if err != nil {
+		h.Log.Warn("roster names failed", slog.Any("err", err))
+	}
+	return n
 }
 
 // listFailed explains a change refused because of its names, or because the
@@ -45,8 +61,14 @@ func (h *Handler) listFailed(err error) (Reply, bool) {
 	var ce *data.ClosedError
 	switch {
 	case errors.As(err, &ne):
+		if l := ne.Listed; l != nil {
+			l.UserName = h.rosterNames(context.Background()).Of(l.UserID, l.UserName)
+		}
 		return Reply{Text: "未记录：" + nameErrorText(h.Campaign, ne)}, true
 	case errors.As(err, &ce):
+		if c := ce.Confirmed; c != nil {
+			c.UserName = h.rosterNames(context.Background()).Of(c.UserID, c.UserName)
+		}
 		return Reply{Text: "未改动：" + h.closedText(ce)}, true
 	case errors.Is(err, data.ErrAlreadyConfirmed):
 		return Reply{Text: "名单已确认过，无需重复确认。"}, true
@@ -167,6 +189,9 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 		h.Log.Error("confirmations failed", slog.Any("err", err))
 		return Reply{Text: msgInternal}
 	}
+	rn := h.rosterNames(ctx)
+	rn.Listed(names)
+	rn.Confirmations(confs)
 	now := h.Now()
 	if county == "" {
 		return Reply{Text: cityLists(h.Campaign, done, names, confs, now), Pre: true}
@@ -409,6 +434,7 @@ func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []
 		m.once.refused()
 		confs, cerr := h.Store.Confirmations(ctx)
 		if c, ok := confs[county]; cerr == nil && ok {
+			c.UserName = h.rosterNames(ctx).Of(c.UserID, c.UserName)
 			return Reply{Text: fmt.Sprintf("%s的名单已于%s由%s确认过，无需重复确认。", county,
 				c.CreatedAt.In(h.Campaign.Location).Format("1月2日 15:04"), who(c.UserName, c.UserID))}
 		}

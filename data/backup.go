@@ -41,6 +41,11 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", tmpPath).Error; err != nil {
 		return fmt.Errorf("store: backup: vacuum into %s: %w", tmpPath, err)
 	}
+	// CreateTemp made it 0600, and VACUUM INTO keeps the mode; said again
+	// because a backup holds everything the database does.
+	if err := os.Chmod(tmpPath, 0o600); err != nil {
+		return fmt.Errorf("store: backup: %w", err)
+	}
 	if err := syncFile(tmpPath); err != nil {
 		return fmt.Errorf("store: backup: %w", err)
 	}

@@ -3,7 +3,12 @@ package data
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -156,7 +161,7 @@ func ParseConfig(text string) (Config, error) {
 	// A file that lists counties or holidays replaces the default lists whole.
 	md, err := toml.Decode(text, &cfg)
 	if err != nil {
-		return cfg, fmt.Errorf("config: %w", err)
+		return cfg, tomlError(err)
 	}
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))
@@ -174,17 +179,144 @@ func ParseConfig(text string) (Config, error) {
 			} `toml:"campaign"`
 		}
 		if _, err := toml.Decode(text, &fresh); err != nil {
-			return cfg, fmt.Errorf("config: %w", err)
+			return cfg, tomlError(err)
 		}
 		cfg.Campaign.Counties = fresh.Campaign.Counties
 	}
-	if _, err := cfg.BuildCampaign(); err != nil {
-		return cfg, err
-	}
-	if _, err := cfg.BuildRoster(); err != nil {
+	if err := cfg.Validate(); err != nil {
 		return cfg, err
 	}
 	return cfg, nil
+}
+
+// tomlError names the line and key of a TOML syntax error but leaves out the
+// text the parser quotes: the line may hold the token or a password.
+func tomlError(err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return &redactedError{msg: "config: malformed TOML", err: err}
+	}
+	msg := quoted.ReplaceAllString(pe.Message, "…")
+	if pe.LastKey != "" {
+		return &redactedError{msg: fmt.Sprintf("config: %s: line %d: %s", pe.LastKey, pe.Position.Line, msg), err: err}
+	}
+	return &redactedError{msg: fmt.Sprintf("config: line %d: %s", pe.Position.Line, msg), err: err}
+}
+
+// quoted is a fragment of the input that a TOML error message quotes.
+var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)
+
+// redactedError says what went wrong without quoting the input; the cause,
+// which may quote it, stays reachable through errors.As for code, never
+// printed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// Validate checks the whole configuration, naming the key at fault
+// ("config: telegram.mode: …"). Every subcommand, run and check alike, calls
+// it, so check accepts exactly what a start accepts. The values of the
+// telegram and database sections are never quoted back: a token or a
+// password pasted into the wrong key would end up in a log or a terminal.
+// The reminder and backup sections are checked where they are built, in
+// jobs (NewRunner, NewBackups), by run and check alike.
+func (cfg Config) Validate() error {
+	if err := cfg.Telegram.validate(); err != nil {
+		return err
+	}
+	if err := cfg.Database.validate(); err != nil {
+		return err
+	}
+	if _, err := cfg.BuildCampaign(); err != nil {
+		return err
+	}
+	if _, err := cfg.BuildRoster(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (tc TelegramConfig) validate() error {
+	switch tc.Mode {
+	case "", "polling", "webhook":
+	default:
+		return errors.New(`config: telegram.mode: must be "polling" or "webhook"`)
+	}
+	if tc.APIURL != "" {
+		if !httpURL(tc.APIURL) {
+			return errors.New("config: telegram.api_url: not an http(s) URL such as https://api.telegram.org")
+		}
+		if tc.Token != "" && strings.Contains(tc.APIURL, tc.Token) {
+			return errors.New("config: telegram.api_url: holds the bot token: give the server's address only, such as https://api.telegram.org")
+		}
+	}
+	if tc.Mode != "webhook" {
+		return nil
+	}
+	if tc.WebhookURL == "" {
+		return errors.New(`config: telegram.webhook_url: empty (mode "webhook" needs the public HTTPS address Telegram posts to)`)
+	}
+	if !httpURL(tc.WebhookURL) {
+		return errors.New("config: telegram.webhook_url: not an http(s) URL such as https://bot.example.org/tsbot")
+	}
+	host, port, err := net.SplitHostPort(tc.WebhookListen)
+	if tc.WebhookListen == "" || err != nil || strings.ContainsAny(host, "/ ") {
+		return errors.New(`config: telegram.webhook_listen: not an address like 127.0.0.1:8443 (mode "webhook" listens there)`)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return errors.New("config: telegram.webhook_listen: the port is not a number from 0 to 65535")
+	}
+	return nil
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host.
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func (dc DatabaseConfig) validate() error {
+	switch dc.Driver {
+	case "", "sqlite":
+		if dc.Path == "" {
+			return errors.New("config: database.path: empty (driver \"sqlite\" needs a file, such as tsbot.db)")
+		}
+	case "postgres":
+		if dc.DSN == "" {
+			return errors.New("config: database.dsn: empty (driver \"postgres\" needs a connection string such as \"host=127.0.0.1 user=tsbot dbname=tsbot sslmode=disable\")")
+		}
+	default:
+		return errors.New(`config: database.driver: must be "sqlite" or "postgres"`)
+	}
+	return nil
+}
+
+// Exposed lists the secrets of a config file that others than its owner may
+// read, with the file's mode: telegram.token when group or others may (the
+// token belongs in TELEGRAM_BOT_TOKEN), telegram.webhook_secret when others
+// may (it has no variable of its own, so a file readable by the service's
+// group is fine). cfg is what was read from that file, before the
+// environment filled in a token.
+func (cfg Config) Exposed(path string) (keys []string, mode fs.FileMode, err error) {
+	if path == "" {
+		return nil, 0, nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("config: %w", err)
+	}
+	mode = fi.Mode().Perm()
+	if cfg.Telegram.Token != "" && mode&0o077 != 0 {
+		keys = append(keys, "telegram.token")
+	}
+	if cfg.Telegram.WebhookSecret != "" && mode&0o007 != 0 {
+		keys = append(keys, "telegram.webhook_secret")
+	}
+	return keys, mode, nil
 }
 
 // BuildCampaign turns the campaign section into the domain type, naming the

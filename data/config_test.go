@@ -1,6 +1,8 @@
 package data
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -90,6 +92,12 @@ name = "张三"
 		{name: "missing user id", text: "[[roster]]\nrole = \"admin\"\n", wantErr: "roster[0].user_id"},
 		{name: "user listed twice", text: "[[roster]]\nuser_id = 1\nrole = \"admin\"\n[[roster]]\nuser_id = 1\nrole = \"viewer\"\n", wantErr: "roster[1].user_id"},
 		{name: "not toml", text: "[campaign\n", wantErr: "config:"},
+		{name: "mode typo", text: "[telegram]\nmode = \"webhok\"\n", wantErr: "config: telegram.mode: "},
+		{name: "webhook without url", text: "[telegram]\nmode = \"webhook\"\n", wantErr: "config: telegram.webhook_url: "},
+		{name: "webhook with a bad listen address", text: "[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://x.example/h\"\nwebhook_listen = \":http-alt:\"\n", wantErr: "config: telegram.webhook_listen: "},
+		{name: "api_url not a url", text: "[telegram]\napi_url = \"localhost:8081\"\n", wantErr: "config: telegram.api_url: "},
+		{name: "sqlite without a path", text: "[database]\npath = \"\"\n", wantErr: "config: database.path: "},
+		{name: "token not quoted", text: "[telegram]\ntoken = 123:abc\n", wantErr: "config: telegram.token: line 2: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -97,6 +105,9 @@ name = "张三"
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one naming %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "123:") || strings.Contains(err.Error(), "webhok") {
+					t.Errorf("err = %v quotes the value", err)
 				}
 				return
 			}
@@ -127,5 +138,41 @@ func TestCountyLookup(t *testing.T) {
 		if co, ok := c.County(in); ok {
 			t.Errorf("County(%q) = %s, want none", in, co.Name)
 		}
+	}
+}
+
+// Exposed: the token when group or others may read the file, the webhook
+// secret (which has no variable of its own) only when others may.
+func TestExposedSecrets(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		text string
+		mode os.FileMode
+		want []string
+	}{
+		{"token private", "[telegram]\ntoken = \"1:a\"\n", 0o600, nil},
+		{"token group", "[telegram]\ntoken = \"1:a\"\n", 0o640, []string{"telegram.token"}},
+		{"no secret", "[telegram]\nmode = \"polling\"\n", 0o644, nil},
+		{"secret group", "[telegram]\nwebhook_secret = \"s\"\n", 0o640, nil},
+		{"secret others", "[telegram]\nwebhook_secret = \"s\"\n", 0o644, []string{"telegram.webhook_secret"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(path, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadConfig(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, mode, err := cfg.Exposed(path)
+			if err != nil || mode != tc.mode || !reflect.DeepEqual(keys, tc.want) {
+				t.Errorf("Exposed = %v, %04o, %v; want %v", keys, mode, err, tc.want)
+			}
+		})
 	}
 }

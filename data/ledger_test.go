@@ -383,6 +383,12 @@ func TestRoster(t *testing.T) {
 		if err != nil || p != (Person{UserID: 9, Role: RoleAdmin, Name: "凌晓波"}) {
 			t.Errorf("person = %+v, %v", p, err)
 		}
+		if err := s.RemovePerson(ctx, 9); !errors.Is(err, ErrLastAdmin) {
+			t.Fatalf("remove the last admin: %v", err)
+		}
+		if err := s.SavePerson(ctx, Person{UserID: 10, Role: RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
 		if err := s.RemovePerson(ctx, 9); err != nil {
 			t.Fatal(err)
 		}

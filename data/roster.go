@@ -75,9 +75,25 @@ func (s *Store) People(ctx context.Context) ([]Person, error) {
 	return out, nil
 }
 
-// SavePerson adds a person to the roster or changes their role.
+// ErrLastAdmin refuses to remove or demote the last admin: no one would be
+// left to manage the roster from chat.
+var ErrLastAdmin = errors.New("roster: the last admin cannot be removed or demoted")
+
+// SavePerson adds a person to the roster or changes their role. Demoting the
+// last admin is refused with ErrLastAdmin.
 func (s *Store) SavePerson(ctx context.Context, p Person) error {
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+	return s.rosterWrite(ctx, func(tx *gorm.DB) error {
+		if p.Role != RoleAdmin {
+			if err := keepAnAdmin(tx, p.UserID); err != nil {
+				return err
+			}
+		}
+		return upsertPerson(tx, p)
+	})
+}
+
+func upsertPerson(tx *gorm.DB, p Person) error {
+	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "user_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"role", "county", "name"}),
 	}).Create(&p).Error
@@ -88,8 +104,25 @@ func (s *Store) SavePerson(ctx context.Context, p Person) error {
 }
 
 // RemovePerson takes a person off the roster. Their ledger entries stay.
+// Removing the last admin is refused with ErrLastAdmin.
 func (s *Store) RemovePerson(ctx context.Context, userID int64) error {
-	res := s.db.WithContext(ctx).Delete(&Person{}, "user_id = ?", userID)
+	return s.rosterWrite(ctx, func(tx *gorm.DB) error {
+		if err := keepAnAdmin(tx, userID); err != nil {
+			return err
+		}
+		return deletePerson(tx, userID)
+	})
+}
+
+// ForceRemovePerson is RemovePerson without the last-admin guard, for the
+// console's stand-in admin: it is on the roster only while the console runs,
+// and the roster it leaves, maybe with no admin, is the one it found.
+func (s *Store) ForceRemovePerson(ctx context.Context, userID int64) error {
+	return s.rosterWrite(ctx, func(tx *gorm.DB) error { return deletePerson(tx, userID) })
+}
+
+func deletePerson(tx *gorm.DB, userID int64) error {
+	res := tx.Delete(&Person{}, "user_id = ?", userID)
 	if res.Error != nil {
 		return fmt.Errorf("roster: remove %d: %w", userID, res.Error)
 	}
@@ -99,13 +132,130 @@ func (s *Store) RemovePerson(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// SeedRoster writes the people of the config file. The file is authoritative
-// for the people it lists; people added from chat are left alone.
-func (s *Store) SeedRoster(ctx context.Context, people []Person) error {
-	for _, p := range people {
-		if err := s.SavePerson(ctx, p); err != nil {
+// rosterWrite runs fn in a write transaction serialized with every other
+// write, in this process and others (BEGIN IMMEDIATE on SQLite, the advisory
+// lock on PostgreSQL): two admins removing each other at once then run one
+// after the other, and the second sees that the first left it the last one.
+func (s *Store) rosterWrite(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
 			return err
 		}
+		return fn(tx)
+	})
+}
+
+// keepAnAdmin refuses, with ErrLastAdmin, a change that takes userID's admin
+// role away when no other admin would remain. Only real Telegram users
+// (ids above zero) count: the console's stand-in goes when the console ends.
+func keepAnAdmin(tx *gorm.DB, userID int64) error {
+	var p Person
+	err := tx.Take(&p, "user_id = ?", userID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("roster: look up %d: %w", userID, err)
+	}
+	if p.Role != RoleAdmin {
+		return nil
+	}
+	var others int64
+	err = tx.Model(&Person{}).Where("role = ? AND user_id <> ? AND user_id > 0", RoleAdmin, userID).Count(&others).Error
+	if err != nil {
+		return fmt.Errorf("roster: count admins: %w", err)
+	}
+	if others == 0 {
+		return ErrLastAdmin
 	}
 	return nil
+}
+
+// SeedRoster writes the people of the config file. The file is authoritative
+// for the people it lists; people added from chat are left alone. It is one
+// transaction, checked at its end, so the order of the file does not matter;
+// a file that would leave no admin where there was one is refused with
+// ErrLastAdmin.
+func (s *Store) SeedRoster(ctx context.Context, people []Person) error {
+	if len(people) == 0 {
+		return nil
+	}
+	return s.rosterWrite(ctx, func(tx *gorm.DB) error {
+		before, err := countAdmins(tx)
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			if err := upsertPerson(tx, p); err != nil {
+				return err
+			}
+		}
+		after, err := countAdmins(tx)
+		if err != nil {
+			return err
+		}
+		if before > 0 && after == 0 {
+			return fmt.Errorf("config: roster: demotes the last admin: %w", ErrLastAdmin)
+		}
+		return nil
+	})
+}
+
+func countAdmins(tx *gorm.DB) (int64, error) {
+	var n int64
+	if err := tx.Model(&Person{}).Where("role = ? AND user_id > 0", RoleAdmin).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("roster: count admins: %w", err)
+	}
+	return n, nil
+}
+
+// RosterNames maps the user id of each roster member who has a name to that
+// name. Records keep the name their author went by when they were written
+// (the Telegram display name, often a nickname such as u1001); lists, the
+// history and the export are official documents and show the roster's name.
+type RosterNames map[int64]string
+
+// RosterNames reads the names of the roster.
+func (s *Store) RosterNames(ctx context.Context) (RosterNames, error) {
+	var people []Person
+	if err := s.db.WithContext(ctx).Where("name <> ''").Find(&people).Error; err != nil {
+		return nil, fmt.Errorf("roster: names: %w", err)
+	}
+	out := make(RosterNames, len(people))
+	for _, p := range people {
+		out[p.UserID] = p.Name
+	}
+	return out, nil
+}
+
+// Of is the name to show for userID, whose record was written as written:
+// the roster's name when they have one (they may have left the roster since:
+// then the name as written).
+func (n RosterNames) Of(userID int64, written string) string {
+	if name, ok := n[userID]; ok {
+		return name
+	}
+	return written
+}
+
+// Entries puts the roster's names on entries already written.
+func (n RosterNames) Entries(es []Entry) {
+	for i := range es {
+		es[i].UserName = n.Of(es[i].UserID, es[i].UserName)
+	}
+}
+
+// Listed puts the roster's names on the recorders of listed names.
+func (n RosterNames) Listed(ls []Listed) {
+	for i := range ls {
+		ls[i].UserName = n.Of(ls[i].UserID, ls[i].UserName)
+	}
+}
+
+// Confirmations puts the roster's names on the counties' sign-offs.
+func (n RosterNames) Confirmations(cs map[string]Confirmation) {
+	for k, c := range cs {
+		c.UserName = n.Of(c.UserID, c.UserName)
+		cs[k] = c
+	}
 }

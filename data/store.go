@@ -52,10 +52,8 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		if cfg.Path == "" {
 			return nil, fmt.Errorf("store: database.path: empty")
 		}
-		if dir := filepath.Dir(cfg.Path); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("store: database.path: %w", err)
-			}
+		if err := privateFile(cfg.Path, log); err != nil {
+			return nil, err
 		}
 		dialector = sqlite.Open(SQLiteDSN(cfg.Path))
 	default:
@@ -96,7 +94,56 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if s.dialect == "sqlite" && cfg.Path != ":memory:" {
+		// SQLite gives -wal and -shm the mode of the database; an older
+		// -wal left by a looser version is tightened here.
+		for _, f := range []string{cfg.Path + "-wal", cfg.Path + "-shm"} {
+			tighten(f, log)
+		}
+	}
 	return s, nil
+}
+
+// privateFile makes the folder of a SQLite database (0700, when the bot
+// creates it) and the database file itself (0600) before SQLite opens it,
+// whatever the umask: the ledger names people and enterprises. An existing
+// file that group or others may read is tightened, with a warning.
+func privateFile(path string, log *slog.Logger) error {
+	if path == ":memory:" {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("store: database.path: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		f.Close()
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("store: database.path: %w", err)
+		}
+	case errors.Is(err, os.ErrExist):
+		tighten(path, log)
+	default:
+		return fmt.Errorf("store: database.path: %w", err)
+	}
+	return nil
+}
+
+// tighten takes group and others' access off an existing file. A file that
+// does not exist is left alone; one that cannot be changed (another owner)
+// is only logged: the bot still runs.
+func tighten(path string, log *slog.Logger) {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	if err := os.Chmod(path, fi.Mode().Perm()&0o700); err != nil {
+		log.Warn("store: group or others may read the database file", slog.String("file", path), slog.Any("err", err))
+		return
+	}
+	log.Warn("store: group or others could read the database file: now owner only", slog.String("file", path),
+		slog.String("was", fmt.Sprintf("%04o", fi.Mode().Perm())))
 }
 
 // SQLiteDSN spells the settings that make SQLite durable and concurrent:

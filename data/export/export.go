@@ -34,7 +34,7 @@ type Input struct {
 }
 
 // Load reads the totals, the lists and the sign-offs of one county ("" for
-// the whole city) from the store.
+// the whole city) from the store, with the roster's names of their authors.
 func Load(ctx context.Context, s *data.Store, c *data.Campaign, county string, now time.Time) (Input, error) {
 	totals, err := s.Totals(ctx)
 	if err != nil {
@@ -48,6 +48,14 @@ func Load(ctx context.Context, s *data.Store, c *data.Campaign, county string, n
 	if err != nil {
 		return Input{}, fmt.Errorf("export: %w", err)
 	}
+	// An official document: whoever recorded a name is shown by their
+	// roster name, also on rows written under a Telegram nickname.
+	people, err := s.RosterNames(ctx)
+	if err != nil {
+		return Input{}, fmt.Errorf("export: %w", err)
+	}
+	people.Listed(names)
+	people.Confirmations(confs)
 	return Input{Campaign: c, County: county, Totals: totals, Names: names, Confirmations: confs, AsOf: now}, nil
 }
 

@@ -246,3 +246,37 @@ func BenchmarkCityWorkbook(b *testing.B) {
 		}
 	}
 }
+
+// The export is an official document: whoever recorded a name, or signed
+// off the lists, is shown by their roster name, not the Telegram nickname
+// the rows were written under.
+func TestWorkbookShowsRosterNames(t *testing.T) {
+	c := campaign(t)
+	s := openStore(t, c)
+	ctx := context.Background()
+	if err := s.SavePerson(ctx, data.Person{UserID: 1001, Role: data.RoleCounty, County: "柯桥", Name: "张三"}); err != nil {
+		t.Fatal(err)
+	}
+	nick := data.Author{UserID: 1001, Name: "u1001"}
+	if _, err := s.Record(ctx, nick, []data.Change{
+		named("柯桥", data.CityStation, "柯桥印染示范点"),
+		named("柯桥", data.Tutoring, "甲纺织有限公司", "柯桥印染示范点"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Confirm(ctx, nick, "柯桥"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := Load(ctx, s, c, "柯桥", seedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Workbook(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	cells := dump(t, buf.Bytes())
+	if strings.Contains(cells, "u1001") || strings.Count(cells, "张三") < 4 {
+		t.Errorf("want 张三 on both lists and the sign-off, never u1001:\n%s", cells)
+	}
+}
