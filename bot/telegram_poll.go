@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -228,7 +229,9 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Du
 	}
 	var a apiAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("telegram: getUpdates: HTTP %d, not JSON: %w", resp.StatusCode, err)
+		// The start of the page says who answered (a proxy, Telegram's
+		// front end); it may quote the request URL, so it is redacted.
+		return nil, redact(fmt.Errorf("telegram: getUpdates: HTTP %d, not JSON (%q): %w", resp.StatusCode, head(raw, 300), err), t.cfg.Token)
 	}
 	if !a.OK {
 		err := fmt.Errorf("telegram: getUpdates: %d %s", a.ErrorCode, a.Description)
@@ -245,6 +248,17 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Du
 		return nil, fmt.Errorf("telegram: getUpdates: decode: %w", err)
 	}
 	return ups, nil
+}
+
+// head is the start of b, at most n bytes, cut at a character boundary.
+func head(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…"
 }
 
 var errTokenRejected = errors.New("telegram: token rejected")
