@@ -303,10 +303,8 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 		if r := tm.ReplyToMessage; r != nil && r.From != nil && r.From.ID == t.botID {
 			m.Addressed = true
 		}
-		if t.botTag != "@" {
-			if stripped, ok := stripMention(text, t.botTag); ok {
-				m.Addressed, text = true, stripped
-			}
+		if stripped, ok := stripMention(text, t.botTag); ok {
+			m.Addressed, text = true, stripped
 		}
 	}
 	m.Text = text
@@ -317,7 +315,13 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 // ASCII, so only ASCII is folded: strings.ToLower changes the byte length of
 // some letters (İ, Ⱥ, the Kelvin sign), and the offsets found in the folded
 // text would then cut the original in the wrong place, or past its end.
+//
+// An empty tag (the bot's name not known yet) or a bare "@" is no mention:
+// strings.Index finds "" at every offset, and the loop would never end.
 func stripMention(text, tag string) (string, bool) {
+	if len(tag) < 2 {
+		return text, false
+	}
 	lower := asciiLower(text)
 	if !strings.Contains(lower, tag) {
 		return text, false

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRedactEncodings(t *testing.T) {
@@ -47,4 +48,40 @@ func everyByteEscaped(s string) string {
 		fmt.Fprintf(&b, "%%%02X", s[i])
 	}
 	return b.String()
+}
+
+// Before the bot knows its name (a webhook request before getMe answered)
+// the tag is empty; stripMention used to loop forever on it.
+func TestStripMentionEmptyTag(t *testing.T) {
+	for _, tt := range []struct {
+		name, text, tag string
+		want            string
+		found           bool
+	}{
+		{name: "empty tag", text: "@tsbot 柯桥 辅导企业 +3", tag: "", want: "@tsbot 柯桥 辅导企业 +3"},
+		{name: "empty tag, empty text", text: "", tag: ""},
+		{name: "bare @", text: "a @ b", tag: "@", want: "a @ b"},
+		{name: "mention", text: "@TSBot 柯桥 辅导企业 +3", tag: "@tsbot", want: "  柯桥 辅导企业 +3", found: true},
+		{name: "longer name", text: "@tsbot_fan 你好", tag: "@tsbot", want: "@tsbot_fan 你好"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			type result struct {
+				text  string
+				found bool
+			}
+			done := make(chan result, 1)
+			go func() {
+				s, ok := stripMention(tt.text, tt.tag)
+				done <- result{s, ok}
+			}()
+			select {
+			case r := <-done:
+				if r.text != tt.want || r.found != tt.found {
+					t.Errorf("stripMention(%q, %q) = %q, %v; want %q, %v", tt.text, tt.tag, r.text, r.found, tt.want, tt.found)
+				}
+			case <-time.After(2 * time.Second):
+				t.Fatalf("stripMention(%q, %q) did not return", tt.text, tt.tag)
+			}
+		})
+	}
 }
