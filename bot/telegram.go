@@ -34,7 +34,7 @@ type TelegramOptions struct {
 	// RetryFor is how long an update whose write failed (the database
 	// down) is held back and tried again before the user is told to send
 	// it again (default 30 minutes). RetryEvery is the wait between tries
-	// (default 5s, then twice that: the other chats wait behind it).
+	// (default 5s); other chats are served meanwhile.
 	RetryFor, RetryEvery time.Duration
 }
 
@@ -199,22 +199,28 @@ func (t *Telegram) hello(ctx context.Context) error {
 // handleUpdate handles one update to the end of its ledger write and queues
 // the replies. It returns whether the update may be acknowledged: false when
 // the database failed, so that Telegram keeps it and it is tried again.
-func (t *Telegram) handleUpdate(ctx context.Context, u *models.Update) (done bool) {
+// An update the models could not decode is skipped (and acknowledged).
+func (t *Telegram) handleUpdate(ctx context.Context, in inbound) (done bool) {
+	u := in.u
+	if u == nil {
+		t.unreadable(in)
+		return true
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.opts.HandleTimeout)
 	defer cancel()
 	switch {
 	case u.Message != nil:
-		return t.handleMessage(ctx, u.ID, u.Message, false)
+		return t.handleMessage(ctx, u.ID, u.Message, false, in.msg.forwarded())
 	case u.EditedMessage != nil:
-		return t.handleMessage(ctx, u.ID, u.EditedMessage, true)
+		return t.handleMessage(ctx, u.ID, u.EditedMessage, true, in.msg.forwarded())
 	case u.CallbackQuery != nil:
 		return t.handlePress(ctx, u.ID, u.CallbackQuery)
 	}
 	return true
 }
 
-func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited bool) bool {
-	m, ok := t.message(updateID, tm, edited)
+func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited, forwarded bool) bool {
+	m, ok := t.message(updateID, tm, edited, forwarded)
 	if !ok {
 		return true
 	}
@@ -270,8 +276,9 @@ func (t *Telegram) stored(updateID int64) {
 }
 
 // message turns a Telegram message into the handler's Message; false means
-// the message is not for the handler at all.
-func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Message, bool) {
+// the message is not for the handler at all. forwarded says the update's
+// JSON has the older forward fields, which the models lack.
+func (t *Telegram) message(updateID int64, tm *models.Message, edited, forwarded bool) (Message, bool) {
 	if tm.From == nil || tm.From.IsBot {
 		return Message{}, false // channel posts, other bots, the bot itself
 	}
@@ -286,6 +293,7 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 		ChatID:    tm.Chat.ID,
 		MessageID: int64(tm.ID),
 		Edited:    edited,
+		Forwarded: forwarded || tm.ForwardOrigin != nil,
 	}
 	switch tm.Chat.Type {
 	case models.ChatTypePrivate:

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 )
 
 // Exactly once, in webhook mode: Telegram keeps an update and posts it
@@ -43,23 +41,25 @@ func (t *Telegram) WebhookHandler() http.Handler {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		var u models.Update
-		if err := json.Unmarshal(raw, &u); err != nil || u.ID == 0 {
+		// An update the models cannot decode is still answered 200 (and
+		// skipped): Telegram would post it again forever on a 400.
+		in, err := decodeUpdate(raw)
+		if err != nil {
 			t.log.Warn("telegram: webhook body is not an update", slog.Any("err", err))
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		// The commit must not depend on Telegram keeping the connection open.
 		ctx := context.WithoutCancel(r.Context())
-		unlock := t.lockChat(updateChat(&u))
-		done := t.handleUpdate(ctx, &u)
+		unlock := t.lockChat(in.chat())
+		done := t.handleUpdate(ctx, in)
 		unlock()
 		if !done {
 			// Not stored: Telegram posts it again later.
 			http.Error(w, "not stored, try again", http.StatusServiceUnavailable)
 			return
 		}
-		t.stored(u.ID)
+		t.stored(in.ID)
 		w.WriteHeader(http.StatusOK)
 	})
 }
