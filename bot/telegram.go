@@ -36,6 +36,56 @@ type TelegramOptions struct {
 	// it again (default 30 minutes). RetryEvery is the wait between tries
 	// (default 5s); other chats are served meanwhile.
 	RetryFor, RetryEvery time.Duration
+	// Webhook bounds the webhook server; zero fields: the defaults.
+	Webhook WebhookLimits
+}
+
+// WebhookLimits bound what the clients of the webhook server may take: a
+// slow or stuck client is cut off, and only so many requests are handled at
+// once, so that a flood cannot exhaust the machine.
+type WebhookLimits struct {
+	// HeaderTimeout bounds reading a request's header (default 10s);
+	// ReadTimeout the whole request (default 30s).
+	HeaderTimeout, ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the header to the end
+	// of the answer, which comes after the ledger write (default
+	// HandleTimeout + QueueWait + 30s).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds a kept-alive connection between requests
+	// (default 2 minutes).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's header (default 64 KiB).
+	MaxHeaderBytes int
+	// MaxConcurrent is how many requests are handled at once (default
+	// 40, Telegram's default max_connections). A request beyond it waits
+	// up to QueueWait (default 2s) for its turn, then gets 503, and
+	// Telegram posts it again later.
+	MaxConcurrent int
+	QueueWait     time.Duration
+}
+
+func (l *WebhookLimits) setDefaults(handle time.Duration) {
+	if l.HeaderTimeout <= 0 {
+		l.HeaderTimeout = 10 * time.Second
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = 30 * time.Second
+	}
+	if l.QueueWait <= 0 {
+		l.QueueWait = 2 * time.Second
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = handle + l.QueueWait + 30*time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 2 * time.Minute
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = 64 << 10
+	}
+	if l.MaxConcurrent <= 0 {
+		l.MaxConcurrent = 40
+	}
 }
 
 // Telegram is the Bot API adapter: it turns updates into Messages and
@@ -52,8 +102,9 @@ type Telegram struct {
 	botID  int64
 	botTag string // "@username", lower case; set by Run
 
-	chatMu sync.Mutex
-	chats  map[int64]*chatLock // webhook: one update per chat at a time
+	chatMu  sync.Mutex
+	chats   map[int64]*chatLock // webhook: one update per chat at a time
+	hookSem chan struct{}       // webhook: a slot per request handled at once
 
 	failMu  sync.Mutex
 	failing map[int64]time.Time // update id → first failed write, while retried
@@ -91,6 +142,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if opts.RetryEvery <= 0 {
 		opts.RetryEvery = 5 * time.Second
 	}
+	opts.Webhook.setDefaults(opts.HandleTimeout)
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
@@ -114,6 +166,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 		cfg: cfg, h: h, log: log, api: api, http: client, base: base, opts: opts,
 		botID: api.ID(),
 		chats: map[int64]*chatLock{}, failing: map[int64]time.Time{},
+		hookSem: make(chan struct{}, opts.Webhook.MaxConcurrent),
 	}
 	t.send = NewSender(api, log, opts.Limits)
 	return t, nil
