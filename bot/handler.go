@@ -36,6 +36,9 @@ type Message struct {
 
 	once   *delivery // set by Handle for a keyed delivery
 	choice int64     // the question this message answers (a press of its button)
+	// Forwarded is a message forwarded from elsewhere: someone's report
+	// passed on, never a report of the sender's own.
+	Forwarded bool
 }
 
 // Press is a press of one of the bot's inline buttons.
@@ -110,6 +113,20 @@ const (
 	msgInternal = "⚠️ 系统出错，请稍后重试。"
 )
 
+// msgForwarded answers a forwarded message: a report passed on would count
+// the same work twice.
+const msgForwarded = "转发的消息不计入。如要填报，请自己发一条，例如：柯桥 辅导企业 +3"
+
+// forwardedReply is the answer to a forwarded message, which is never
+// handled as an update or a command: the rule, where the bot is spoken to;
+// silence in a group otherwise.
+func forwardedReply(m Message) Reply {
+	if m.Group && !m.Addressed {
+		return Reply{}
+	}
+	return Reply{Text: msgForwarded}
+}
+
 // Handle answers one message. It never panics on any input: a panic in a
 // handler is turned into an internal-error reply and logged.
 func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
@@ -135,6 +152,9 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	// An empty text is a sticker, a photo or a voice note: chatter, which
 	// a private chat still answers.
 	text := strings.TrimSpace(m.Text)
+	if m.Forwarded {
+		return forwardedReply(m)
+	}
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)
 	}

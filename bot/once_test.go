@@ -140,7 +140,7 @@ func TestCraftedPresses(t *testing.T) {
 // out after a restart marked 补发, and is sent once.
 func TestReplyOutlivesARestart(t *testing.T) {
 	f := newFixture(t)
-	f.opts.Limits.Attempts = 1      // the Sender gives up at once: the outbox must keep it
+	f.opts.Limits.Attempts = 1       // the Sender gives up at once: the outbox must keep it
 	f.opts.OutboxBackoff = time.Hour // and would try again only much later
 	f.start()
 	chat := telegramtest.PrivateChat(alice)

@@ -34,7 +34,7 @@ type TelegramOptions struct {
 	// RetryFor is how long an update whose write failed (the database
 	// down) is held back and tried again before the user is told to send
 	// it again (default 30 minutes). RetryEvery is the wait between tries
-	// (default 5s, then twice that: the other chats wait behind it).
+	// (default 5s); other chats are served meanwhile.
 	RetryFor, RetryEvery time.Duration
 	// OutboxLease is how long a message being sent is kept from other
 	// senders (default 1 minute): after a crash, unsent replies go out
@@ -44,6 +44,56 @@ type TelegramOptions struct {
 	// OutboxBackoff is the first wait before a reply that failed to go out
 	// is tried again (default 30s), doubled each time.
 	OutboxBackoff time.Duration
+	// Webhook bounds the webhook server; zero fields: the defaults.
+	Webhook WebhookLimits
+}
+
+// WebhookLimits bound what the clients of the webhook server may take: a
+// slow or stuck client is cut off, and only so many requests are handled at
+// once, so that a flood cannot exhaust the machine.
+type WebhookLimits struct {
+	// HeaderTimeout bounds reading a request's header (default 10s);
+	// ReadTimeout the whole request (default 30s).
+	HeaderTimeout, ReadTimeout time.Duration
+	// WriteTimeout bounds the time from the end of the header to the end
+	// of the answer, which comes after the ledger write (default
+	// HandleTimeout + QueueWait + 30s).
+	WriteTimeout time.Duration
+	// IdleTimeout bounds a kept-alive connection between requests
+	// (default 2 minutes).
+	IdleTimeout time.Duration
+	// MaxHeaderBytes bounds a request's header (default 64 KiB).
+	MaxHeaderBytes int
+	// MaxConcurrent is how many requests are handled at once (default
+	// 40, Telegram's default max_connections). A request beyond it waits
+	// up to QueueWait (default 2s) for its turn, then gets 503, and
+	// Telegram posts it again later.
+	MaxConcurrent int
+	QueueWait     time.Duration
+}
+
+func (l *WebhookLimits) setDefaults(handle time.Duration) {
+	if l.HeaderTimeout <= 0 {
+		l.HeaderTimeout = 10 * time.Second
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = 30 * time.Second
+	}
+	if l.QueueWait <= 0 {
+		l.QueueWait = 2 * time.Second
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = handle + l.QueueWait + 30*time.Second
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = 2 * time.Minute
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = 64 << 10
+	}
+	if l.MaxConcurrent <= 0 {
+		l.MaxConcurrent = 40
+	}
 }
 
 // Telegram is the Bot API adapter: it turns updates into Messages and
@@ -61,8 +111,9 @@ type Telegram struct {
 	botID  int64
 	botTag string // "@username", lower case; set by Run
 
-	chatMu sync.Mutex
-	chats  map[int64]*chatLock // webhook: one update per chat at a time
+	chatMu  sync.Mutex
+	chats   map[int64]*chatLock // webhook: one update per chat at a time
+	hookSem chan struct{}       // webhook: a slot per request handled at once
 
 	failMu  sync.Mutex
 	failing map[int64]time.Time // update id → first failed write, while retried
@@ -109,6 +160,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if opts.OutboxBackoff <= 0 {
 		opts.OutboxBackoff = 30 * time.Second
 	}
+	opts.Webhook.setDefaults(opts.HandleTimeout)
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
@@ -132,6 +184,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 		cfg: cfg, h: h, log: log, api: api, http: client, base: base, opts: opts,
 		botID: api.ID(),
 		chats: map[int64]*chatLock{}, failing: map[int64]time.Time{},
+		hookSem: make(chan struct{}, opts.Webhook.MaxConcurrent),
 	}
 	t.send = NewSender(api, log, opts.Limits)
 	t.outbox = newTelegramOutbox(t, h.Store, opts)
@@ -240,22 +293,28 @@ func (t *Telegram) hello(ctx context.Context) error {
 // handleUpdate handles one update to the end of its ledger write and queues
 // the replies. It returns whether the update may be acknowledged: false when
 // the database failed, so that Telegram keeps it and it is tried again.
-func (t *Telegram) handleUpdate(ctx context.Context, u *models.Update) (done bool) {
+// An update the models could not decode is skipped (and acknowledged).
+func (t *Telegram) handleUpdate(ctx context.Context, in inbound) (done bool) {
+	u := in.u
+	if u == nil {
+		t.unreadable(ctx, in)
+		return true
+	}
 	ctx, cancel := context.WithTimeout(ctx, t.opts.HandleTimeout)
 	defer cancel()
 	switch {
 	case u.Message != nil:
-		return t.handleMessage(ctx, u.ID, u.Message, false)
+		return t.handleMessage(ctx, u.ID, u.Message, false, in.msg.forwarded())
 	case u.EditedMessage != nil:
-		return t.handleMessage(ctx, u.ID, u.EditedMessage, true)
+		return t.handleMessage(ctx, u.ID, u.EditedMessage, true, in.msg.forwarded())
 	case u.CallbackQuery != nil:
 		return t.handlePress(ctx, u.ID, u.CallbackQuery)
 	}
 	return true
 }
 
-func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited bool) bool {
-	m, ok := t.message(updateID, tm, edited)
+func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited, forwarded bool) bool {
+	m, ok := t.message(updateID, tm, edited, forwarded)
 	if !ok {
 		return true
 	}
@@ -321,8 +380,9 @@ func (t *Telegram) stored(updateID int64) {
 }
 
 // message turns a Telegram message into the handler's Message; false means
-// the message is not for the handler at all.
-func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Message, bool) {
+// the message is not for the handler at all. forwarded says the update's
+// JSON has the older forward fields, which the models lack.
+func (t *Telegram) message(updateID int64, tm *models.Message, edited, forwarded bool) (Message, bool) {
 	if tm.From == nil || tm.From.IsBot {
 		return Message{}, false // channel posts, other bots, the bot itself
 	}
@@ -338,6 +398,7 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 		ChatID:    tm.Chat.ID,
 		MessageID: int64(tm.ID),
 		Edited:    edited,
+		Forwarded: forwarded || tm.ForwardOrigin != nil,
 	}
 	switch tm.Chat.Type {
 	case models.ChatTypePrivate:
@@ -355,10 +416,8 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 		if r := tm.ReplyToMessage; r != nil && r.From != nil && r.From.ID == t.botID {
 			m.Addressed = true
 		}
-		if t.botTag != "@" {
-			if stripped, ok := stripMention(text, t.botTag); ok {
-				m.Addressed, text = true, stripped
-			}
+		if stripped, ok := stripMention(text, t.botTag); ok {
+			m.Addressed, text = true, stripped
 		}
 	}
 	m.Text = text
@@ -369,7 +428,13 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited bool) (Mes
 // ASCII, so only ASCII is folded: strings.ToLower changes the byte length of
 // some letters (İ, Ⱥ, the Kelvin sign), and the offsets found in the folded
 // text would then cut the original in the wrong place, or past its end.
+//
+// An empty tag (the bot's name not known yet) or a bare "@" is no mention:
+// strings.Index finds "" at every offset, and the loop would never end.
 func stripMention(text, tag string) (string, bool) {
+	if len(tag) < 2 {
+		return text, false
+	}
 	lower := asciiLower(text)
 	if !strings.Contains(lower, tag) {
 		return text, false

@@ -37,7 +37,7 @@ type telegramOutbox struct {
 	// backoff is the first wait before a failed message is tried again,
 	// doubled with each attempt.
 	backoff time.Duration
-	start time.Time
+	start   time.Time
 
 	kick  chan struct{}
 	marks chan int64

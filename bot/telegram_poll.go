@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -31,19 +32,32 @@ import (
 // a reply that cannot be sent never holds up, or undoes, the ledger.
 //
 // An update whose write failed because the database is down is not
-// acknowledged: the offset stops at it, and it comes back with the next
-// getUpdates after a pause. The later updates of that batch that were
-// handled are remembered and skipped when they come back with it; those of
-// the same chat wait behind it, to keep the chat's order.
+// acknowledged: the offset stops at it, so every getUpdates brings it back,
+// and it is tried again every RetryEvery. The other chats are served
+// meanwhile: the later updates that were handled are remembered and skipped
+// when they come back; those of the held update's own chat wait behind it,
+// to keep the chat's order. When a whole batch brings nothing new, the loop
+// pauses briefly (idlePause) instead of asking again at once.
 
 // maxParallelChats bounds how many chats of one batch are handled at once.
 const maxParallelChats = 8
 
+// idlePause is the longest wait before asking again for updates while one
+// is held back and nothing else is new: how late another chat's update may
+// be answered during a database outage.
+const idlePause = time.Second
+
+// pollState is what the polling loop remembers between batches about the
+// updates it has not yet acknowledged.
+type pollState struct {
+	handled map[int64]bool      // handled, waiting for the offset to pass them
+	due     map[int64]time.Time // held back: when to try again
+}
+
 func (t *Telegram) poll(ctx context.Context) error {
 	var offset int64
 	backoff := time.Duration(0)
-	retry := time.Duration(0)
-	handled := map[int64]bool{} // handled, but not yet acknowledged
+	st := pollState{handled: map[int64]bool{}, due: map[int64]time.Time{}}
 	for {
 		if ctx.Err() != nil {
 			break
@@ -70,10 +84,10 @@ func (t *Telegram) poll(ctx context.Context) error {
 		// Handling does not stop at the signal: a started batch is finished
 		// (within ShutdownWait), then acknowledged.
 		done := make(chan struct{})
-		var held int64
+		var res batchResult
 		go func() {
 			defer close(done)
-			held = t.handleBatch(context.WithoutCancel(ctx), ups, handled)
+			res = t.handleBatch(context.WithoutCancel(ctx), ups, &st)
 		}()
 		select {
 		case <-done:
@@ -87,18 +101,27 @@ func (t *Telegram) poll(ctx context.Context) error {
 			}
 		}
 		offset = ups[len(ups)-1].ID + 1
-		if held != 0 {
-			offset = held
-			retry = min(max(retry*2, t.opts.RetryEvery), 2*t.opts.RetryEvery) // short: other chats wait too
-			if sleep(ctx, retry) != nil {
-				break
-			}
-		} else {
-			retry = 0
+		if res.held != 0 {
+			offset = res.held
 		}
-		for id := range handled {
+		for id := range st.handled {
 			if id < offset {
-				delete(handled, id)
+				delete(st.handled, id)
+			}
+		}
+		for id := range st.due {
+			if id < offset {
+				delete(st.due, id)
+			}
+		}
+		if res.held != 0 && !res.handled {
+			// Telegram would answer at once with the same batch.
+			pause := idlePause
+			if !res.nextDue.IsZero() {
+				pause = min(pause, max(time.Until(res.nextDue), 10*time.Millisecond))
+			}
+			if sleep(ctx, pause) != nil {
+				break
 			}
 		}
 	}
@@ -113,60 +136,85 @@ func (t *Telegram) poll(ctx context.Context) error {
 	return nil
 }
 
+// batchResult is what handling one batch came to.
+type batchResult struct {
+	held    int64     // the lowest update id held back, or 0
+	nextDue time.Time // when the first held-back update is due again
+	handled bool      // whether any update was handled this time
+}
+
 // handleBatch handles every update of one getUpdates answer and returns when
 // all are done. Updates of one chat run in order; chats run side by side.
-// It returns the lowest update id held back for another try, or 0; the ids
-// it handled go into handled, and those already there are skipped.
-func (t *Telegram) handleBatch(ctx context.Context, ups []*models.Update, handled map[int64]bool) (held int64) {
+// Updates already handled are skipped; one held back is tried again only
+// when due, and the later updates of its chat wait behind it.
+func (t *Telegram) handleBatch(ctx context.Context, ups []inbound, st *pollState) (res batchResult) {
 	var mu sync.Mutex
+	hold := func(id int64, due time.Time) {
+		if res.held == 0 || id < res.held {
+			res.held = id
+		}
+		if res.nextDue.IsZero() || due.Before(res.nextDue) {
+			res.nextDue = due
+		}
+	}
 	// run handles one chat's updates in order, stopping at one held back.
-	run := func(list []*models.Update) {
-		for _, u := range list {
+	run := func(list []inbound) {
+		for _, in := range list {
 			mu.Lock()
-			skip := handled[u.ID]
+			skip := st.handled[in.ID]
+			due, waiting := st.due[in.ID]
+			if waiting && time.Now().Before(due) {
+				hold(in.ID, due)
+				mu.Unlock()
+				return
+			}
 			mu.Unlock()
 			if skip {
 				continue
 			}
-			ok := t.handleUpdate(ctx, u)
+			ok := t.handleUpdate(ctx, in)
 			mu.Lock()
 			if ok {
-				handled[u.ID] = true
-			} else if held == 0 || u.ID < held {
-				held = u.ID
+				st.handled[in.ID] = true
+				delete(st.due, in.ID)
+				res.handled = true
+			} else {
+				due := time.Now().Add(t.opts.RetryEvery)
+				st.due[in.ID] = due
+				hold(in.ID, due)
 			}
 			mu.Unlock()
 			if !ok {
 				return
 			}
-			t.stored(u.ID)
+			t.stored(in.ID)
 		}
 	}
 	var order []int64
-	byChat := map[int64][]*models.Update{}
-	for _, u := range ups {
-		id := updateChat(u)
+	byChat := map[int64][]inbound{}
+	for _, in := range ups {
+		id := in.chat()
 		if _, ok := byChat[id]; !ok {
 			order = append(order, id)
 		}
-		byChat[id] = append(byChat[id], u)
+		byChat[id] = append(byChat[id], in)
 	}
 	if len(order) == 1 {
 		run(ups)
-		return held
+		return res
 	}
 	sem := make(chan struct{}, maxParallelChats)
 	var wg sync.WaitGroup
 	for _, id := range order {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(list []*models.Update) {
+		go func(list []inbound) {
 			defer func() { <-sem; wg.Done() }()
 			run(list)
 		}(byChat[id])
 	}
 	wg.Wait()
-	return held
+	return res
 }
 
 // updateChat is the chat an update belongs to, for ordering.
@@ -207,7 +255,7 @@ type apiAnswer struct {
 
 // getUpdates is the one call made outside go-telegram/bot, which would
 // acknowledge updates on its own. The offset confirms every update below it.
-func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]*models.Update, error) {
+func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]inbound, error) {
 	body, err := json.Marshal(getUpdatesRequest{Offset: offset, Limit: 100, Timeout: int(timeout / time.Second), AllowedUpdates: allowedUpdates})
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", err)
@@ -228,7 +276,9 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Du
 	}
 	var a apiAnswer
 	if err := json.Unmarshal(raw, &a); err != nil {
-		return nil, fmt.Errorf("telegram: getUpdates: HTTP %d, not JSON: %w", resp.StatusCode, err)
+		// The start of the page says who answered (a proxy, Telegram's
+		// front end); it may quote the request URL, so it is redacted.
+		return nil, redact(fmt.Errorf("telegram: getUpdates: HTTP %d, not JSON (%q): %w", resp.StatusCode, head(raw, 300), err), t.cfg.Token)
 	}
 	if !a.OK {
 		err := fmt.Errorf("telegram: getUpdates: %d %s", a.ErrorCode, a.Description)
@@ -240,11 +290,39 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Du
 		}
 		return nil, err
 	}
-	var ups []*models.Update
-	if err := json.Unmarshal(a.Result, &ups); err != nil {
+	// Each update alone: one the models cannot decode must not hold up
+	// the others (see telegram_decode.go).
+	var raws []json.RawMessage
+	if err := json.Unmarshal(a.Result, &raws); err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: decode: %w", err)
 	}
+	ups := make([]inbound, 0, len(raws))
+	for _, raw := range raws {
+		in, err := decodeUpdate(raw)
+		if err != nil {
+			// Without an id it cannot be acknowledged by itself; the
+			// offset passes it with the next update that has one.
+			t.log.Error("telegram: update without a readable update_id, skipped", slog.Any("err", err))
+			continue
+		}
+		ups = append(ups, in)
+	}
+	if len(ups) == 0 && len(raws) > 0 {
+		// Asking again at once would bring the same: back off instead.
+		return nil, fmt.Errorf("telegram: getUpdates: none of %d updates has a readable update_id", len(raws))
+	}
 	return ups, nil
+}
+
+// head is the start of b, at most n bytes, cut at a character boundary.
+func head(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	for n > 0 && !utf8.RuneStart(b[n]) {
+		n--
+	}
+	return string(b[:n]) + "…"
 }
 
 var errTokenRejected = errors.New("telegram: token rejected")

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"github.com/go-telegram/bot/models"
 )
 
 // Exactly once, in webhook mode: Telegram keeps an update and posts it
@@ -38,30 +36,60 @@ func (t *Telegram) WebhookHandler() http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
+		release, ok := t.webhookSlot(r.Context())
+		if !ok {
+			t.log.Warn("telegram: webhook busy, request refused", slog.Int("max_concurrent", cap(t.hookSem)))
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy, try again", http.StatusServiceUnavailable)
+			return
+		}
+		defer release()
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
 		if err != nil {
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
-		var u models.Update
-		if err := json.Unmarshal(raw, &u); err != nil || u.ID == 0 {
+		// An update the models cannot decode is still answered 200 (and
+		// skipped): Telegram would post it again forever on a 400.
+		in, err := decodeUpdate(raw)
+		if err != nil {
 			t.log.Warn("telegram: webhook body is not an update", slog.Any("err", err))
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		// The commit must not depend on Telegram keeping the connection open.
 		ctx := context.WithoutCancel(r.Context())
-		unlock := t.lockChat(updateChat(&u))
-		done := t.handleUpdate(ctx, &u)
+		unlock := t.lockChat(in.chat())
+		done := t.handleUpdate(ctx, in)
 		unlock()
 		if !done {
 			// Not stored: Telegram posts it again later.
 			http.Error(w, "not stored, try again", http.StatusServiceUnavailable)
 			return
 		}
-		t.stored(u.ID)
+		t.stored(in.ID)
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// webhookSlot waits, up to Webhook.QueueWait, for one of the
+// Webhook.MaxConcurrent slots; false: none came free.
+func (t *Telegram) webhookSlot(ctx context.Context) (release func(), ok bool) {
+	release = func() { <-t.hookSem }
+	select {
+	case t.hookSem <- struct{}{}:
+		return release, true
+	default:
+	}
+	timer := time.NewTimer(t.opts.Webhook.QueueWait)
+	defer timer.Stop()
+	select {
+	case t.hookSem <- struct{}{}:
+		return release, true
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+	return nil, false
 }
 
 // lockChat keeps one chat's updates in order when Telegram posts several
@@ -111,7 +139,16 @@ func (t *Telegram) serveWebhook(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("telegram: telegram.webhook_listen: %w", err)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	l := t.opts.Webhook
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: l.HeaderTimeout,
+		ReadTimeout:       l.ReadTimeout,
+		WriteTimeout:      l.WriteTimeout,
+		IdleTimeout:       l.IdleTimeout,
+		MaxHeaderBytes:    l.MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(t.log.Handler(), slog.LevelWarn),
+	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 

@@ -21,6 +21,8 @@ type Fault struct {
 	// HTML answers with an nginx-style HTML page instead of JSON, as
 	// Telegram's front end does for 502.
 	HTML bool
+	// Page, with HTML, is the page answered instead of nginx's.
+	Page string
 }
 
 // TooManyRequests is Telegram's flood-control answer.
@@ -41,6 +43,12 @@ func InternalError() Fault {
 // down: an HTML page, not JSON, so clients see a decode error.
 func BadGateway() Fault {
 	return Fault{Code: http.StatusBadGateway, Description: "Bad Gateway", HTML: true}
+}
+
+// HTMLPage is an error answered as the HTML page given, e.g. one of a proxy
+// that quotes the request URL.
+func HTMLPage(code int, page string) Fault {
+	return Fault{Code: code, Description: http.StatusText(code), HTML: true, Page: page}
 }
 
 // Blocked is the 403 for a user who blocked the bot.
@@ -109,6 +117,10 @@ func (s *Server) serveFault(w http.ResponseWriter, idx int, f Fault) {
 		title := strconv.Itoa(f.Code) + " " + f.Description
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(f.Code)
+		if f.Page != "" {
+			_, _ = w.Write([]byte(f.Page))
+			return
+		}
 		_, _ = w.Write([]byte("<html>\r\n<head><title>" + title + "</title></head>\r\n<body>\r\n<center><h1>" + title + "</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n"))
 	default:
 		s.mu.Lock()

@@ -1,6 +1,7 @@
 package telegramtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -80,6 +81,84 @@ func (s *Server) SendText(from models.User, chat models.Chat, text string) (upda
 func (s *Server) ReplyText(from models.User, chat models.Chat, replyTo int, text string) (updateID int64, messageID int) {
 	checkSender(from, chat)
 	s.mu.Lock()
+	m := s.newMessageLocked(from, chat, replyTo, text)
+	updateID = s.queueLocked(&models.Update{Message: m})
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID, m.ID
+}
+
+// ForwardText has from forward a message with text into chat; origin says
+// where it came from, as forward_origin does.
+func (s *Server) ForwardText(from models.User, chat models.Chat, origin models.MessageOrigin, text string) (updateID int64, messageID int) {
+	checkSender(from, chat)
+	s.mu.Lock()
+	m := s.newMessageLocked(from, chat, 0, text)
+	fm := *m
+	fm.ForwardOrigin = &origin
+	cs := s.chats[chat.ID]
+	cs.messages[fm.ID] = &fm
+	updateID = s.queueLocked(&models.Update{Message: &fm})
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID, fm.ID
+}
+
+// SendTextWith is SendText with fields set on the message as given, in the
+// update's JSON: fields go-telegram/bot's models lack (the older
+// "forward_from"), or values of a shape they cannot decode (a
+// "forward_origin" of a type they do not know, a "date" that is a string).
+// The message is stored as SendText stores it, so the bot may reply to it.
+func (s *Server) SendTextWith(from models.User, chat models.Chat, text string, fields map[string]any) (updateID int64, messageID int) {
+	checkSender(from, chat)
+	s.mu.Lock()
+	m := s.newMessageLocked(from, chat, 0, text)
+	raw, err := json.Marshal(m)
+	if err != nil {
+		s.mu.Unlock()
+		panic("telegramtest: encode message: " + err.Error())
+	}
+	obj, err := decodeObject(raw)
+	if err != nil {
+		s.mu.Unlock()
+		panic("telegramtest: decode message: " + err.Error())
+	}
+	for k, v := range fields {
+		obj[k] = v
+	}
+	updateID = s.queueRawLocked(map[string]any{"message": obj})
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID, m.ID
+}
+
+// SendRawUpdate queues an update given as a JSON object, as is but for the
+// update_id it gets: an update type the bot does not know, or one of a shape
+// no model decodes. A text that is not a JSON object panics.
+func (s *Server) SendRawUpdate(update string) (updateID int64) {
+	obj, err := decodeObject([]byte(update))
+	if err != nil || obj == nil {
+		panic(fmt.Sprintf("telegramtest: raw update is not a JSON object: %q", update))
+	}
+	s.mu.Lock()
+	updateID = s.queueRawLocked(obj)
+	s.mu.Unlock()
+	s.deliverSoon()
+	return updateID
+}
+
+// decodeObject decodes a JSON object keeping its numbers exact (ids beyond
+// 2^53 would not survive a float64).
+func decodeObject(raw []byte) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var obj map[string]any
+	err := d.Decode(&obj)
+	return obj, err
+}
+
+// newMessageLocked stores a new message of from in chat.
+func (s *Server) newMessageLocked(from models.User, chat models.Chat, replyTo int, text string) *models.Message {
 	cs := s.chatStateLocked(chat)
 	cs.lastID++
 	u := from
@@ -102,10 +181,7 @@ func (s *Server) ReplyText(from models.User, chat models.Chat, replyTo int, text
 		m.ReplyToMessage = &quoted
 	}
 	cs.messages[m.ID] = m
-	updateID = s.queueLocked(&models.Update{Message: m})
-	s.mu.Unlock()
-	s.deliverSoon()
-	return updateID, m.ID
+	return m
 }
 
 // EditText has from edit their message messageID to text and queues the
@@ -212,6 +288,21 @@ func (s *Server) queueLocked(u *models.Update) int64 {
 	s.rememberLocked(u.ID, raw)
 	s.notifyLocked()
 	return u.ID
+}
+
+// queueRawLocked queues an update given as a JSON object, with the next
+// update id.
+func (s *Server) queueRawLocked(obj map[string]any) int64 {
+	id := s.nextUpdateID
+	s.nextUpdateID++
+	obj["update_id"] = id
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		panic("telegramtest: encode update: " + err.Error())
+	}
+	s.updates = append(s.updates, queuedUpdate{id: id, raw: raw})
+	s.notifyLocked()
+	return id
 }
 
 // commandEntities finds bot commands ("/start", "/report@tsbot_test_bot")

@@ -754,3 +754,62 @@ func TestWebhookMode(t *testing.T) {
 		}
 	})
 }
+
+// Raw injections reach getUpdates as given, with update ids in sequence;
+// a forward carries its origin; the message of SendTextWith is stored, so
+// the bot may reply to it.
+func TestRawInjections(t *testing.T) {
+	srv := telegramtest.New(t)
+	ctx := waitCtx(t)
+	chat := telegramtest.PrivateChat(alice)
+	u1 := srv.SendRawUpdate(`{"future_kind":{"n":12345678901234567}}`)
+	u2, m2 := srv.SendTextWith(alice, chat, "柯桥 辅导企业 +3", map[string]any{"date": "yesterday", "forward_from": bob})
+	origin := models.MessageOrigin{Type: models.MessageOriginTypeHiddenUser,
+		MessageOriginHiddenUser: &models.MessageOriginHiddenUser{Date: 1, SenderUserName: "王科长"}}
+	u3, _ := srv.ForwardText(alice, chat, origin, "柯桥 辅导企业 +1")
+	if u2 != u1+1 || u3 != u2+1 {
+		t.Errorf("update ids %d %d %d, want consecutive", u1, u2, u3)
+	}
+	status, a, raw, err := post(ctx, srv, "getUpdates", "application/json", strings.NewReader(`{"timeout":0}`))
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("getUpdates: %d %s %v", status, raw, err)
+	}
+	var ups []map[string]json.RawMessage
+	if err := json.Unmarshal(a.Result, &ups); err != nil || len(ups) != 3 {
+		t.Fatalf("getUpdates result %s: %v", a.Result, err)
+	}
+	if got := string(ups[0]["future_kind"]); got != `{"n":12345678901234567}` {
+		t.Errorf("raw update = %s, numbers not kept exactly", got)
+	}
+	var m struct {
+		MessageID   int             `json:"message_id"`
+		Date        string          `json:"date"`
+		Text        string          `json:"text"`
+		ForwardFrom models.User     `json:"forward_from"`
+		Chat        models.Chat     `json:"chat"`
+		Origin      json.RawMessage `json:"forward_origin"`
+	}
+	if err := json.Unmarshal(ups[1]["message"], &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.MessageID != m2 || m.Date != "yesterday" || m.Text != "柯桥 辅导企业 +3" || m.ForwardFrom.ID != bob.ID || m.Chat.ID != chat.ID {
+		t.Errorf("message with fields = %s", ups[1]["message"])
+	}
+	if _, ok := srv.Message(chat.ID, m2); !ok {
+		t.Errorf("message %d of SendTextWith not stored", m2)
+	}
+	var fwd models.Update
+	if err := json.Unmarshal(mustJSON(t, ups[2]), &fwd); err != nil || fwd.Message == nil || fwd.Message.ForwardOrigin == nil ||
+		fwd.Message.ForwardOrigin.MessageOriginHiddenUser.SenderUserName != "王科长" {
+		t.Errorf("forward = %s (%v)", mustJSON(t, ups[2]), err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
