@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -332,7 +334,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 	const total = 600
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	want := map[string]int{}
-	var ids []int64
+	var ids, unrecorded []int64 // updates that record, and those that must not
 	var idsMu sync.Mutex
 	injected := make(chan struct{})
 	go func() {
@@ -341,15 +343,41 @@ func TestCrashExactlyOnce(t *testing.T) {
 			u := crashUsers[i%len(crashUsers)]
 			n := i%5 + 1
 			from := models.User{ID: u.id, FirstName: "U" + strconv.Itoa(int(u.id))}
+			chat := telegramtest.PrivateChat(from)
+			var id int64
+			switch {
+			case i%9 == 4: // refused: below zero
+				id, _ = srv.SendText(from, chat, "辅导企业 -1000")
+			case i%11 == 6: // a question, never answered here
+				id, _ = srv.SendText(from, chat, fmt.Sprintf("辅导企业 %d", n))
+			case i%13 == 8: // a colleague's report, forwarded
+				id, _ = srv.ForwardText(from, chat, models.MessageOrigin{Type: models.MessageOriginTypeHiddenUser,
+					MessageOriginHiddenUser: &models.MessageOriginHiddenUser{Type: models.MessageOriginTypeHiddenUser, SenderUserName: "同事"}},
+					fmt.Sprintf("%s 辅导企业 +%d", u.county, n))
+			case i%17 == 10: // an update the models cannot decode
+				id = srv.SendRawUpdate(fmt.Sprintf(`{"message":{"message_id":%d,"date":"yesterday","chat":{"id":%d,"type":"private"},"from":{"id":%d,"first_name":"U"},"text":"%s 辅导企业 +%d"}}`,
+					900000+i, u.id, u.id, u.county, n))
+			}
+			if id != 0 {
+				idsMu.Lock()
+				unrecorded = append(unrecorded, id)
+				idsMu.Unlock()
+				continue
+			}
 			text := fmt.Sprintf("辅导企业 +%d", n)
 			if i%7 == 0 {
 				text = fmt.Sprintf("%s 辅导企业 加%d家", u.county, n)
 			}
-			id, _ := srv.SendText(from, telegramtest.PrivateChat(from), text)
+			id, _ = srv.SendText(from, chat, text)
 			idsMu.Lock()
 			ids = append(ids, id)
 			want[u.county] += n
 			idsMu.Unlock()
+			if i%25 == 24 {
+				// Delivered again, acknowledged or not: a webhook retry,
+				// a second instance.
+				srv.Redeliver(id - int64(rng.IntN(20)))
+			}
 			if i%20 == 19 {
 				time.Sleep(time.Duration(i%60) * time.Millisecond)
 			}
@@ -367,13 +395,17 @@ func TestCrashExactlyOnce(t *testing.T) {
 		default:
 		}
 		if injected == nil && kills >= 8 {
-			// Let the last run finish the queue.
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			// Let the last run finish the queue, and send the replies
+			// the killed ones left in the outbox (their leases run out).
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			err := srv.WaitPending(ctx, 0)
+			if err == nil {
+				err = srv.Wait(ctx, func() bool { return recordedRepliesComplete(dbPath, srv) == nil })
+			}
 			cancel()
 			kill9(cmd)
 			if err != nil {
-				t.Fatalf("updates left unconfirmed: %d", srv.Pending())
+				t.Fatalf("updates left unconfirmed: %d; replies: %v", srv.Pending(), recordedRepliesComplete(dbPath, srv))
 			}
 			break
 		}
@@ -427,9 +459,89 @@ func TestCrashExactlyOnce(t *testing.T) {
 	if len(batches) != len(ids) {
 		t.Errorf("%d batches with an update id, want %d", len(batches), len(ids))
 	}
+	for _, id := range unrecorded {
+		if batches[id] != 0 {
+			t.Errorf("update %d (refused, a question, forwarded or unreadable) has %d batches, want 0", id, batches[id])
+		}
+	}
+	var twice int64
+	if err := db.Raw("SELECT COUNT(*) FROM (SELECT chat_id, message_id FROM choices GROUP BY chat_id, message_id HAVING COUNT(*) > 1) AS t").Scan(&twice).Error; err != nil {
+		t.Fatal(err)
+	}
+	if twice != 0 {
+		t.Errorf("%d messages were asked about twice", twice)
+	}
+	if err := recordedRepliesComplete(dbPath, srv); err != nil {
+		t.Error(err)
+	}
 	if strings.Contains(stderr.String(), telegramtest.Token) {
 		t.Error("the token appears in the bot's log")
 	}
+}
+
+// recordedRepliesComplete checks that every recorded update got its "✅ 已记录"
+// reply at least once, and that no such reply went out for anything else:
+// each county's running total after each of its batches, read from the
+// ledger, is the set of totals its chat was told.
+func recordedRepliesComplete(dbPath string, srv *telegramtest.Server) error {
+	db, err := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rows, err := db.Query("SELECT county, delta FROM entries ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	want := map[string]map[int]bool{}
+	sum := map[string]int{}
+	for rows.Next() {
+		var county string
+		var delta int
+		if err := rows.Scan(&county, &delta); err != nil {
+			return err
+		}
+		sum[county] += delta
+		if want[county] == nil {
+			want[county] = map[int]bool{}
+		}
+		want[county][sum[county]] = true
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	told := map[string]map[int]bool{}
+	shown := regexp.MustCompile(`企业专项辅导 (\d+)/`)
+	for _, c := range srv.CallsTo("sendMessage") {
+		text := strings.TrimPrefix(c.Params["text"], "（补发）")
+		if c.Status != http.StatusOK || !strings.HasPrefix(text, "✅ 已记录") {
+			continue
+		}
+		m := shown.FindStringSubmatch(text)
+		for _, u := range crashUsers {
+			if m != nil && c.Params["chat_id"] == strconv.FormatInt(u.id, 10) {
+				n, _ := strconv.Atoi(m[1])
+				if told[u.county] == nil {
+					told[u.county] = map[int]bool{}
+				}
+				told[u.county][n] = true
+			}
+		}
+	}
+	for _, u := range crashUsers {
+		for n := range want[u.county] {
+			if !told[u.county][n] {
+				return fmt.Errorf("%s: no reply told the total %d", u.county, n)
+			}
+		}
+		for n := range told[u.county] {
+			if !want[u.county][n] {
+				return fmt.Errorf("%s: a reply told %d, a total the ledger never had", u.county, n)
+			}
+		}
+	}
+	return nil
 }
 
 // idleBot starts the built binary against the fake Bot API, has it answer

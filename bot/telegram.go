@@ -37,7 +37,7 @@ type TelegramOptions struct {
 	// (default 5s); other chats are served meanwhile.
 	RetryFor, RetryEvery time.Duration
 	// OutboxLease is how long a message being sent is kept from other
-	// senders (default 1 minute): after a crash, unsent replies go out
+	// senders (default 15s): after a crash, unsent replies go out
 	// once it has run out. OutboxEvery is how often the outbox is looked
 	// at without news (default 5s): retries, and other instances' replies.
 	OutboxLease, OutboxEvery time.Duration
@@ -152,7 +152,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 		opts.RetryEvery = 5 * time.Second
 	}
 	if opts.OutboxLease <= 0 {
-		opts.OutboxLease = time.Minute
+		opts.OutboxLease = 15 * time.Second
 	}
 	if opts.OutboxEvery <= 0 {
 		opts.OutboxEvery = 5 * time.Second
