@@ -943,218 +943,256 @@ func scanLine(s string, names []data.NameOf) lineScan {
 }
 
 func scanDepth(s string, names []data.NameOf, depth int) lineScan {
-	var sc lineScan
-	var chunk strings.Builder
-	boundary := true
-	var pend *pendingOp
-	flush := func() {
-		if chunk.Len() > 0 {
-			sc.text = append(sc.text, chunk.String())
-			chunk.Reset()
-		}
-	}
-	leftover := func(t string) {
-		chunk.WriteString(t)
-		sc.textRunes += utf8.RuneCountInString(t)
-		boundary = false
-	}
-	// resolve settles a sign or keyword that found no number.
-	resolve := func(next string) {
-		if pend == nil {
-			return
-		}
-		p := pend
-		pend = nil
-		if p.symbol {
-			if next == "" {
-				sc.setErr(errNoNumber, p.text)
-			} else {
-				sc.setErr(errNonNumeric, p.text+next)
-			}
-			return
-		}
-		if next == "" {
-			// 柯桥 辅导企业 新增: the number was forgotten
-			sc.setErr(errNoNumber, p.text)
-			return
-		}
-		leftover(p.text)
-	}
-	addCounty := func(co string) {
-		for _, x := range sc.counties {
-			if x == co {
-				return
-			}
-		}
-		sc.counties = append(sc.counties, co)
-	}
-	addNumber := func(n amountTok) {
-		sc.numCount++
-		if sc.num == nil {
-			sc.num = &n
-		}
-	}
-	i := 0
-	for i < len(s) {
-		if pend == nil && sc.num != nil && len(sc.inds) > 0 {
-			flush()
-			sc.names = strings.TrimSpace(s[i:])
+	z := &scanner{s: s, names: names, boundary: true}
+	for z.i < len(s) {
+		if z.pend == nil && z.sc.num != nil && len(z.sc.inds) > 0 {
+			z.flush()
+			z.sc.names = strings.TrimSpace(s[z.i:])
 			break
 		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if r == ' ' || (r == ':' && pend != nil) {
-			flush()
-			boundary = true
-			i += w
-			continue
+		if !z.token() {
+			z.other()
 		}
-		if co, n := matchPlace(s[i:], names); n > 0 {
-			flush()
-			addCounty(co)
-			i += n
-			boundary = true
-			continue
-		}
-		if _, n := matchList(s[i:], cityWords); n > 0 {
-			flush()
-			i += giveBack(s[i:], n)
-			boundary = true
-			continue
-		}
-		if in, n := matchIndicator(s[i:]); n > 0 {
-			flush()
-			f := indFound{ind: in.ind, station: in.station, text: s[i : i+n], start: i, end: i + n}
-			sc.addIndicator(f)
-			i += n
-			boundary = true
-			continue
-		}
-		if r == '@' {
-			// an @mention of the bot in a group
-			flush()
-			j := i + 1
-			for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '_') {
-				j++
-			}
-			i = j
-			boundary = true
-			continue
-		}
-		if r == '+' || r == '-' || r == '=' {
-			flush()
-			sym := pendingOp{symbol: true, text: string(r), neg: r == '-'}
-			if r == '=' {
-				sym.op = OpSet
-			}
-			switch {
-			case pend == nil:
-				pend = &sym
-			case pend.op == OpSet && r == '-':
-				pend.negSet, pend.text = true, pend.text+"-"
-			case pend.op == OpSet && r == '+' || !pend.symbol && pend.op == sym.op && pend.neg == sym.neg:
-				pend.text += string(r)
-			default:
-				// +- , -+ , ==: no telling what was meant
-				t := pend.text + string(r)
-				pend = nil
-				sc.setErr(errNonNumeric, t)
-			}
-			i += w
-			boundary = true
-			continue
-		}
-		if isLineSep(r) {
-			resolve(string(r))
-			flush()
-			boundary = true
-			i += w
-			continue
-		}
-		if boundary {
-			if _, n := matchList(s[i:], queryWords); n > 0 && pend == nil {
-				flush()
-				sc.query = true
-				i += n
-				continue
-			}
-			if ow, n := matchOpWord(s[i:]); n > 0 {
-				flush()
-				switch {
-				case pend == nil:
-					pend = &pendingOp{op: ow.op, neg: ow.neg, text: ow.text}
-				case pend.op == ow.op && pend.neg == ow.neg && !pend.negSet:
-					pend.text += ow.text // 累计达到, +新增
-				default:
-					// 累计减少3, 新增共3: a total and a change at once
-					t := pend.text + ow.text
-					pend = nil
-					sc.setErr(errNonNumeric, t)
-				}
-				i += n
-				// 新增了, 一共有, 改为, 累计达到了
-				for _, suffix := range []string{"了", "有", "为", "到"} {
-					if strings.HasPrefix(s[i:], suffix) {
-						i += len(suffix)
-						break
-					}
-				}
-				continue
-			}
-			if n, ok := scanNumber(s, i, names); ok {
-				flush()
-				num := amountTok{start: i, text: strings.TrimSpace(s[i:n.digitsEnd]), value: n.value}
-				switch {
-				case n.decimal:
-					sc.setErr(errDecimal, s[i:n.end])
-				case n.approx:
-					sc.setErr(errApprox, s[i:n.end])
-				case n.date && pend == nil:
-					leftover(s[i:n.end])
-					i = n.end
-					continue
-				}
-				if pend != nil {
-					num.explicit, num.op, num.neg = true, pend.op, pend.neg
-					if pend.negSet {
-						sc.setErr(errNegativeTotal, pend.text+num.text)
-					}
-					pend = nil
-				}
-				addNumber(num)
-				i = n.end
-				boundary = true
-				continue
-			}
-			if strings.HasPrefix(s[i:], "几") || strings.HasPrefix(s[i:], "若干") {
-				if pend != nil {
-					t := pend.text + firstWordOf(s[i:])
-					pend = nil
-					sc.setErr(errNonNumeric, t)
-					i += len(firstWordOf(s[i:]))
-					continue
-				}
-			}
-			if _, n := matchList(s[i:], fillerWords); n > 0 && pend == nil {
-				flush()
-				i += n
-				continue
-			}
-		}
-		// Leftover text: a word op waiting here was not an amount after all.
-		if pend != nil {
-			resolve(firstWordOf(s[i:]))
-		}
-		leftover(string(r))
-		i += w
 	}
-	if pend != nil {
-		resolve("")
+	if z.pend != nil {
+		z.resolve("")
 	}
-	flush()
-	if sc.names != "" {
-		sc.readNames(names, depth)
+	z.flush()
+	if z.sc.names != "" {
+		z.sc.readNames(names, depth)
 	}
-	return sc
+	return z.sc
+}
+
+// scanner is the state of scanDepth as it walks a part: one method per kind
+// of token, tried in the order the package comment gives.
+type scanner struct {
+	s        string
+	names    []data.NameOf
+	i        int // byte offset of the next token
+	sc       lineScan
+	chunk    strings.Builder // leftover text not yet flushed into sc.text
+	boundary bool            // s[i] starts a word
+	pend     *pendingOp      // a sign or keyword waiting for its number
+}
+
+func (z *scanner) flush() {
+	if z.chunk.Len() > 0 {
+		z.sc.text = append(z.sc.text, z.chunk.String())
+		z.chunk.Reset()
+	}
+}
+
+func (z *scanner) leftover(t string) {
+	z.chunk.WriteString(t)
+	z.sc.textRunes += utf8.RuneCountInString(t)
+	z.boundary = false
+}
+
+// resolve settles a sign or keyword that found no number.
+func (z *scanner) resolve(next string) {
+	if z.pend == nil {
+		return
+	}
+	p := z.pend
+	z.pend = nil
+	if p.symbol {
+		if next == "" {
+			z.sc.setErr(errNoNumber, p.text)
+		} else {
+			z.sc.setErr(errNonNumeric, p.text+next)
+		}
+		return
+	}
+	if next == "" {
+		// 柯桥 辅导企业 新增: the number was forgotten
+		z.sc.setErr(errNoNumber, p.text)
+		return
+	}
+	z.leftover(p.text)
+}
+
+// skip moves past n bytes of grammar, leaving s[i] at a word boundary.
+func (z *scanner) skip(n int) {
+	z.flush()
+	z.i += n
+	z.boundary = true
+}
+
+// token reads the token at s[i], if it is one; false means leftover text.
+func (z *scanner) token() bool {
+	s, i := z.s, z.i
+	r, w := utf8.DecodeRuneInString(s[i:])
+	if r == ' ' || (r == ':' && z.pend != nil) {
+		z.skip(w)
+		return true
+	}
+	if co, n := matchPlace(s[i:], z.names); n > 0 {
+		z.skip(n)
+		z.sc.addCounty(co)
+		return true
+	}
+	if _, n := matchList(s[i:], cityWords); n > 0 {
+		z.skip(giveBack(s[i:], n))
+		return true
+	}
+	if in, n := matchIndicator(s[i:]); n > 0 {
+		z.sc.addIndicator(indFound{ind: in.ind, station: in.station, text: s[i : i+n], start: i, end: i + n})
+		z.skip(n)
+		return true
+	}
+	switch {
+	case r == '@':
+		// an @mention of the bot in a group
+		j := i + 1
+		for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '_') {
+			j++
+		}
+		z.skip(j - i)
+		return true
+	case r == '+' || r == '-' || r == '=':
+		z.flush()
+		z.sign(r)
+		z.skip(w)
+		return true
+	case isLineSep(r):
+		z.resolve(string(r))
+		z.skip(w)
+		return true
+	}
+	return z.boundary && z.word()
+}
+
+// sign reads + - = (a sign may follow another: =-3 is refused later, 累计+3 is a total).
+func (z *scanner) sign(r rune) {
+	sym := pendingOp{symbol: true, text: string(r), neg: r == '-'}
+	if r == '=' {
+		sym.op = OpSet
+	}
+	pend := z.pend
+	switch {
+	case pend == nil:
+		z.pend = &sym
+	case pend.op == OpSet && r == '-':
+		pend.negSet, pend.text = true, pend.text+"-"
+	case pend.op == OpSet && r == '+' || !pend.symbol && pend.op == sym.op && pend.neg == sym.neg:
+		pend.text += string(r)
+	default:
+		// +- , -+ , ==: no telling what was meant
+		z.pend = nil
+		z.sc.setErr(errNonNumeric, pend.text+string(r))
+	}
+}
+
+// word reads what only counts at a word boundary: a query word, an amount
+// keyword, a number, a filler.
+func (z *scanner) word() bool {
+	s, i := z.s, z.i
+	if _, n := matchList(s[i:], queryWords); n > 0 && z.pend == nil {
+		z.flush()
+		z.sc.query = true
+		z.i += n
+		return true
+	}
+	if ow, n := matchOpWord(s[i:]); n > 0 {
+		z.flush()
+		z.opWord(ow)
+		z.i += n
+		// 新增了, 一共有, 改为, 累计达到了
+		for _, suffix := range []string{"了", "有", "为", "到"} {
+			if strings.HasPrefix(s[z.i:], suffix) {
+				z.i += len(suffix)
+				break
+			}
+		}
+		return true
+	}
+	if z.number() {
+		return true
+	}
+	if z.pend != nil && (strings.HasPrefix(s[i:], "几") || strings.HasPrefix(s[i:], "若干")) {
+		t := z.pend.text + firstWordOf(s[i:])
+		z.pend = nil
+		z.sc.setErr(errNonNumeric, t)
+		z.i += len(firstWordOf(s[i:]))
+		return true
+	}
+	if _, n := matchList(s[i:], fillerWords); n > 0 && z.pend == nil {
+		z.flush()
+		z.i += n
+		return true
+	}
+	return false
+}
+
+func (z *scanner) opWord(ow opWord) {
+	pend := z.pend
+	switch {
+	case pend == nil:
+		z.pend = &pendingOp{op: ow.op, neg: ow.neg, text: ow.text}
+	case pend.op == ow.op && pend.neg == ow.neg && !pend.negSet:
+		pend.text += ow.text // 累计达到, +新增
+	default:
+		// 累计减少3, 新增共3: a total and a change at once
+		z.pend = nil
+		z.sc.setErr(errNonNumeric, pend.text+ow.text)
+	}
+}
+
+// number reads an amount (or a date, which is leftover text) at s[i].
+func (z *scanner) number() bool {
+	s, i := z.s, z.i
+	n, ok := scanNumber(s, i, z.names)
+	if !ok {
+		return false
+	}
+	z.flush()
+	num := amountTok{start: i, text: strings.TrimSpace(s[i:n.digitsEnd]), value: n.value}
+	switch {
+	case n.decimal:
+		z.sc.setErr(errDecimal, s[i:n.end])
+	case n.approx:
+		z.sc.setErr(errApprox, s[i:n.end])
+	case n.date && z.pend == nil:
+		z.leftover(s[i:n.end])
+		z.i = n.end
+		return true
+	}
+	if p := z.pend; p != nil {
+		num.explicit, num.op, num.neg = true, p.op, p.neg
+		if p.negSet {
+			z.sc.setErr(errNegativeTotal, p.text+num.text)
+		}
+		z.pend = nil
+	}
+	z.sc.addNumber(num)
+	z.i = n.end
+	z.boundary = true
+	return true
+}
+
+// other takes one rune of leftover text: a keyword waiting here was not an
+// amount after all.
+func (z *scanner) other() {
+	if z.pend != nil {
+		z.resolve(firstWordOf(z.s[z.i:]))
+	}
+	r, w := utf8.DecodeRuneInString(z.s[z.i:])
+	z.leftover(string(r))
+	z.i += w
+}
+
+func (sc *lineScan) addCounty(co string) {
+	if !slices.Contains(sc.counties, co) {
+		sc.counties = append(sc.counties, co)
+	}
+}
+
+func (sc *lineScan) addNumber(n amountTok) {
+	sc.numCount++
+	if sc.num == nil {
+		sc.num = &n
+	}
 }
 
 // readNames looks at the text after the amount: a lone county there is the
