@@ -1560,35 +1560,7 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 		n.value, j, han = v, k, true
 	}
 	n.digitsEnd = j
-	r, w := utf8.DecodeRuneInString(s[j:])
-	switch {
-	case !han && j < len(s) && isASCIILetter(s[j]):
-		for j < len(s) && isASCIIAlnum(s[j]) {
-			j++
-		}
-		n.glued, n.end = true, j
-		return n, true
-	case !han && r == ',' && isThousandsGroup(s[j+1:]):
-		n.thousands, n.end = true, j+4
-		return n, true
-	case r == '.' && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
-		j += w
-		for j < len(s) && (s[j] >= '0' && s[j] <= '9') {
-			j++
-		}
-		n.decimal, n.end = true, j
-		return n, true
-	case (r == '-' || r == '/' || r == ':') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
-		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '-' || s[j] == '/' || s[j] == ':') {
-			j++
-		}
-		n.date, n.dash, n.end = true, r == '-', j
-		return n, true
-	case strings.ContainsRune("年月日号点时分秒岁%度", r):
-		n.date, n.end = true, j+w
-		return n, true
-	case strings.ContainsRune("多余几", r) && r != utf8.RuneError:
-		n.approx, n.end = true, j+w
+	if n.readSuffix(s, han) {
 		return n, true
 	}
 	// measure word, maybe after a space: 3 家
@@ -1624,6 +1596,45 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 	}
 	n.end = j
 	return n, true
+}
+
+// readSuffix reads what ends a number other than a measure word: a decimal,
+// a date or time, approximation, letters (1e3, 3M), a thousands group
+// (1,000). It reports whether it found one; n.end is then past it.
+func (n *numScan) readSuffix(s string, han bool) bool {
+	j := n.digitsEnd
+	r, w := utf8.DecodeRuneInString(s[j:])
+	switch {
+	case !han && j < len(s) && isASCIILetter(s[j]):
+		for j < len(s) && isASCIIAlnum(s[j]) {
+			j++
+		}
+		n.glued, n.end = true, j
+		return true
+	case !han && r == ',' && isThousandsGroup(s[j+1:]):
+		n.thousands, n.end = true, j+4
+		return true
+	case r == '.' && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
+		j += w
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		n.decimal, n.end = true, j
+		return true
+	case (r == '-' || r == '/' || r == ':') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '-' || s[j] == '/' || s[j] == ':') {
+			j++
+		}
+		n.date, n.dash, n.end = true, r == '-', j
+		return true
+	case strings.ContainsRune("年月日号点时分秒岁%度", r):
+		n.date, n.end = true, j+w
+		return true
+	case strings.ContainsRune("多余几", r) && r != utf8.RuneError:
+		n.approx, n.end = true, j+w
+		return true
+	}
+	return false
 }
 
 // hanValue reads 三, 十五, 二十五, 一百零五, 两千, 一〇〇. It reports false for
