@@ -10,7 +10,9 @@ package bot
 // word, an amount keyword (新增, 累计 …), a filler (了, 今天 …) or a number.
 // Anything else is "leftover" text. Once a line has an indicator and an amount,
 // the rest of it is the list of names and is not scanned as grammar, so a
-// company called 嵊州某某有限公司 never reads as a second county.
+// company called 嵊州某某有限公司 never reads as a second county. Each name is
+// then checked (checkNames): the names go to the province as typed, so a
+// second amount, an indicator, markup or a name with no letter is refused.
 
 import (
 	"fmt"
