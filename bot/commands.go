@@ -248,6 +248,9 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 		// The last admin demoting themselves would leave no one to undo it.
 		return Reply{Text: "不能降低自己的权限。请另一位管理员操作。"}
 	}
+	if data.HasBidiControl(p.Name) {
+		return Reply{Text: "姓名里有改变文字方向的隐藏字符，显示的可能和实际不一样。请手动输入姓名，例如：/adduser 123456789 柯桥 张三"}
+	}
 	if utf8.RuneCountInString(p.Name) > 50 || hasControl(p.Name) {
 		return Reply{Text: "姓名太长或含有特殊字符。"}
 	}

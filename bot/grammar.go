@@ -10,10 +10,13 @@ package bot
 // word, an amount keyword (新增, 累计 …), a filler (了, 今天 …) or a number.
 // Anything else is "leftover" text. Once a line has an indicator and an amount,
 // the rest of it is the list of names and is not scanned as grammar, so a
-// company called 嵊州某某有限公司 never reads as a second county.
+// company called 嵊州某某有限公司 never reads as a second county. Each name is
+// then checked (checkNames): the names go to the province as typed, so a
+// second amount, an indicator, markup or a name with no letter is refused.
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -120,10 +123,10 @@ func (a *Ambiguity) Error() string {
 // Parse reads one chat message. It never panics and never returns both a
 // result and an error; the error, if any, is an *InputError or an *Ambiguity.
 //
-// Emoji: a message with an emoji that would be chatter without it (好的👍) is
-// chatter; any other message with an emoji is an *InputError, because an
-// update must be read exactly. Control characters and invalid UTF-8 are always
-// an *InputError, as is a message over MaxRunes runes.
+// Control characters and invalid UTF-8 are always an *InputError, as is a
+// message over MaxRunes runes. A bidi control (data.IsBidiControl) is an
+// *InputError in any message that is not chatter without it: what a phone
+// shows is then not what the bot would read.
 func Parse(text string, c *data.Campaign) (Parsed, error) {
 	if !utf8.ValidString(text) {
 		return Parsed{}, &InputError{Msg: "消息里有无法识别的字符，请重新输入，例如：" + sampleLine("", -1, "+3")}
@@ -134,9 +137,9 @@ func Parse(text string, c *data.Campaign) (Parsed, error) {
 	if line := firstLineWith(text, isControlRune); line > 0 {
 		return Parsed{}, &InputError{Line: line, Msg: "消息里有看不见的控制字符，请重新输入，例如：" + sampleLine("", -1, "+3")}
 	}
-	if line := firstLineWith(text, isEmojiRune); line > 0 {
-		p, err := parseMessage(strings.Map(func(r rune) rune {
-			if isEmojiRune(r) {
+	if line := firstLineWith(text, data.IsBidiControl); line > 0 {
+		p, err := parseEmoji(strings.Map(func(r rune) rune {
+			if data.IsBidiControl(r) {
 				return -1
 			}
 			return r
@@ -144,9 +147,65 @@ func Parse(text string, c *data.Campaign) (Parsed, error) {
 		if err == nil && p.Intent == Chatter {
 			return p, nil
 		}
-		return Parsed{}, &InputError{Line: line, Msg: "请去掉表情符号后重发，例如：" + sampleLine("", -1, "+3")}
+		return Parsed{}, &InputError{Line: line, Msg: msgBidi}
 	}
-	return parseMessage(text, c)
+	return parseEmoji(text, c)
+}
+
+// msgBidi is the reply to a message with a bidi control, typically pasted.
+const msgBidi = "消息里有改变文字方向的隐藏字符，手机上显示的可能和实际内容不一样。请不要复制粘贴，手动重新输入，例如：柯桥 辅导企业 +3"
+
+// parseEmoji reads a message that may hold emoji. Emoji at the start or end
+// of a line are decoration (👍 柯桥 辅导企业 +3, 柯桥 辅导企业 +3🎉) and are
+// dropped. A message with an emoji anywhere else that would be chatter
+// without it (好的👍) is chatter; any other is an *InputError, because an
+// update must be read exactly: 柯👍桥 is no county.
+func parseEmoji(text string, c *data.Campaign) (Parsed, error) {
+	line := firstLineWith(text, isEmojiRune)
+	if line == 0 {
+		return parseMessage(text, c)
+	}
+	if trimmed := trimEdgeEmoji(text); firstLineWith(trimmed, isEmojiRune) == 0 {
+		return parseMessage(trimmed, c)
+	}
+	p, err := parseMessage(strings.Map(func(r rune) rune {
+		if isEmojiRune(r) {
+			return -1
+		}
+		return r
+	}, text), c)
+	if err == nil && p.Intent == Chatter {
+		return p, nil
+	}
+	return Parsed{}, &InputError{Line: line, Msg: "请去掉表情符号后重发，例如：" + sampleLine("", -1, "+3")}
+}
+
+// trimEdgeEmoji drops the emoji (and the spaces between them) that start or
+// end each line, keeping the line breaks.
+func trimEdgeEmoji(text string) string {
+	edge := func(r rune) bool { return isEmojiRune(r) || unicode.IsSpace(r) && !isLineBreak(r) }
+	var b strings.Builder
+	for len(text) > 0 {
+		end := strings.IndexFunc(text, isLineBreak)
+		if end < 0 {
+			end = len(text)
+		} else {
+			_, w := utf8.DecodeRuneInString(text[end:])
+			end += w
+		}
+		line, brk := text[:end], ""
+		if k := strings.IndexFunc(line, isLineBreak); k >= 0 {
+			line, brk = line[:k], line[k:]
+		}
+		b.WriteString(strings.TrimFunc(line, edge))
+		b.WriteString(brk)
+		text = text[end:]
+	}
+	return b.String()
+}
+
+func isLineBreak(r rune) bool {
+	return r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029'
 }
 
 // msgPart is a stretch of the message that holds at most one update.
@@ -184,6 +243,47 @@ func parseMessage(text string, c *data.Campaign) (Parsed, error) {
 		names = c.CountyNames()
 	}
 	parts := splitParts(text, names)
+	results, updates := classifyParts(text, parts, names)
+	for k, r := range results {
+		if r.kind == outError {
+			return Parsed{}, &InputError{Line: parts[k].line, Msg: r.msg}
+		}
+	}
+	for k, r := range results {
+		if r.kind == outAmbiguous {
+			a := *r.amb
+			a.Line, a.part = parts[k].line, k
+			orig := text[parts[k].start:parts[k].end]
+			_, at := foldLineMap(orig)
+			for _, e := range r.edits {
+				a.Options = append(a.Options, text[:parts[k].start]+applyEdits(orig, at, e)+text[parts[k].end:])
+			}
+			return Parsed{}, &a
+		}
+	}
+	if updates > MaxChanges {
+		return Parsed{}, &InputError{Msg: fmt.Sprintf("一条消息最多%d项（这条有%d项），请分几条发送。", MaxChanges, updates)}
+	}
+	var out Parsed
+	for _, r := range results {
+		switch {
+		case r.kind == outUpdate:
+			out.Intent = Update
+			out.Changes = append(out.Changes, r.change)
+		case r.kind == outQuery && out.Intent == Chatter:
+			out.Intent, out.County = Query, r.county
+		}
+	}
+	if out.Intent == Update {
+		out.County = ""
+	}
+	return out, nil
+}
+
+// classifyParts reads each part in turn, carrying the county of a header
+// line or of the part before on the same line, and the list of names that
+// goes on after a ；. It returns the results and the number of updates.
+func classifyParts(text string, parts []msgPart, names []data.NameOf) ([]partResult, int) {
 	results := make([]partResult, len(parts))
 	header := ""     // county named alone on an earlier line
 	lineCounty := "" // county of the previous part on this physical line
@@ -229,47 +329,16 @@ func parseMessage(text string, c *data.Campaign) (Parsed, error) {
 	}
 	// Next to real updates, a part with an amount but no sense is a mistake,
 	// not chatter: staff expect every line of an update to count.
-	if updates > 0 {
-		for k := range results {
-			if results[k].kind == outChatter && results[k].amountly {
-				results[k] = checkUpdate(results[k], names)
-			}
-		}
-	}
-	for k, r := range results {
-		if r.kind == outError {
-			return Parsed{}, &InputError{Line: parts[k].line, Msg: r.msg}
-		}
-	}
-	for k, r := range results {
-		if r.kind == outAmbiguous {
-			a := *r.amb
-			a.Line, a.part = parts[k].line, k
-			orig := text[parts[k].start:parts[k].end]
-			_, at := foldLineMap(orig)
-			for _, e := range r.edits {
-				a.Options = append(a.Options, text[:parts[k].start]+applyEdits(orig, at, e)+text[parts[k].end:])
-			}
-			return Parsed{}, &a
-		}
-	}
-	if updates > MaxChanges {
-		return Parsed{}, &InputError{Msg: fmt.Sprintf("一条消息最多%d项（这条有%d项），请分几条发送。", MaxChanges, updates)}
-	}
-	var out Parsed
-	for _, r := range results {
+	for k := range results {
 		switch {
-		case r.kind == outUpdate:
-			out.Intent = Update
-			out.Changes = append(out.Changes, r.change)
-		case r.kind == outQuery && out.Intent == Chatter:
-			out.Intent, out.County = Query, r.county
+		case results[k].kind == outChatter && results[k].amountly && updates > 0:
+			results[k] = checkUpdate(results[k], names)
+		case results[k].kind == outUpdate:
+			// Only now: the names may have gone on after a ；.
+			results[k] = checkNames(results[k], names)
 		}
 	}
-	if out.Intent == Update {
-		out.County = ""
-	}
-	return out, nil
+	return results, updates
 }
 
 // splitParts cuts the message into lines, each line at ；; and 。, and each of
@@ -367,9 +436,8 @@ func foldLineMap(s string) (string, []int) {
 			r = ' '
 		case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII, as data.FoldWidth
 			r -= 0xFEE0
-		case r == '\u200b', r == '\u200c', r == '\u200e', r == '\u200f', r == '\u2060', r == '\ufeff',
-			r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069':
-			continue // invisible marks pasted from documents
+		case r == '\u200b', r == '\u200c', r == '\u2060', r == '\ufeff':
+			continue // invisible marks pasted from documents (Parse refuses the bidi controls)
 		case r == '\u2212', r == '\ufe63', r == '\u2014', r == '\u2013':
 			r = '-'
 		case r == '\ufe62':
@@ -660,6 +728,93 @@ func namesFor(s string, amount int) []string {
 	return out
 }
 
+// checkNames refuses an update whose names are not names of enterprises or
+// units: they would go on the official lists as typed. A second amount, an
+// indicator or county word, markup, or text with no letter in it is a
+// mistake to show, never a name to keep.
+func checkNames(r partResult, names []data.NameOf) partResult {
+	ch := r.change
+	for _, name := range ch.Names {
+		if msg := nameProblem(name, ch, names); msg != "" {
+			return partError(r, msg)
+		}
+		// +1 +2 甲公司 is joined into one name when the amount asks for one.
+		for _, word := range strings.Fields(name) {
+			if word != name && isAmountText(word, names) {
+				return partError(r, twoAmounts(word, ch.County, ch.Indicator))
+			}
+		}
+	}
+	return r
+}
+
+// nameProblem says why name cannot go on a list, or "" if it can.
+func nameProblem(name string, ch Change, names []data.NameOf) string {
+	sample := sampleLine(ch.County, ch.Indicator, "+1 "+sampleName(ch.Indicator))
+	if hasMarkup(name) {
+		return fmt.Sprintf("名称“%s”里有格式符号（< > & * ` 等）。请只写名称本身，例如：%s", name, sample)
+	}
+	if isAmountText(name, names) {
+		return twoAmounts(name, ch.County, ch.Indicator)
+	}
+	sc := scanDepth(name, names, 1)
+	if sc.textRunes == 0 {
+		switch _, city := matchList(name, cityWords); {
+		case len(sc.inds) > 0:
+			return fmt.Sprintf("“%s”是指标名，不是名称。一行只写一项指标，名称写在数量后面，例如：%s", name, sample)
+		case len(sc.counties) > 0 || city == len(name):
+			return fmt.Sprintf("“%s”是区县名，不是名称。一行只写一个区县，名称写在数量后面，例如：%s", name, sample)
+		}
+		return fmt.Sprintf("没看懂“%s”，它不像名称。名称请写在数量后面，例如：%s", name, sample)
+	}
+	if !strings.ContainsFunc(name, isNameLetter) {
+		return fmt.Sprintf("没看懂“%s”，它不像名称。名称请写在数量后面，例如：%s", name, sample)
+	}
+	return ""
+}
+
+func twoAmounts(second, county string, ind data.Indicator) string {
+	return (&amountErr{kind: errTwoAmounts, text: second}).message(county, ind)
+}
+
+// isAmountText reports whether s reads as nothing but an amount: +2, =5,
+// 3家, 三家, 新增2, 000.
+func isAmountText(s string, names []data.NameOf) bool {
+	sc := scanDepth(s, names, 1)
+	amount := sc.num != nil || sc.err != nil && sc.err.kind != errNoNumber && sc.err.kind != errNonNumeric
+	return amount && sc.textRunes == 0 && len(sc.inds) == 0 && len(sc.counties) == 0
+}
+
+// isNameLetter is what every name holds at least one of.
+func isNameLetter(r rune) bool {
+	return unicode.Is(unicode.Han, r) || unicode.IsLetter(r) && unicode.Is(unicode.Latin, r)
+}
+
+// entityPattern matches an HTML entity (&amp; &#39; &#x27;), with or without
+// its ; (a ； ends the part, so the ; is often cut off).
+var entityPattern = regexp.MustCompile(`(?i)&(#[0-9]{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos|nbsp)(;|\b|$)`)
+
+// hasMarkup reports HTML tags or entities and Markdown: text copied from a
+// web page or a formatted message, which no registered name contains.
+func hasMarkup(s string) bool {
+	if lt := strings.IndexByte(s, '<'); lt >= 0 && strings.LastIndexByte(s, '>') > lt {
+		return true
+	}
+	return strings.ContainsAny(s, "*`") || strings.Contains(s, "__") || strings.Contains(s, "~~") ||
+		strings.Contains(s, "](") || entityPattern.MatchString(s)
+}
+
+// sampleName is a name to show in an example, by indicator.
+func sampleName(ind data.Indicator) string {
+	switch ind {
+	case data.Tutoring:
+		return "甲纺织有限公司"
+	case data.Zone:
+		return "某某高新区"
+	}
+	return "某某示范站"
+}
+
 // splitUnitNames cuts the text after the amount into names.
 func splitUnitNames(s string) []string { return splitNames(s, true) }
 
@@ -754,6 +909,8 @@ type amountTok struct {
 	value    int
 	start    int // byte offset of the digits: where a sign goes in a rewrite
 	text     string
+	sign     string // the sign or keyword that made it explicit, as typed
+	weak     bool   // made explicit by a word that is also talk (完成): see scanDepth
 }
 
 type amountErrKind int
@@ -764,6 +921,8 @@ const (
 	errApprox
 	errNegativeTotal
 	errNoNumber
+	errTwoAmounts // the text is the second amount
+	errThousands  // 1,000: a thousands separator, or a number and a name?
 )
 
 type amountErr struct {
@@ -782,6 +941,17 @@ func (e *amountErr) message(county string, ind data.Indicator) string {
 		return fmt.Sprintf("累计数不能是负数（%s）。要减少请写：%s", e.text, sampleLine(county, ind, "-1"))
 	case errNoNumber:
 		return fmt.Sprintf("“%s”后面没写数量。请这样写：%s（新增）或 %s（累计）", e.text, add, set)
+	case errTwoAmounts:
+		return fmt.Sprintf("一行只能写一个数量，“%s”是第二个。请只写一个：%s（新增）或 %s（累计）", e.text, add, set)
+	case errThousands:
+		plain := strings.ReplaceAll(e.text, ",", "")
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, plain)
+		return fmt.Sprintf("数量“%s”里的逗号看不懂。如果是%s，请不加逗号写：%s", e.text, digits, sampleLine(county, ind, plain))
 	}
 	return fmt.Sprintf("没看懂数量“%s”。请写数字：%s（新增）或 %s（累计）", e.text, add, set)
 }
@@ -793,12 +963,14 @@ type pendingOp struct {
 	symbol bool // + - = rather than a word: a missing number is then an error
 	text   string
 	negSet bool // =-3
+	weak   bool // 完成: a total only on a line of nothing else
 }
 
 // Word lists. Each is matched longest first (see matchList).
 var (
-	cityWords    = []string{"绍兴市", "绍兴", "全市", "全绍兴"}
-	queryWords   = []string{"进度", "查询", "查看", "查", "状态", "完成情况", "情况", "怎么样", "怎样", "如何", "多少", "几家", "几个"}
+	cityWords  = []string{"绍兴市", "绍兴", "全市", "全绍兴"}
+	queryWords = []string{"进度", "查询", "查看", "查", "状态", "完成情况", "情况", "怎么样", "怎样", "如何", "多少", "几家", "几个",
+		"还差多少", "还差几家", "还差几个", "差多少", "差几家", "差几个", "还缺多少", "还缺几家", "还缺几个"}
 	fillerWords  = []string{"了", "又", "再", "已", "已经", "今天", "今日", "本周", "本月", "目前", "现在", "局", "分局", "吗", "呢", "啊", "呀", "的", "一下"}
 	measureWords = "家个处座所户项"
 	hanDigits    = "零〇一二两三四五六七八九十百千万"
@@ -818,8 +990,12 @@ var opWords = []opWord{
 	{"合计", OpSet, false}, {"累计", OpSet, false}, {"总计", OpSet, false}, {"总数", OpSet, false},
 	{"达到", OpSet, false}, {"已达", OpSet, false}, {"达", OpSet, false}, {"现有", OpSet, false},
 	{"已有", OpSet, false}, {"改为", OpSet, false}, {"改成", OpSet, false}, {"更正为", OpSet, false},
-	{"调整为", OpSet, false},
+	{"调整为", OpSet, false}, {"完成", OpSet, false},
 }
+
+// weakOpWords say "total" only on a line of nothing else: 辅导企业 已完成25家
+// is a total, 今年要完成辅导企业20家的任务 is talk (see scanDepth).
+var weakOpWords = []string{"完成"}
 
 // indicatorSpellings lists every spelling of the indicators, longest first.
 var indicatorSpellings = buildIndicatorNames()
@@ -943,224 +1119,290 @@ func scanLine(s string, names []data.NameOf) lineScan {
 }
 
 func scanDepth(s string, names []data.NameOf, depth int) lineScan {
-	var sc lineScan
-	var chunk strings.Builder
-	boundary := true
-	var pend *pendingOp
-	flush := func() {
-		if chunk.Len() > 0 {
-			sc.text = append(sc.text, chunk.String())
-			chunk.Reset()
-		}
-	}
-	leftover := func(t string) {
-		chunk.WriteString(t)
-		sc.textRunes += utf8.RuneCountInString(t)
-		boundary = false
-	}
-	// resolve settles a sign or keyword that found no number.
-	resolve := func(next string) {
-		if pend == nil {
-			return
-		}
-		p := pend
-		pend = nil
-		if p.symbol {
-			if next == "" {
-				sc.setErr(errNoNumber, p.text)
-			} else {
-				sc.setErr(errNonNumeric, p.text+next)
-			}
-			return
-		}
-		if next == "" {
-			// 柯桥 辅导企业 新增: the number was forgotten
-			sc.setErr(errNoNumber, p.text)
-			return
-		}
-		leftover(p.text)
-	}
-	addCounty := func(co string) {
-		for _, x := range sc.counties {
-			if x == co {
-				return
-			}
-		}
-		sc.counties = append(sc.counties, co)
-	}
-	addNumber := func(n amountTok) {
-		sc.numCount++
-		if sc.num == nil {
-			sc.num = &n
-		}
-	}
-	i := 0
-	for i < len(s) {
-		if pend == nil && sc.num != nil && len(sc.inds) > 0 {
-			flush()
-			sc.names = strings.TrimSpace(s[i:])
+	z := &scanner{s: s, names: names, boundary: true}
+	for z.i < len(s) {
+		if z.pend == nil && z.sc.num != nil && len(z.sc.inds) > 0 {
+			z.flush()
+			z.sc.names = strings.TrimSpace(s[z.i:])
 			break
 		}
-		r, w := utf8.DecodeRuneInString(s[i:])
-		if r == ' ' || (r == ':' && pend != nil) {
-			flush()
-			boundary = true
-			i += w
-			continue
+		if !z.token() {
+			z.other()
 		}
-		if co, n := matchPlace(s[i:], names); n > 0 {
-			flush()
-			addCounty(co)
-			i += n
-			boundary = true
-			continue
-		}
-		if _, n := matchList(s[i:], cityWords); n > 0 {
-			flush()
-			i += giveBack(s[i:], n)
-			boundary = true
-			continue
-		}
-		if in, n := matchIndicator(s[i:]); n > 0 {
-			flush()
-			f := indFound{ind: in.ind, station: in.station, text: s[i : i+n], start: i, end: i + n}
-			sc.addIndicator(f)
-			i += n
-			boundary = true
-			continue
-		}
-		if r == '@' {
-			// an @mention of the bot in a group
-			flush()
-			j := i + 1
-			for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '_') {
-				j++
-			}
-			i = j
-			boundary = true
-			continue
-		}
-		if r == '+' || r == '-' || r == '=' {
-			flush()
-			sym := pendingOp{symbol: true, text: string(r), neg: r == '-'}
-			if r == '=' {
-				sym.op = OpSet
-			}
-			switch {
-			case pend == nil:
-				pend = &sym
-			case pend.op == OpSet && r == '-':
-				pend.negSet, pend.text = true, pend.text+"-"
-			case pend.op == OpSet && r == '+' || !pend.symbol && pend.op == sym.op && pend.neg == sym.neg:
-				pend.text += string(r)
-			default:
-				// +- , -+ , ==: no telling what was meant
-				t := pend.text + string(r)
-				pend = nil
-				sc.setErr(errNonNumeric, t)
-			}
-			i += w
-			boundary = true
-			continue
-		}
-		if isLineSep(r) {
-			resolve(string(r))
-			flush()
-			boundary = true
-			i += w
-			continue
-		}
-		if boundary {
-			if _, n := matchList(s[i:], queryWords); n > 0 && pend == nil {
-				flush()
-				sc.query = true
-				i += n
-				continue
-			}
-			if ow, n := matchOpWord(s[i:]); n > 0 {
-				flush()
-				switch {
-				case pend == nil:
-					pend = &pendingOp{op: ow.op, neg: ow.neg, text: ow.text}
-				case pend.op == ow.op && pend.neg == ow.neg && !pend.negSet:
-					pend.text += ow.text // 累计达到, +新增
-				default:
-					// 累计减少3, 新增共3: a total and a change at once
-					t := pend.text + ow.text
-					pend = nil
-					sc.setErr(errNonNumeric, t)
-				}
-				i += n
-				// 新增了, 一共有, 改为, 累计达到了
-				for _, suffix := range []string{"了", "有", "为", "到"} {
-					if strings.HasPrefix(s[i:], suffix) {
-						i += len(suffix)
-						break
-					}
-				}
-				continue
-			}
-			if n, ok := scanNumber(s, i, names); ok {
-				flush()
-				num := amountTok{start: i, text: strings.TrimSpace(s[i:n.digitsEnd]), value: n.value}
-				switch {
-				case n.decimal:
-					sc.setErr(errDecimal, s[i:n.end])
-				case n.approx:
-					sc.setErr(errApprox, s[i:n.end])
-				case n.date && pend == nil:
-					leftover(s[i:n.end])
-					i = n.end
-					continue
-				}
-				if pend != nil {
-					num.explicit, num.op, num.neg = true, pend.op, pend.neg
-					if pend.negSet {
-						sc.setErr(errNegativeTotal, pend.text+num.text)
-					}
-					pend = nil
-				}
-				addNumber(num)
-				i = n.end
-				boundary = true
-				continue
-			}
-			if strings.HasPrefix(s[i:], "几") || strings.HasPrefix(s[i:], "若干") {
-				if pend != nil {
-					t := pend.text + firstWordOf(s[i:])
-					pend = nil
-					sc.setErr(errNonNumeric, t)
-					i += len(firstWordOf(s[i:]))
-					continue
-				}
-			}
-			if _, n := matchList(s[i:], fillerWords); n > 0 && pend == nil {
-				flush()
-				i += n
-				continue
-			}
-		}
-		// Leftover text: a word op waiting here was not an amount after all.
-		if pend != nil {
-			resolve(firstWordOf(s[i:]))
-		}
-		leftover(string(r))
-		i += w
 	}
-	if pend != nil {
-		resolve("")
+	if z.pend != nil {
+		z.resolve("")
 	}
-	flush()
-	if sc.names != "" {
-		sc.readNames(names, depth)
+	z.flush()
+	if n := z.sc.num; n != nil && n.weak && z.sc.textRunes > 0 {
+		// 今年要完成20家: 完成 in a sentence is talk, and its number as bare
+		// as if 完成 were any other word.
+		n.explicit, n.op, n.weak = false, OpAdd, false
+		z.sc.textRunes += utf8.RuneCountInString(n.sign)
 	}
-	return sc
+	if z.sc.names != "" {
+		z.sc.readNames(names, depth)
+	}
+	return z.sc
+}
+
+// scanner is the state of scanDepth as it walks a part: one method per kind
+// of token, tried in the order the package comment gives.
+type scanner struct {
+	s        string
+	names    []data.NameOf
+	i        int // byte offset of the next token
+	sc       lineScan
+	chunk    strings.Builder // leftover text not yet flushed into sc.text
+	boundary bool            // s[i] starts a word
+	pend     *pendingOp      // a sign or keyword waiting for its number
+}
+
+func (z *scanner) flush() {
+	if z.chunk.Len() > 0 {
+		z.sc.text = append(z.sc.text, z.chunk.String())
+		z.chunk.Reset()
+	}
+}
+
+func (z *scanner) leftover(t string) {
+	z.chunk.WriteString(t)
+	z.sc.textRunes += utf8.RuneCountInString(t)
+	z.boundary = false
+}
+
+// resolve settles a sign or keyword that found no number.
+func (z *scanner) resolve(next string) {
+	if z.pend == nil {
+		return
+	}
+	p := z.pend
+	z.pend = nil
+	if p.symbol {
+		if next == "" {
+			z.sc.setErr(errNoNumber, p.text)
+		} else {
+			z.sc.setErr(errNonNumeric, p.text+next)
+		}
+		return
+	}
+	if next == "" {
+		// 柯桥 辅导企业 新增: the number was forgotten
+		z.sc.setErr(errNoNumber, p.text)
+		return
+	}
+	z.leftover(p.text)
+}
+
+// skip moves past n bytes of grammar, leaving s[i] at a word boundary.
+func (z *scanner) skip(n int) {
+	z.flush()
+	z.i += n
+	z.boundary = true
+}
+
+// token reads the token at s[i], if it is one; false means leftover text.
+func (z *scanner) token() bool {
+	s, i := z.s, z.i
+	r, w := utf8.DecodeRuneInString(s[i:])
+	if r == ' ' || (r == ':' && z.pend != nil) {
+		z.skip(w)
+		return true
+	}
+	if co, n := matchPlace(s[i:], z.names); n > 0 {
+		z.skip(n)
+		z.sc.addCounty(co)
+		return true
+	}
+	if _, n := matchList(s[i:], cityWords); n > 0 {
+		z.skip(giveBack(s[i:], n))
+		return true
+	}
+	if in, n := matchIndicator(s[i:]); n > 0 {
+		z.sc.addIndicator(indFound{ind: in.ind, station: in.station, text: s[i : i+n], start: i, end: i + n})
+		z.skip(n)
+		return true
+	}
+	switch {
+	case r == '@':
+		// an @mention of the bot in a group
+		j := i + 1
+		for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '_') {
+			j++
+		}
+		z.skip(j - i)
+		return true
+	case r == '+' || r == '-' || r == '=':
+		z.flush()
+		z.sign(r)
+		z.skip(w)
+		return true
+	case isLineSep(r):
+		z.resolve(string(r))
+		z.skip(w)
+		return true
+	}
+	return z.boundary && z.word()
+}
+
+// sign reads + - = (a sign may follow another: =-3 is refused later, 累计+3 is a total).
+func (z *scanner) sign(r rune) {
+	sym := pendingOp{symbol: true, text: string(r), neg: r == '-'}
+	if r == '=' {
+		sym.op = OpSet
+	}
+	pend := z.pend
+	switch {
+	case pend == nil:
+		z.pend = &sym
+	case pend.op == OpSet && r == '-':
+		pend.negSet, pend.text = true, pend.text+"-"
+	case pend.op == OpSet && r == '+' || !pend.symbol && pend.op == sym.op && pend.neg == sym.neg:
+		pend.text += string(r)
+	default:
+		// +- , -+ , ==: no telling what was meant
+		z.pend = nil
+		z.sc.setErr(errNonNumeric, pend.text+string(r))
+	}
+}
+
+// word reads what only counts at a word boundary: a query word, an amount
+// keyword, a number, a filler.
+func (z *scanner) word() bool {
+	s, i := z.s, z.i
+	if _, n := matchList(s[i:], queryWords); n > 0 && z.pend == nil {
+		z.flush()
+		z.sc.query = true
+		z.i += n
+		return true
+	}
+	if ow, n := matchOpWord(s[i:]); n > 0 {
+		z.flush()
+		// 新增了, 一共有, 改为, 累计达到了
+		for _, suffix := range []string{"了", "有", "为", "到"} {
+			if strings.HasPrefix(s[i+n:], suffix) {
+				n += len(suffix)
+				break
+			}
+		}
+		z.opWord(ow, s[i:i+n])
+		z.i += n
+		return true
+	}
+	if z.number() {
+		return true
+	}
+	if z.pend != nil && (strings.HasPrefix(s[i:], "几") || strings.HasPrefix(s[i:], "若干")) {
+		t := z.pend.text + firstWordOf(s[i:])
+		z.pend = nil
+		z.sc.setErr(errNonNumeric, t)
+		z.i += len(firstWordOf(s[i:]))
+		return true
+	}
+	if _, n := matchList(s[i:], fillerWords); n > 0 && z.pend == nil {
+		z.flush()
+		z.i += n
+		return true
+	}
+	return false
+}
+
+// opWord takes an amount keyword; typed is the keyword with its suffix.
+func (z *scanner) opWord(ow opWord, typed string) {
+	pend := z.pend
+	weak := slices.Contains(weakOpWords, ow.text)
+	switch {
+	case pend == nil && weak:
+		z.pend = &pendingOp{op: ow.op, neg: ow.neg, text: typed, weak: true}
+	case pend == nil:
+		z.pend = &pendingOp{op: ow.op, neg: ow.neg, text: ow.text}
+	case pend.op == ow.op && pend.neg == ow.neg && !pend.negSet:
+		pend.text += ow.text          // 累计达到, +新增
+		pend.weak = pend.weak && weak // 累计完成 is a total
+	default:
+		// 累计减少3, 新增共3: a total and a change at once
+		z.pend = nil
+		z.sc.setErr(errNonNumeric, pend.text+ow.text)
+	}
+}
+
+// number reads an amount (or a date, which is leftover text) at s[i].
+func (z *scanner) number() bool {
+	s, i := z.s, z.i
+	n, ok := scanNumber(s, i, z.names)
+	if !ok {
+		return false
+	}
+	z.flush()
+	num := amountTok{start: i, text: strings.TrimSpace(s[i:n.digitsEnd]), value: n.value}
+	word := n.date || n.glued || n.thousands && len(z.sc.inds) == 0
+	if word && z.pend == nil {
+		// 2027年, 9-30, 5G, 3M: a word, not an amount (nor 1,000人 in talk)
+		z.leftover(s[i:n.end])
+		z.i = n.end
+		return true
+	}
+	sign := ""
+	if z.pend != nil {
+		sign = z.pend.text
+	}
+	switch {
+	case n.decimal:
+		z.sc.setErr(errDecimal, s[i:n.end])
+	case n.approx:
+		z.sc.setErr(errApprox, s[i:n.end])
+	case n.thousands:
+		z.sc.setErr(errThousands, sign+s[i:n.end])
+	case n.dash:
+		z.sc.setErr(errTwoAmounts, s[n.digitsEnd:n.end]) // +3-1
+	case n.date || n.glued:
+		z.sc.setErr(errNonNumeric, sign+s[i:n.end]) // +1e3, 达到100%
+	}
+	if p := z.pend; p != nil {
+		num.explicit, num.op, num.neg, num.weak, num.sign = true, p.op, p.neg, p.weak, p.text
+		if p.negSet {
+			z.sc.setErr(errNegativeTotal, p.text+num.text)
+		}
+		z.pend = nil
+	}
+	z.sc.addNumber(num)
+	z.i = n.end
+	z.boundary = true
+	return true
+}
+
+// other takes one rune of leftover text: a keyword waiting here was not an
+// amount after all.
+func (z *scanner) other() {
+	if z.pend != nil {
+		z.resolve(firstWordOf(z.s[z.i:]))
+	}
+	r, w := utf8.DecodeRuneInString(z.s[z.i:])
+	z.leftover(string(r))
+	z.i += w
+}
+
+func (sc *lineScan) addCounty(co string) {
+	if !slices.Contains(sc.counties, co) {
+		sc.counties = append(sc.counties, co)
+	}
+}
+
+func (sc *lineScan) addNumber(n amountTok) {
+	sc.numCount++
+	if sc.num == nil {
+		sc.num = &n
+	}
 }
 
 // readNames looks at the text after the amount: a lone county there is the
 // county (辅导企业+3 柯桥); another indicator with an amount is a second
 // update crammed onto the line.
 func (sc *lineScan) readNames(names []data.NameOf, depth int) {
+	sc.readTotalMark()
+	if sc.names == "" {
+		return
+	}
 	if co, n := matchPlace(sc.names, names); n > 0 && n == len(sc.names) {
 		if len(sc.counties) == 0 || sc.counties[0] != co {
 			sc.counties = append(sc.counties, co)
@@ -1175,6 +1417,40 @@ func (sc *lineScan) readNames(names []data.NameOf, depth int) {
 			sc.nestedInd, _ = inner.indicator()
 		}
 	}
+}
+
+// totalMarks, after a number, make it a total: 25 累计, 25家（共）.
+var totalMarks = []string{"累计", "合计", "总计", "共计", "一共", "总共", "总数", "共"}
+
+// readTotalMark reads a total mark at the start of the names: it makes a
+// bare number a total, agrees with a total, and contradicts a change (+3 累计).
+func (sc *lineScan) readTotalMark() {
+	rest := sc.names
+	open := strings.HasPrefix(rest, "(")
+	if open {
+		rest = strings.TrimLeft(rest[1:], " ")
+	}
+	mark, n := matchList(rest, totalMarks)
+	if n == 0 {
+		return
+	}
+	rest = rest[n:]
+	if r, _ := utf8.DecodeRuneInString(rest); rest != "" && !isLineSep(r) {
+		return // 共享科技有限公司: a name that starts like a mark
+	}
+	if rest = strings.TrimLeft(rest, " "); open {
+		if !strings.HasPrefix(rest, ")") {
+			return
+		}
+		rest = rest[1:]
+	}
+	switch num := sc.num; {
+	case !num.explicit:
+		num.explicit, num.op = true, OpSet
+	case num.op != OpSet:
+		sc.setErr(errNonNumeric, num.sign+num.text+" "+mark)
+	}
+	sc.names = strings.TrimSpace(rest)
 }
 
 func (sc *lineScan) setErr(k amountErrKind, text string) {
@@ -1220,7 +1496,25 @@ func firstWordOf(s string) string {
 }
 
 func isASCIIAlnum(b byte) bool {
-	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+	return b >= '0' && b <= '9' || isASCIILetter(b)
+}
+
+func isASCIILetter(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
+}
+
+// isThousandsGroup reports whether s starts with the three digits of a
+// thousands group (the 000 of 1,000), not a longer number or a word (3M).
+func isThousandsGroup(s string) bool {
+	if len(s) < 3 {
+		return false
+	}
+	for k := range 3 {
+		if s[k] < '0' || s[k] > '9' {
+			return false
+		}
+	}
+	return len(s) == 3 || !isASCIIAlnum(s[3])
 }
 
 // numScan is a number read at some offset, with what followed it.
@@ -1231,6 +1525,9 @@ type numScan struct {
 	decimal   bool
 	approx    bool // 十多家, 20余家, 3家左右
 	date      bool // 2027年, 9月, 3点, 9-30
+	dash      bool // the date is digits-digits: after a sign, +3-1 is two amounts
+	glued     bool // digits run into Latin letters: 1e3, 3M
+	thousands bool // 1,000
 }
 
 // scanNumber reads Arabic or Chinese numerals at s[i:], then a measure word.
@@ -1265,26 +1562,7 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 		n.value, j, han = v, k, true
 	}
 	n.digitsEnd = j
-	r, w := utf8.DecodeRuneInString(s[j:])
-	switch {
-	case r == '.' && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
-		j += w
-		for j < len(s) && (s[j] >= '0' && s[j] <= '9') {
-			j++
-		}
-		n.decimal, n.end = true, j
-		return n, true
-	case (r == '-' || r == '/' || r == ':') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
-		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '-' || s[j] == '/' || s[j] == ':') {
-			j++
-		}
-		n.date, n.end = true, j
-		return n, true
-	case strings.ContainsRune("年月日号点时分秒岁%度", r):
-		n.date, n.end = true, j+w
-		return n, true
-	case strings.ContainsRune("多余几", r) && r != utf8.RuneError:
-		n.approx, n.end = true, j+w
+	if n.readSuffix(s, han) {
 		return n, true
 	}
 	// measure word, maybe after a space: 3 家
@@ -1320,6 +1598,45 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 	}
 	n.end = j
 	return n, true
+}
+
+// readSuffix reads what ends a number other than a measure word: a decimal,
+// a date or time, approximation, letters (1e3, 3M), a thousands group
+// (1,000). It reports whether it found one; n.end is then past it.
+func (n *numScan) readSuffix(s string, han bool) bool {
+	j := n.digitsEnd
+	r, w := utf8.DecodeRuneInString(s[j:])
+	switch {
+	case !han && j < len(s) && isASCIILetter(s[j]):
+		for j < len(s) && isASCIIAlnum(s[j]) {
+			j++
+		}
+		n.glued, n.end = true, j
+		return true
+	case !han && r == ',' && isThousandsGroup(s[j+1:]):
+		n.thousands, n.end = true, j+4
+		return true
+	case r == '.' && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
+		j += w
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9') {
+			j++
+		}
+		n.decimal, n.end = true, j
+		return true
+	case (r == '-' || r == '/' || r == ':') && j+1 < len(s) && s[j+1] >= '0' && s[j+1] <= '9' && !han:
+		for j < len(s) && (s[j] >= '0' && s[j] <= '9' || s[j] == '-' || s[j] == '/' || s[j] == ':') {
+			j++
+		}
+		n.date, n.dash, n.end = true, r == '-', j
+		return true
+	case strings.ContainsRune("年月日号点时分秒岁%度", r):
+		n.date, n.end = true, j+w
+		return true
+	case strings.ContainsRune("多余几", r) && r != utf8.RuneError:
+		n.approx, n.end = true, j+w
+		return true
+	}
+	return false
 }
 
 // hanValue reads 三, 十五, 二十五, 一百零五, 两千, 一〇〇. It reports false for

@@ -242,7 +242,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 	inputs := []string{
 		strings.Repeat("柯桥 辅导企业 +1\n", 400), // over 4096 characters
 		"柯桥 辅导企业 +3\x00",
-		"柯桥 辅导企业 +3 👍",
+		"柯👍桥 辅导企业 +3", // an emoji at the end of a line is decoration; inside a county it is not
 		"柯桥 辅导企业 +几",
 		"柯桥 +3",
 		"柯桥 辅导企业",

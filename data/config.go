@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 )
@@ -414,6 +415,10 @@ func (cfg Config) BuildRoster() ([]Person, error) {
 			return nil, fmt.Errorf("config: roster[%d].user_id: %d listed twice", i, p.UserID)
 		}
 		seen[p.UserID] = true
+		if k := strings.IndexFunc(p.Name, IsBidiControl); k >= 0 {
+			r, _ := utf8.DecodeRuneInString(p.Name[k:])
+			return nil, fmt.Errorf("config: roster[%d].name: %q has a text-direction control character (%U)", i, p.Name, r)
+		}
 		role := Role(p.Role)
 		person := Person{UserID: p.UserID, Role: role, Name: p.Name}
 		switch role {

@@ -91,6 +91,8 @@ name = "张三"
 		{name: "unknown role", text: "[[roster]]\nuser_id = 1\nrole = \"boss\"\n", wantErr: "roster[0].role"},
 		{name: "missing user id", text: "[[roster]]\nrole = \"admin\"\n", wantErr: "roster[0].user_id"},
 		{name: "user listed twice", text: "[[roster]]\nuser_id = 1\nrole = \"admin\"\n[[roster]]\nuser_id = 1\nrole = \"viewer\"\n", wantErr: "roster[1].user_id"},
+		{name: "right-to-left override in a roster name", text: "[[roster]]\nuser_id = 1\nrole = \"admin\"\nname = \"张\\u202E三\"\n", wantErr: "roster[0].name: \"张\\u202e三\" has a text-direction control character (U+202E)"},
+		{name: "right-to-left mark in a roster name", text: "[[roster]]\nuser_id = 1\nrole = \"admin\"\n[[roster]]\nuser_id = 2\nrole = \"viewer\"\nname = \"王局\\u200F\"\n", wantErr: "roster[1].name"},
 		{name: "not toml", text: "[campaign\n", wantErr: "config:"},
 		{name: "mode typo", text: "[telegram]\nmode = \"webhok\"\n", wantErr: "config: telegram.mode: "},
 		{name: "webhook without url", text: "[telegram]\nmode = \"webhook\"\n", wantErr: "config: telegram.webhook_url: "},
