@@ -157,6 +157,8 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if opts.OutboxEvery <= 0 {
 		opts.OutboxEvery = 5 * time.Second
 	}
+	// The look every OutboxEvery renews the leases: well inside them.
+	opts.OutboxEvery = min(opts.OutboxEvery, opts.OutboxLease/3)
 	if opts.OutboxBackoff <= 0 {
 		opts.OutboxBackoff = 30 * time.Second
 	}

@@ -74,9 +74,23 @@ func (o *telegramOutbox) run(ctx context.Context) {
 		select {
 		case <-o.kick:
 		case <-tick.C:
+			o.renew(ctx)
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// renew keeps the leases of the messages this process is sending.
+func (o *telegramOutbox) renew(ctx context.Context) {
+	o.mu.Lock()
+	ids := make([]int64, 0, len(o.inflight))
+	for id := range o.inflight {
+		ids = append(ids, id)
+	}
+	o.mu.Unlock()
+	if err := o.store.OutboxRenew(ctx, ids, o.lease); err != nil && ctx.Err() == nil {
+		o.log.Warn("outbox: lease not renewed", slog.Any("err", err))
 	}
 }
 

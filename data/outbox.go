@@ -277,6 +277,22 @@ func (s *Store) OutboxWake(ctx context.Context, channel string) error {
 	return nil
 }
 
+// OutboxRenew extends the lease of messages still being sent (waiting in
+// a chat's queue behind Telegram's rate limits), so no other process takes
+// them meanwhile.
+func (s *Store) OutboxRenew(ctx context.Context, ids []int64, lease time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	until := s.Now().UTC().Add(lease)
+	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id IN ? AND state = ?", ids, OutboxPending).
+		Update("lease_until", until).Error
+	if err != nil {
+		return fmt.Errorf("outbox: renew: %w", err)
+	}
+	return nil
+}
+
 // OutboxRelease hands leased messages back at shutdown, to be sent at once by
 // whichever process runs next.
 func (s *Store) OutboxRelease(ctx context.Context, ids []int64) error {
