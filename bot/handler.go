@@ -140,7 +140,8 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 	if m.Group {
 		replyTo = m.MessageID
 	}
-	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.ChatID, replyTo, 0)
+	lookup := m.Edited || strings.HasPrefix(strings.TrimSpace(m.Text), "/")
+	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.ChatID, replyTo, 0, lookup)
 	if done {
 		return r
 	}
@@ -395,7 +396,7 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 	if pr.Group {
 		replyTo = pr.MessageID
 	}
-	d, r, done := h.begin(ctx, pr.Channel, pr.UpdateID, pr.ChatID, replyTo, pr.MessageID)
+	d, r, done := h.begin(ctx, pr.Channel, pr.UpdateID, pr.ChatID, replyTo, pr.MessageID, true)
 	if done {
 		return r
 	}

@@ -60,14 +60,24 @@ func EncodeOutgoing(o Outgoing) []byte {
 	return b
 }
 
-// begin looks the delivery up. It returns nil for a source without ids (the
-// console), and done with the reply when the delivery was handled before or
-// the look-up failed.
-func (h *Handler) begin(ctx context.Context, channel string, updateID, chatID, replyTo, press int64) (d *delivery, r Reply, done bool) {
+// begin starts a keyed delivery. It returns nil for a source without ids
+// (the console), and done with the reply when the delivery was handled
+// before or the look-up failed.
+//
+// lookup says to look the receipt up first: for commands, edits and
+// presses, whose handling may act beyond the ledger (a roster change, a
+// digest sent) or costs a document. A plain message is not looked up: all it
+// does is write, ask or answer, and each of those stores the receipt in its
+// own transaction, whose unique key turns a second delivery into a no-op
+// (ErrHandled) without the extra read on the busiest path.
+func (h *Handler) begin(ctx context.Context, channel string, updateID, chatID, replyTo, press int64, lookup bool) (d *delivery, r Reply, done bool) {
 	if channel == "" || updateID == 0 {
 		return nil, Reply{}, false
 	}
 	d = &delivery{key: channel + ":" + strconv.FormatInt(updateID, 10), channel: channel, chatID: chatID, replyTo: replyTo, press: press}
+	if !lookup {
+		return d, Reply{}, false
+	}
 	seen, err := h.Store.Handled(ctx, d.key)
 	if err != nil {
 		h.Log.Error("receipt lookup failed", slog.Int64("update_id", updateID), slog.Any("err", err))

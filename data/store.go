@@ -156,6 +156,9 @@ func SQLiteDSN(path string) string {
 	q.Set("_synchronous", "FULL")
 	q.Set("_busy_timeout", "10000")
 	q.Set("_txlock", "immediate")
+	// Statements are prepared once per connection and reused: preparing
+	// afresh was a tenth of the write path's CPU.
+	q.Set("_stmt_cache_size", "128")
 	q.Set("_foreign_keys", "on")
 	return "file:" + path + "?" + q.Encode()
 }
