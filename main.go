@@ -22,6 +22,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"tsbot/bot"
+	"tsbot/bot/telegram"
 	"tsbot/data"
 	"tsbot/data/export"
 	"tsbot/jobs"
@@ -285,8 +286,8 @@ func (a *app) telegram(ctx context.Context) error {
 	}
 	// From here on no log line may carry the token: the Bot API puts it in
 	// every URL, and network errors quote URLs.
-	a.log = bot.RedactLogger(a.log, a.cfg.Telegram.Token)
-	t, err := bot.NewTelegram(a.cfg.Telegram, a.handler(), a.log, bot.TelegramOptions{})
+	a.log = telegram.RedactLogger(a.log, a.cfg.Telegram.Token)
+	t, err := telegram.New(a.cfg.Telegram, a.handler(), a.log, telegram.Options{})
 	if err != nil {
 		return err
 	}
@@ -355,7 +356,7 @@ func startReminders(ctx context.Context, a *app, n jobs.Notifier) (stop func()) 
 // telegramNotifier sends reminders through the bot's sender, which paces
 // them within Telegram's limits and retries 429 and 5xx. A 403 (the bot was
 // blocked or removed from the group) is final: jobs records it as skipped.
-type telegramNotifier struct{ s *bot.Sender }
+type telegramNotifier struct{ s *telegram.Sender }
 
 func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string) error {
 	err := n.s.Send(ctx, chatID, text)
@@ -370,7 +371,7 @@ func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string)
 // the direct send, for /remindnow's digest.
 type outboxNotifier struct {
 	telegramNotifier
-	t *bot.Telegram
+	t *telegram.Adapter
 }
 
 func (n outboxNotifier) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
@@ -415,8 +416,8 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 	if a.cfg.Telegram.Token == "" {
 		return errors.New("remind: 没有 Telegram 机器人 token，无法发送：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；只看内容请加 -dry-run")
 	}
-	a.log = bot.RedactLogger(a.log, a.cfg.Telegram.Token)
-	t, err := bot.NewTelegram(a.cfg.Telegram, a.handler(), a.log, bot.TelegramOptions{})
+	a.log = telegram.RedactLogger(a.log, a.cfg.Telegram.Token)
+	t, err := telegram.New(a.cfg.Telegram, a.handler(), a.log, telegram.Options{})
 	if err != nil {
 		return err
 	}

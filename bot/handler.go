@@ -1,5 +1,7 @@
-// Package bot is the conversation: the message grammar, the command handling
-// (transport-free), and the thin Telegram and console adapters around it.
+// Package bot is the conversation: the message grammar and the command
+// handling, transport-free. Channels (bot/telegram; the console here) speak
+// to it only through Message, Press and Reply, and send what it stored in
+// the outbox.
 package bot
 
 import (
@@ -39,6 +41,9 @@ type Message struct {
 	// Forwarded is a message forwarded from elsewhere: someone's report
 	// passed on, never a report of the sender's own.
 	Forwarded bool
+	// Unreadable is a message the channel could not read (a shape its
+	// library does not know): answered, never handled.
+	Unreadable bool
 }
 
 // Press is a press of one of the bot's inline buttons.
@@ -117,6 +122,9 @@ const (
 // the same work twice.
 const msgForwarded = "转发的消息不计入。如要填报，请自己发一条，例如：柯桥 辅导企业 +3"
 
+// msgUnreadable answers a message the channel could not read.
+const msgUnreadable = "⚠️ 这条消息无法识别，未记录。请重新发送文字，例如：柯桥 辅导企业 +3"
+
 // forwardedReply is the answer to a forwarded message, which is never
 // handled as an update or a command: the rule, where the bot is spoken to;
 // silence in a group otherwise.
@@ -155,6 +163,9 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	text := strings.TrimSpace(m.Text)
 	if m.Forwarded {
 		return forwardedReply(m)
+	}
+	if m.Unreadable {
+		return h.quiet(m, msgUnreadable)
 	}
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)

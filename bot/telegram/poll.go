@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"bytes"
@@ -54,7 +54,7 @@ type pollState struct {
 	due     map[int64]time.Time // held back: when to try again
 }
 
-func (t *Telegram) poll(ctx context.Context) error {
+func (t *Adapter) poll(ctx context.Context) error {
 	var offset int64
 	backoff := time.Duration(0)
 	st := pollState{handled: map[int64]bool{}, due: map[int64]time.Time{}}
@@ -147,7 +147,7 @@ type batchResult struct {
 // all are done. Updates of one chat run in order; chats run side by side.
 // Updates already handled are skipped; one held back is tried again only
 // when due, and the later updates of its chat wait behind it.
-func (t *Telegram) handleBatch(ctx context.Context, ups []inbound, st *pollState) (res batchResult) {
+func (t *Adapter) handleBatch(ctx context.Context, ups []inbound, st *pollState) (res batchResult) {
 	var mu sync.Mutex
 	hold := func(id int64, due time.Time) {
 		if res.held == 0 || id < res.held {
@@ -255,7 +255,7 @@ type apiAnswer struct {
 
 // getUpdates is the one call made outside go-telegram/bot, which would
 // acknowledge updates on its own. The offset confirms every update below it.
-func (t *Telegram) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]inbound, error) {
+func (t *Adapter) getUpdates(ctx context.Context, offset int64, timeout time.Duration) ([]inbound, error) {
 	body, err := json.Marshal(getUpdatesRequest{Offset: offset, Limit: 100, Timeout: int(timeout / time.Second), AllowedUpdates: allowedUpdates})
 	if err != nil {
 		return nil, fmt.Errorf("telegram: getUpdates: %w", err)

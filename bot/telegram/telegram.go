@@ -1,4 +1,8 @@
-package bot
+// Package telegram is the Telegram channel: the Bot API poll loop and
+// webhook, the outgoing sender within Telegram's rates, the outbox sender and
+// the token's redaction. It turns updates into bot.Message and bot.Press and
+// shows a bot.Reply the Telegram way.
+package telegram
 
 import (
 	"context"
@@ -15,11 +19,18 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"tsbot/bot"
 	"tsbot/data"
 )
 
-// TelegramOptions tune the adapter; the zero value is production's.
-type TelegramOptions struct {
+// Name is this channel's name in receipts and the outbox.
+const Name = "telegram"
+
+// maxText is Telegram's limit on a message's text.
+const maxText = 4096
+
+// Options tune the adapter; the zero value is production's.
+type Options struct {
 	Limits SendLimits // zero: DefaultSendLimits
 	// PollTimeout is the long-poll timeout of getUpdates (default 25s).
 	PollTimeout time.Duration
@@ -96,18 +107,18 @@ func (l *WebhookLimits) setDefaults(handle time.Duration) {
 	}
 }
 
-// Telegram is the Bot API adapter: it turns updates into Messages and
-// Presses for the Handler and its Replies into Bot API calls.
-type Telegram struct {
+// Adapter is the Bot API adapter: it turns updates into Messages and
+// Presses for the bot.Handler and its Replies into Bot API calls.
+type Adapter struct {
 	cfg    data.TelegramConfig
-	h      *Handler
+	h      *bot.Handler
 	log    *slog.Logger
 	api    *tgbot.Bot
 	send   *Sender
 	outbox *telegramOutbox
 	http   *http.Client
 	base   string // API base URL, no trailing slash
-	opts   TelegramOptions
+	opts   Options
 	botID  int64
 	botTag string // "@username", lower case; set by Run
 
@@ -127,8 +138,8 @@ type chatLock struct {
 // allowedUpdates are the update types the bot handles; Telegram sends no others.
 var allowedUpdates = []string{"message", "edited_message", "callback_query"}
 
-// NewTelegram builds the adapter. It makes no network call; Run does.
-func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts TelegramOptions) (*Telegram, error) {
+// New builds the adapter. It makes no network call; Run does.
+func New(cfg data.TelegramConfig, h *bot.Handler, log *slog.Logger, opts Options) (*Adapter, error) {
 	if strings.TrimSpace(cfg.Token) == "" {
 		return nil, data.ErrNoToken
 	}
@@ -182,7 +193,7 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", redact(err, cfg.Token))
 	}
-	t := &Telegram{
+	t := &Adapter{
 		cfg: cfg, h: h, log: log, api: api, http: client, base: base, opts: opts,
 		botID: api.ID(),
 		chats: map[int64]*chatLock{}, failing: map[int64]time.Time{},
@@ -194,13 +205,13 @@ func NewTelegram(cfg data.TelegramConfig, h *Handler, log *slog.Logger, opts Tel
 }
 
 // Sender is the outgoing side, for whoever else writes to chats (reminders).
-func (t *Telegram) Sender() *Sender { return t.send }
+func (t *Adapter) Sender() *Sender { return t.send }
 
 // QueueReminder claims a reminder for a chat and puts it in the outbox, in
 // one transaction; Run's outbox sends it, retrying until expires. False: it
 // was claimed before.
-func (t *Telegram) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, channelTelegram, EncodeOutgoing(Outgoing{Reply: Reply{Text: text}}), expires)
+func (t *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}}), expires)
 	if queued {
 		t.outbox.poke()
 	}
@@ -211,7 +222,7 @@ func (t *Telegram) QueueReminder(ctx context.Context, key string, chatID int64, 
 // ends: by long polling, or as a webhook when telegram.mode is "webhook".
 // Then it lets in-flight updates finish and queued replies go out, within
 // ShutdownWait.
-func (t *Telegram) Run(ctx context.Context) error {
+func (t *Adapter) Run(ctx context.Context) error {
 	octx, stopOutbox := context.WithCancel(context.WithoutCancel(ctx))
 	outboxDone, markerDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(outboxDone); t.outbox.run(octx) }()
@@ -232,7 +243,7 @@ func (t *Telegram) Run(ctx context.Context) error {
 	return redact(err, t.cfg.Token)
 }
 
-func (t *Telegram) run(ctx context.Context) error {
+func (t *Adapter) run(ctx context.Context) error {
 	if err := t.hello(ctx); err != nil {
 		return err
 	}
@@ -250,7 +261,7 @@ func (t *Telegram) run(ctx context.Context) error {
 
 // hello learns the bot's username (to see mentions in groups) and sets the
 // command menu. A rejected token is fatal; a network failure is retried.
-func (t *Telegram) hello(ctx context.Context) error {
+func (t *Adapter) hello(ctx context.Context) error {
 	backoff := 500 * time.Millisecond
 	for {
 		me, err := t.api.GetMe(ctx)
@@ -274,7 +285,7 @@ func (t *Telegram) hello(ctx context.Context) error {
 		backoff = min(backoff*2, 30*time.Second)
 	}
 	var cmds []models.BotCommand
-	for _, c := range Commands {
+	for _, c := range bot.Commands {
 		if !c.Admin {
 			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: c.About})
 		}
@@ -296,7 +307,7 @@ func (t *Telegram) hello(ctx context.Context) error {
 // the replies. It returns whether the update may be acknowledged: false when
 // the database failed, so that Telegram keeps it and it is tried again.
 // An update the models could not decode is skipped (and acknowledged).
-func (t *Telegram) handleUpdate(ctx context.Context, in inbound) (done bool) {
+func (t *Adapter) handleUpdate(ctx context.Context, in inbound) (done bool) {
 	u := in.u
 	if u == nil {
 		t.unreadable(ctx, in)
@@ -315,7 +326,7 @@ func (t *Telegram) handleUpdate(ctx context.Context, in inbound) (done bool) {
 	return true
 }
 
-func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited, forwarded bool) bool {
+func (t *Adapter) handleMessage(ctx context.Context, updateID int64, tm *models.Message, edited, forwarded bool) bool {
 	m, ok := t.message(updateID, tm, edited, forwarded)
 	if !ok {
 		return true
@@ -336,7 +347,7 @@ func (t *Telegram) handleMessage(ctx context.Context, updateID int64, tm *models
 
 // deliver sends a reply: from the outbox when the handler stored it there,
 // else (the database failed) straight away.
-func (t *Telegram) deliver(chatID int64, replyTo int, r Reply) {
+func (t *Adapter) deliver(chatID int64, replyTo int, r bot.Reply) {
 	if r.Stored {
 		t.outbox.poke()
 		return
@@ -351,7 +362,7 @@ const msgHeldBack = "⚠️ 暂时无法保存（数据库不可用）。恢复�
 // holdBack decides what to do with an update whose write failed: hold it
 // back (not acknowledged, tried again) for up to RetryFor, telling the sender
 // once; after that, give up and let the handler's "未保存" reply go out.
-func (t *Telegram) holdBack(updateID, chatID int64, replyTo int) bool {
+func (t *Adapter) holdBack(updateID, chatID int64, replyTo int) bool {
 	t.failMu.Lock()
 	first, seen := t.failing[updateID]
 	now := time.Now()
@@ -369,31 +380,31 @@ func (t *Telegram) holdBack(updateID, chatID int64, replyTo int) bool {
 		return false
 	case !seen:
 		t.log.Warn("telegram: update not stored, held back to try again", slog.Int64("update_id", updateID), slog.Int64("chat_id", chatID))
-		t.reply(chatID, replyTo, Reply{Text: msgHeldBack})
+		t.reply(chatID, replyTo, bot.Reply{Text: msgHeldBack})
 	}
 	return true
 }
 
 // stored forgets the failures of an update that has now been handled.
-func (t *Telegram) stored(updateID int64) {
+func (t *Adapter) stored(updateID int64) {
 	t.failMu.Lock()
 	delete(t.failing, updateID)
 	t.failMu.Unlock()
 }
 
-// message turns a Telegram message into the handler's Message; false means
+// message turns a Telegram message into the handler's bot.Message; false means
 // the message is not for the handler at all. forwarded says the update's
 // JSON has the older forward fields, which the models lack.
-func (t *Telegram) message(updateID int64, tm *models.Message, edited, forwarded bool) (Message, bool) {
+func (t *Adapter) message(updateID int64, tm *models.Message, edited, forwarded bool) (bot.Message, bool) {
 	if tm.From == nil || tm.From.IsBot {
-		return Message{}, false // channel posts, other bots, the bot itself
+		return bot.Message{}, false // channel posts, other bots, the bot itself
 	}
 	text := tm.Text
 	if text == "" {
 		text = tm.Caption
 	}
-	m := Message{
-		Channel:   channelTelegram,
+	m := bot.Message{
+		Channel:   Name,
 		UpdateID:  updateID,
 		UserID:    tm.From.ID,
 		UserName:  userName(tm.From),
@@ -407,11 +418,11 @@ func (t *Telegram) message(updateID int64, tm *models.Message, edited, forwarded
 	case models.ChatTypeGroup, models.ChatTypeSupergroup:
 		m.Group = true
 	default:
-		return Message{}, false
+		return bot.Message{}, false
 	}
 	if cmd, _, _ := strings.Cut(strings.TrimSpace(text), " "); strings.HasPrefix(cmd, "/") {
 		if _, to, ok := strings.Cut(cmd, "@"); ok && "@"+strings.ToLower(to) != t.botTag {
-			return Message{}, false // /status@OtherBot
+			return bot.Message{}, false // /status@OtherBot
 		}
 	}
 	if m.Group {
@@ -487,8 +498,8 @@ func userName(u *models.User) string {
 	return name
 }
 
-func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) bool {
-	pr := Press{Channel: channelTelegram, UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
+func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) bool {
+	pr := bot.Press{Channel: Name, UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
 	var group bool
 	switch mm := q.Message; {
 	case mm.Message != nil:
@@ -525,7 +536,7 @@ func (t *Telegram) handlePress(ctx context.Context, updateID int64, q *models.Ca
 }
 
 // answer stops the spinner on the pressed button, with a short notice.
-func (t *Telegram) answer(chatID int64, queryID, text string) {
+func (t *Adapter) answer(chatID int64, queryID, text string) {
 	_ = t.send.enqueue(chatID, job{method: "answerCallbackQuery", do: func(ctx context.Context) error {
 		_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: text})
 		return err
@@ -546,7 +557,7 @@ func short(text string) string {
 const maxCallbackData = 64
 
 // reply queues r for the chat. It never waits for the network.
-func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
+func (t *Adapter) reply(chatID int64, replyTo int, r bot.Reply) {
 	t.queueReply(chatID, replyTo, r, 0, false)
 }
 
@@ -554,7 +565,7 @@ func (t *Telegram) reply(chatID int64, replyTo int, r Reply) {
 // pieces, and, when r clears the keyboard of the pressed message press, that
 // edit. With wait it returns a channel for each call that counts (the edit
 // does not: the message may be gone or unchanged); without, nil.
-func (t *Telegram) queueReply(chatID int64, replyTo int, r Reply, press int, wait bool) []chan error {
+func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, wait bool) []chan error {
 	var dones []chan error
 	if r.Document != nil {
 		var done chan error

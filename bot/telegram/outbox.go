@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 
+	"tsbot/bot"
 	"tsbot/data"
 )
 
@@ -19,8 +20,6 @@ import (
 // restart is sent by the next process, marked 补发. A message is leased while
 // it is being sent, so two instances on one database send it once.
 
-const channelTelegram = "telegram"
-
 // outboxBatch is how many messages one claim takes.
 const outboxBatch = 50
 
@@ -29,7 +28,7 @@ const outboxBatch = 50
 const outboxAttempts = 12
 
 type telegramOutbox struct {
-	t     *Telegram
+	t     *Adapter
 	store *data.Store
 	log   *slog.Logger
 	lease time.Duration
@@ -48,7 +47,7 @@ type telegramOutbox struct {
 	wg       sync.WaitGroup // deliveries in flight
 }
 
-func newTelegramOutbox(t *Telegram, store *data.Store, opts TelegramOptions) *telegramOutbox {
+func newTelegramOutbox(t *Adapter, store *data.Store, opts Options) *telegramOutbox {
 	return &telegramOutbox{t: t, store: store, log: t.log, lease: opts.OutboxLease, every: opts.OutboxEvery, backoff: opts.OutboxBackoff, start: time.Now(),
 		kick: make(chan struct{}, 1), marks: make(chan int64, 1024), inflight: map[int64]bool{}}
 }
@@ -63,7 +62,7 @@ func (o *telegramOutbox) poke() {
 
 // run sends until ctx ends.
 func (o *telegramOutbox) run(ctx context.Context) {
-	if err := o.store.OutboxWake(ctx, channelTelegram); err != nil {
+	if err := o.store.OutboxWake(ctx, Name); err != nil {
 		o.log.Warn("outbox: wake failed", slog.Any("err", err))
 	}
 	tick := time.NewTicker(o.every)
@@ -96,7 +95,7 @@ func (o *telegramOutbox) renew(ctx context.Context) {
 
 // claim takes due messages and queues them; it returns how many it took.
 func (o *telegramOutbox) claim(ctx context.Context) int {
-	ms, err := o.store.ClaimOutbox(ctx, channelTelegram, outboxBatch, o.lease)
+	ms, err := o.store.ClaimOutbox(ctx, Name, outboxBatch, o.lease)
 	if err != nil {
 		if ctx.Err() == nil {
 			o.log.Warn("outbox: claim failed", slog.Any("err", err))
@@ -120,7 +119,7 @@ func (o *telegramOutbox) claim(ctx context.Context) int {
 
 // queue hands one message to the Sender; it returns the results to wait for.
 func (o *telegramOutbox) queue(m data.OutboxMessage) ([]chan error, error) {
-	out, err := DecodeOutgoing(m.Body)
+	out, err := bot.DecodeOutgoing(m.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +226,7 @@ func (o *telegramOutbox) wait(markerDone <-chan struct{}) {
 	<-markerDone
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if left, err := o.store.Outbox(ctx, channelTelegram, data.OutboxPending); err == nil && len(left) > 0 {
+	if left, err := o.store.Outbox(ctx, Name, data.OutboxPending); err == nil && len(left) > 0 {
 		chats := make([]int64, 0, len(left))
 		for _, m := range left {
 			chats = append(chats, m.ChatID)

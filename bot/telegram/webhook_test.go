@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"tsbot/bot"
+	"tsbot/bot/telegram"
 	"tsbot/bot/telegramtest"
 )
 
@@ -28,7 +29,7 @@ func (f *fixture) startWebhook(t *testing.T) {
 // instead of holding a connection for as long as it likes.
 func TestTelegramWebhookSlowClientCutOff(t *testing.T) {
 	f := newFixture(t)
-	f.opts.Webhook = bot.WebhookLimits{HeaderTimeout: 200 * time.Millisecond}
+	f.opts.Webhook = telegram.WebhookLimits{HeaderTimeout: 200 * time.Millisecond}
 	f.startWebhook(t)
 	conn, err := net.Dial("tcp", f.cfg.WebhookListen)
 	if err != nil {
@@ -54,7 +55,7 @@ func TestTelegramWebhookSlowClientCutOff(t *testing.T) {
 // gets 503 (Telegram posts it again later); once a slot is free it is served.
 func TestTelegramWebhookConcurrencyCapped(t *testing.T) {
 	f := newFixture(t)
-	f.opts.Webhook = bot.WebhookLimits{MaxConcurrent: 1, QueueWait: 50 * time.Millisecond, ReadTimeout: 10 * time.Second}
+	f.opts.Webhook = telegram.WebhookLimits{MaxConcurrent: 1, QueueWait: 50 * time.Millisecond, ReadTimeout: 10 * time.Second}
 	f.startWebhook(t)
 	// The one slot is taken by a request whose body never finishes.
 	slow, err := net.Dial("tcp", f.cfg.WebhookListen)
@@ -112,7 +113,7 @@ func TestTelegramWebhookConcurrencyCapped(t *testing.T) {
 // message's mention searched for an empty name.
 func TestTelegramWebhookBeforeBotKnowsItsName(t *testing.T) {
 	f := newFixture(t)
-	tg, err := bot.NewTelegram(f.cfg, bot.NewHandler(f.store, &f.campaign, f.log), f.log, f.opts)
+	tg, err := telegram.New(f.cfg, bot.NewHandler(f.store, &f.campaign, f.log), f.log, f.opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"context"
@@ -24,7 +24,7 @@ import (
 const secretHeader = "X-Telegram-Bot-Api-Secret-Token"
 
 // WebhookHandler receives updates that Telegram posts.
-func (t *Telegram) WebhookHandler() http.Handler {
+func (t *Adapter) WebhookHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
@@ -74,7 +74,7 @@ func (t *Telegram) WebhookHandler() http.Handler {
 
 // webhookSlot waits, up to Webhook.QueueWait, for one of the
 // Webhook.MaxConcurrent slots; false: none came free.
-func (t *Telegram) webhookSlot(ctx context.Context) (release func(), ok bool) {
+func (t *Adapter) webhookSlot(ctx context.Context) (release func(), ok bool) {
 	release = func() { <-t.hookSem }
 	select {
 	case t.hookSem <- struct{}{}:
@@ -94,7 +94,7 @@ func (t *Telegram) webhookSlot(ctx context.Context) (release func(), ok bool) {
 
 // lockChat keeps one chat's updates in order when Telegram posts several
 // at once.
-func (t *Telegram) lockChat(chatID int64) (unlock func()) {
+func (t *Adapter) lockChat(chatID int64) (unlock func()) {
 	t.chatMu.Lock()
 	l := t.chats[chatID]
 	if l == nil {
@@ -118,7 +118,7 @@ func (t *Telegram) lockChat(chatID int64) (unlock func()) {
 // post (telegram.webhook_url), and serves until ctx ends; then it stops
 // taking requests and waits, within ShutdownWait, for those in progress.
 // The webhook stays set: Telegram keeps updates while the bot is down.
-func (t *Telegram) serveWebhook(ctx context.Context) error {
+func (t *Adapter) serveWebhook(ctx context.Context) error {
 	if t.cfg.WebhookURL == "" {
 		return errors.New("telegram: telegram.webhook_url is empty (needed in webhook mode)")
 	}

@@ -1,4 +1,4 @@
-package bot
+package telegram
 
 import (
 	"bytes"
@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 
 	"github.com/go-telegram/bot/models"
+
+	"tsbot/bot"
 )
 
 // Each update is decoded on its own. go-telegram/bot's models reject some
@@ -124,38 +125,30 @@ func (in inbound) chat() int64 {
 	return 0
 }
 
-// Replies to a message the bot could not read.
-const msgUnreadable = "⚠️ 这条消息无法识别，未记录。请重新发送文字，例如：柯桥 辅导企业 +3"
-
-// unreadable logs an update the models could not decode and tells its
-// sender, in a private chat or when a group message is addressed to the
-// bot; other group chatter is left alone, as the handler does.
-func (t *Telegram) unreadable(ctx context.Context, in inbound) {
+// unreadable logs an update the models could not decode and hands what
+// could be read of it to the handler, which tells the sender (in a private
+// chat, or when a group message is addressed to the bot) and keeps the
+// receipt: the notice goes out once, in the chat's order.
+func (t *Adapter) unreadable(ctx context.Context, in inbound) {
 	t.log.Warn("telegram: update not readable, skipped", slog.Int64("update_id", in.ID), slog.Any("err", in.err))
 	m := in.msg
 	if m == nil || m.From == nil || m.From.IsBot || m.Chat.ID == 0 {
 		return
 	}
-	replyTo := 0
+	hm := bot.Message{Channel: Name, UpdateID: in.ID, UserID: m.From.ID, ChatID: m.Chat.ID,
+		MessageID: int64(m.MessageID), Forwarded: m.forwarded(), Unreadable: true}
 	switch models.ChatType(m.Chat.Type) {
 	case models.ChatTypePrivate:
 	case models.ChatTypeGroup, models.ChatTypeSupergroup:
 		_, mentioned := stripMention(m.Text+" "+m.Caption, t.botTag)
 		toBot := m.ReplyToMessage != nil && m.ReplyToMessage.From != nil && m.ReplyToMessage.From.ID == t.botID
-		if !mentioned && !toBot {
-			return
-		}
-		replyTo = m.MessageID
+		hm.Group, hm.Addressed = true, mentioned || toBot
 	default:
 		return
 	}
-	text := msgUnreadable
-	if m.forwarded() {
-		text = msgForwarded // a forward from a kind of origin the models do not know
+	replyTo := 0
+	if hm.Group {
+		replyTo = m.MessageID
 	}
-	// Through the outbox like every other reply: in the chat's order, and
-	// once however often the update comes.
-	d := &delivery{key: channelTelegram + ":" + strconv.FormatInt(in.ID, 10), channel: channelTelegram,
-		chatID: m.Chat.ID, replyTo: int64(replyTo)}
-	t.deliver(m.Chat.ID, replyTo, t.h.settle(ctx, d, Reply{Text: text}))
+	t.deliver(m.Chat.ID, replyTo, t.h.Handle(ctx, hm))
 }

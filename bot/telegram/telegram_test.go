@@ -1,4 +1,4 @@
-package bot_test
+package telegram_test
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"tsbot/bot"
+	"tsbot/bot/telegram"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
 )
@@ -57,18 +58,18 @@ type fixture struct {
 	log      *slog.Logger
 	dbPath   string
 	cfg      data.TelegramConfig
-	opts     bot.TelegramOptions
+	opts     telegram.Options
 
 	cancel context.CancelFunc
 	done   chan error
-	tg     *bot.Telegram
+	tg     *telegram.Adapter
 }
 
-func fastOptions() bot.TelegramOptions {
+func fastOptions() telegram.Options {
 	// No rate limits (the zero gaps) and quick retries: the policy is the
 	// same, only the waits are short.
-	return bot.TelegramOptions{
-		Limits:       bot.SendLimits{Attempts: 4, Backoff: 20 * time.Millisecond, FloodAttempts: 3},
+	return telegram.Options{
+		Limits:       telegram.SendLimits{Attempts: 4, Backoff: 20 * time.Millisecond, FloodAttempts: 3},
 		RetryEvery:   50 * time.Millisecond,
 		PollTimeout:  2 * time.Second,
 		ShutdownWait: 5 * time.Second,
@@ -110,7 +111,7 @@ func newFixture(t testing.TB, people ...data.Person) *fixture {
 func (f *fixture) start() {
 	f.t.Helper()
 	h := bot.NewHandler(f.store, &f.campaign, f.log)
-	tg, err := bot.NewTelegram(f.cfg, h, f.log, f.opts)
+	tg, err := telegram.New(f.cfg, h, f.log, f.opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -522,7 +523,7 @@ func TestTelegramOutgoingFaults(t *testing.T) {
 
 func TestRedactLogger(t *testing.T) {
 	var buf bytes.Buffer
-	log := bot.RedactLogger(slog.New(slog.NewJSONHandler(&buf, nil)), telegramtest.Token)
+	log := telegram.RedactLogger(slog.New(slog.NewJSONHandler(&buf, nil)), telegramtest.Token)
 	err := fmt.Errorf("wrapped: %w", &net.OpError{Op: "dial", Err: fmt.Errorf("Post \"http://x/bot%s/sendMessage\": refused", telegramtest.Token)})
 	log.With(slog.String("url", "/bot"+telegramtest.Token)).Error("failed "+telegramtest.Token,
 		slog.Any("err", err), slog.Group("g", slog.String("s", telegramtest.Token)))
