@@ -593,17 +593,13 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	p("活动：%s（时区 %s）", campaign.Name, loc)
 	p("  培育截止 %s，名单上报截止 %s，验收 %s 至 %s", day(campaign.CultivationDue), day(campaign.ListsDue), day(campaign.AcceptanceFrom), day(campaign.AcceptanceTo))
 	var names []string
-	var target, have data.Counts
 	for _, co := range campaign.Counties {
 		names = append(names, co.Name)
-		for i := range target {
-			target[i] += co.Target[i]
-			have[i] += done[co.Name][i]
-		}
 	}
+	total := data.StandCity(&campaign, done).Total
 	p("  区县 %d 个：%s", len(campaign.Counties), strings.Join(names, "、"))
 	for _, ind := range data.Indicators {
-		p("  %s：目标 %d，已完成 %d", ind.Name(), target[ind], have[ind])
+		p("  %s：目标 %d，已完成 %d，各区县尚差合计 %d", ind.Name(), total.Target[ind], total.Done[ind], total.Gap[ind])
 	}
 	p("名单：配置文件 %d 人，数据库 %d 人（启动时配置文件中的人写入数据库）", len(roster), len(people))
 	tgMode := "polling" // validated: "", "polling" or "webhook"

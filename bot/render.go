@@ -15,25 +15,24 @@ import (
 // progressLine is one indicator of one county against its target, e.g.
 // 柯桥 企业专项辅导 8/20 ▓▓▓▓░░░░░░ 还差12家
 func progressLine(c *data.Campaign, county string, ind data.Indicator, done int) string {
-	target := 0
-	if co, ok := c.County(county); ok {
-		target = co.Target[ind]
-	}
-	return fmt.Sprintf("%s %s %d/%d %s %s", county, ind.Name(), done, target, bar(done, target), gapText(done, target, ind))
+	var d data.Counts
+	d[ind] = done
+	s := data.StandCounty(c, county, d)
+	return fmt.Sprintf("%s %s %d/%d %s %s", county, ind.Name(), done, s.Target[ind], bar(done, s.Target[ind]), gapText(s, ind))
 }
 
 // gapText says how far a figure is from its target. Targets are minimums, so
 // going over is "exceeded", never an error.
-func gapText(done, target int, ind data.Indicator) string {
+func gapText(s data.Standing, ind data.Indicator) string {
 	switch {
-	case target == 0 && done == 0:
+	case s.NoTarget(ind):
 		return "无指标"
-	case done < target:
-		return fmt.Sprintf("还差%d%s", target-done, ind.Unit())
-	case done == target:
+	case s.Gap[ind] > 0:
+		return fmt.Sprintf("还差%d%s", s.Gap[ind], ind.Unit())
+	case s.Surplus[ind] == 0:
 		return "已完成 ✅"
 	}
-	return fmt.Sprintf("已完成，超额%d%s ✅", done-target, ind.Unit())
+	return fmt.Sprintf("已完成，超额%d%s ✅", s.Surplus[ind], ind.Unit())
 }
 
 // bar draws ten cells of progress.
@@ -93,31 +92,27 @@ var shortHeads = [data.NumIndicators]string{"示范区", "省级站", "市县站
 // cityStatus is the whole city in the shape of 附件1: done/target per
 // indicator, the 合计 row, then each county's gaps and the note-1 flags.
 func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
+	cs := data.StandCity(c, done)
 	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
-	var sum data.Counts
-	for _, co := range c.Counties {
-		d := done[co.Name]
-		sum = sum.Add(d)
-		row := []string{co.Name}
+	for _, s := range append(cs.Counties, cs.Total) {
+		name := s.County
+		if name == "" {
+			name = "合计"
+		}
+		row := []string{name}
 		for _, ind := range data.Indicators {
-			row = append(row, fmt.Sprintf("%d/%d", d[ind], co.Target[ind]))
+			row = append(row, fmt.Sprintf("%d/%d", s.Done[ind], s.Target[ind]))
 		}
 		rows = append(rows, row)
 	}
-	total := c.Total()
-	row := []string{"合计"}
-	for _, ind := range data.Indicators {
-		row = append(row, fmt.Sprintf("%d/%d", sum[ind], total[ind]))
-	}
-	rows = append(rows, row)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n完成/目标（%s）\n", c.Name, now.In(c.Location).Format("1月2日 15:04"))
 	b.WriteString(cityTable(rows))
 	var gaps []string
-	for _, co := range c.Counties {
-		if g := gapList(co.Target, done[co.Name]); g != "" {
-			gaps = append(gaps, co.Name+" "+g)
+	for _, s := range cs.Counties {
+		if g := gapList(s); g != "" {
+			gaps = append(gaps, s.County+" "+g)
 		}
 	}
 	if len(gaps) == 0 {
@@ -125,8 +120,8 @@ func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) st
 	} else {
 		b.WriteString("尚差：\n" + strings.Join(gaps, "\n"))
 	}
-	for _, co := range c.Counties {
-		if w := tutoringWarning(co.Name, done[co.Name]); w != "" {
+	for _, s := range cs.Counties {
+		if w := tutoringWarning(s); w != "" {
 			b.WriteString("\n" + w)
 		}
 	}
@@ -137,11 +132,11 @@ func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) st
 }
 
 // gapList names what a county still lacks, e.g. "市县站4 辅导12".
-func gapList(target, done data.Counts) string {
+func gapList(s data.Standing) string {
 	var parts []string
 	for _, ind := range data.Indicators {
-		if gap := target[ind] - done[ind]; gap > 0 {
-			parts = append(parts, shortHeads[ind]+strconv.Itoa(gap))
+		if s.Gap[ind] > 0 {
+			parts = append(parts, shortHeads[ind]+strconv.Itoa(s.Gap[ind]))
 		}
 	}
 	return strings.Join(parts, " ")
@@ -149,10 +144,9 @@ func gapList(target, done data.Counts) string {
 
 // tutoringWarning applies note 1 of the notice: the tutored count includes the
 // cultivated stations, so it can never be below their number.
-func tutoringWarning(county string, d data.Counts) string {
-	stations := d[data.ProvincialStation] + d[data.CityStation]
-	if d[data.Tutoring] < stations {
-		return fmt.Sprintf("⚠️ %s 辅导企业%d家，少于已培育示范站%d个（辅导数应含培育数）", county, d[data.Tutoring], stations)
+func tutoringWarning(s data.Standing) string {
+	if s.NoteOneShort() > 0 {
+		return fmt.Sprintf("⚠️ %s 辅导企业%d家，少于已培育示范站%d个（辅导数应含培育数）", s.County, s.Done[data.Tutoring], s.Stations)
 	}
 	return ""
 }
@@ -182,14 +176,11 @@ func countyStatus(c *data.Campaign, county string, d data.Counts, now time.Time)
 		name = co.FullName
 	}
 	b.WriteString(name + " 进度")
+	s := data.StandCounty(c, county, d)
 	for _, ind := range data.Indicators {
-		target := 0
-		if co != nil {
-			target = co.Target[ind]
-		}
-		fmt.Fprintf(&b, "\n%s %d/%d %s %s", ind.Name(), d[ind], target, bar(d[ind], target), gapText(d[ind], target, ind))
+		fmt.Fprintf(&b, "\n%s %d/%d %s %s", ind.Name(), d[ind], s.Target[ind], bar(d[ind], s.Target[ind]), gapText(s, ind))
 	}
-	if w := tutoringWarning(county, d); w != "" {
+	if w := tutoringWarning(s); w != "" {
 		b.WriteString("\n" + w)
 	}
 	if dl := deadlineLine(c, now); dl != "" {

@@ -8,10 +8,12 @@ import (
 	"time"
 )
 
-// Figure is one indicator's progress.
+// Figure is one indicator's progress. For 合计, Gap is the sum of the
+// counties' gaps (see CityStanding), not target minus done.
 type Figure struct {
 	Done   int `json:"done"`
 	Target int `json:"target"`
+	Gap    int `json:"gap"`
 }
 
 // Figures is the four indicators of one row of 附件1.
@@ -36,25 +38,19 @@ type Report struct {
 	Total    Figures        `json:"total"`
 }
 
-func figures(done, target Counts) Figures {
-	return Figures{
-		Zone:              Figure{done[Zone], target[Zone]},
-		ProvincialStation: Figure{done[ProvincialStation], target[ProvincialStation]},
-		CityStation:       Figure{done[CityStation], target[CityStation]},
-		Tutoring:          Figure{done[Tutoring], target[Tutoring]},
-	}
+func figures(s Standing) Figures {
+	f := func(ind Indicator) Figure { return Figure{s.Done[ind], s.Target[ind], s.Gap[ind]} }
+	return Figures{Zone: f(Zone), ProvincialStation: f(ProvincialStation), CityStation: f(CityStation), Tutoring: f(Tutoring)}
 }
 
 // BuildReport puts the totals against the targets, county by county.
 func BuildReport(c *Campaign, done map[string]Counts, now time.Time) Report {
 	r := Report{Campaign: c.Name, AsOf: now.In(c.Location).Format(time.RFC3339), Counties: []CountyReport{}}
-	var sum Counts
-	for _, co := range c.Counties {
-		d := done[co.Name]
-		sum = sum.Add(d)
-		r.Counties = append(r.Counties, CountyReport{County: co.Name, Figures: figures(d, co.Target)})
+	cs := StandCity(c, done)
+	for _, s := range cs.Counties {
+		r.Counties = append(r.Counties, CountyReport{County: s.County, Figures: figures(s)})
 	}
-	r.Total = figures(sum, c.Total())
+	r.Total = figures(cs.Total)
 	return r
 }
 
@@ -63,13 +59,13 @@ func (r Report) WriteCSV(w io.Writer) error {
 	cw := csv.NewWriter(w)
 	head := []string{"county"}
 	for _, ind := range Indicators {
-		head = append(head, ind.Key()+"_done", ind.Key()+"_target")
+		head = append(head, ind.Key()+"_done", ind.Key()+"_target", ind.Key()+"_gap")
 	}
 	rows := [][]string{head}
 	row := func(name string, f Figures) []string {
 		out := []string{name}
 		for _, fig := range []Figure{f.Zone, f.ProvincialStation, f.CityStation, f.Tutoring} {
-			out = append(out, strconv.Itoa(fig.Done), strconv.Itoa(fig.Target))
+			out = append(out, strconv.Itoa(fig.Done), strconv.Itoa(fig.Target), strconv.Itoa(fig.Gap))
 		}
 		return out
 	}

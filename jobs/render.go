@@ -89,7 +89,8 @@ type outlook struct {
 // A county with a gap and no progress in the window is idle, so at risk
 // whatever it did before.
 func (s Snapshot) outlook(co data.County) outlook {
-	o := outlook{county: co, done: s.Done[co.Name]}
+	st := data.Stand(co.Name, co.Target, s.Done[co.Name])
+	o := outlook{county: co, done: st.Done, gap: st.Gap}
 	pace := s.Pace[co.Name]
 	left := s.daysLeft()
 	moving := false
@@ -97,7 +98,6 @@ func (s Snapshot) outlook(co data.County) outlook {
 		if o.done[ind] > 0 {
 			o.started = true
 		}
-		o.gap[ind] = max(0, co.Target[ind]-o.done[ind])
 		o.projected[ind] = o.done[ind] + int(math.Floor(pace[ind]*left))
 		if o.gap[ind] == 0 {
 			continue
@@ -146,16 +146,11 @@ func ContactDigest(s Snapshot, r Reminder) string {
 	}
 	b.WriteString("\n")
 
-	var done, target, gap data.Counts
 	var short []outlook
 	allMet := true
 	for _, co := range c.Counties {
 		o := s.outlook(co)
 		writeRow(&b, co.Name, o.done, co.Target, o.gap)
-		done, target = done.Add(o.done), target.Add(co.Target)
-		// The city's gap sums the counties' gaps: one county's surplus does
-		// not make up another's shortfall, each target is that county's own.
-		gap = gap.Add(o.gap)
 		if !o.met() {
 			allMet = false
 		}
@@ -163,7 +158,9 @@ func ContactDigest(s Snapshot, r Reminder) string {
 			short = append(short, o)
 		}
 	}
-	writeRow(&b, "合计", done, target, gap)
+	// 合计's gap is the sum of the counties' gaps (data.CityStanding).
+	total := data.StandCity(c, s.Done).Total
+	writeRow(&b, "合计", total.Done, total.Target, total.Gap)
 
 	switch {
 	case allMet:
@@ -203,6 +200,9 @@ func writeRow(b *strings.Builder, name string, done, target, gap data.Counts) {
 		if gap[ind] > 0 {
 			fmt.Fprintf(b, " %s%d%s", ind.Short(), gap[ind], ind.Unit())
 		}
+	}
+	if name == "合计" {
+		b.WriteString("\n　（各区县所缺相加，超额不抵）")
 	}
 	b.WriteString("\n")
 }
@@ -368,8 +368,9 @@ func holidayAfter(cal Calendar, c *data.Campaign, at time.Time) string {
 // county is neither asked for nor has done.
 func progressLine(co data.County, done data.Counts) string {
 	var parts []string
+	st := data.Stand(co.Name, co.Target, done)
 	for _, ind := range data.Indicators {
-		if co.Target[ind] == 0 && done[ind] == 0 {
+		if st.NoTarget(ind) {
 			continue
 		}
 		parts = append(parts, fmt.Sprintf("%s%d/%d", ind.Short(), done[ind], co.Target[ind]))
