@@ -7,20 +7,6 @@ import (
 	"tsbot/data"
 )
 
-// isThousandsGroup reports whether s starts with the three digits of a
-// thousands group (the 000 of 1,000), not a longer number or a word (3M).
-func isThousandsGroup(s string) bool {
-	if len(s) < 3 {
-		return false
-	}
-	for k := range 3 {
-		if s[k] < '0' || s[k] > '9' {
-			return false
-		}
-	}
-	return len(s) == 3 || !isASCIIAlnum(s[3])
-}
-
 // hanDigits are the characters a Chinese numeral is written with (see hanValue).
 var hanDigits = "零〇一二两三四五六七八九十百千万"
 
@@ -39,9 +25,20 @@ type numScan struct {
 
 // scanNumber reads Arabic or Chinese numerals at s[i:], then a measure word.
 func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
-	var n numScan
+	n, han, ok := readNumeral(s, i)
+	if !ok {
+		return n, false
+	}
+	if n.readSuffix(s, han) {
+		return n, true
+	}
+	return n, n.readMeasure(s, han, names)
+}
+
+// readNumeral reads the digits at s[i:], Arabic or Chinese (han), into
+// value and digitsEnd.
+func readNumeral(s string, i int) (n numScan, han, ok bool) {
 	j := i
-	han := false
 	switch {
 	case j < len(s) && s[j] >= '0' && s[j] <= '9':
 		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
@@ -60,19 +57,23 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 			k += w
 		}
 		if k == j {
-			return n, false
+			return n, false, false
 		}
-		v, ok := hanValue(s[j:k])
-		if !ok {
-			return n, false
+		v, valid := hanValue(s[j:k])
+		if !valid {
+			return n, false, false
 		}
 		n.value, j, han = v, k, true
 	}
 	n.digitsEnd = j
-	if n.readSuffix(s, han) {
-		return n, true
-	}
-	// measure word, maybe after a space: 3 家
+	return n, han, true
+}
+
+// readMeasure reads the measure word after the digits, maybe after a space
+// (3家, 3 家, 3家企业, 3家左右), and sets end. It reports false for a Chinese
+// numeral inside a word, which is no number.
+func (n *numScan) readMeasure(s string, han bool, names []data.NameOf) bool {
+	j := n.digitsEnd
 	k := j
 	for k < len(s) && s[k] == ' ' {
 		k++
@@ -81,7 +82,7 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 		j = k + w
 		if strings.HasPrefix(s[j:], "左右") {
 			n.approx, n.end = true, j+len("左右")
-			return n, true
+			return true
 		}
 		// 3家企业 / 2个单位, unless that is the indicator itself (3家企业辅导)
 		if _, m := matchIndicator(s[j:]); m == 0 {
@@ -98,13 +99,13 @@ func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
 		if k < len(s) && k == j {
 			if _, m := matchIndicator(s[k:]); m == 0 {
 				if _, m := matchPlace(s[k:], names); m == 0 && !isLineSep(r) {
-					return n, false
+					return false
 				}
 			}
 		}
 	}
 	n.end = j
-	return n, true
+	return true
 }
 
 // readSuffix reads what ends a number other than a measure word: a decimal,
@@ -146,34 +147,23 @@ func (n *numScan) readSuffix(s string, han bool) bool {
 	return false
 }
 
+// isThousandsGroup reports whether s starts with the three digits of a
+// thousands group (the 000 of 1,000), not a longer number or a word (3M).
+func isThousandsGroup(s string) bool {
+	if len(s) < 3 {
+		return false
+	}
+	for k := range 3 {
+		if s[k] < '0' || s[k] > '9' {
+			return false
+		}
+	}
+	return len(s) == 3 || !isASCIIAlnum(s[3])
+}
+
 // hanValue reads 三, 十五, 二十五, 一百零五, 两千, 一〇〇. It reports false for
 // forms that are not numbers (十十).
 func hanValue(s string) (int, bool) {
-	digit := func(r rune) int {
-		switch r {
-		case '零', '〇':
-			return 0
-		case '一':
-			return 1
-		case '二', '两':
-			return 2
-		case '三':
-			return 3
-		case '四':
-			return 4
-		case '五':
-			return 5
-		case '六':
-			return 6
-		case '七':
-			return 7
-		case '八':
-			return 8
-		case '九':
-			return 9
-		}
-		return -1
-	}
 	rs := []rune(s)
 	if len(rs) > 12 {
 		return MaxAmount * 10000, true // absurdly long: let the range check say so
@@ -183,14 +173,14 @@ func hanValue(s string) (int, bool) {
 		// 一〇〇: digit by digit
 		v := 0
 		for _, r := range rs {
-			v = v*10 + digit(r)
+			v = v*10 + hanDigit(r)
 		}
 		return v, true
 	}
 	total, section, d := 0, 0, -1
 	lastUnit := 100000
 	for _, r := range rs {
-		if x := digit(r); x >= 0 {
+		if x := hanDigit(r); x >= 0 {
 			if d > 0 {
 				return 0, false // 三四十: two digits running into each other
 			}
@@ -213,4 +203,31 @@ func hanValue(s string) (int, bool) {
 		d, lastUnit = -1, unit
 	}
 	return total + section + max(d, 0), true
+}
+
+// hanDigit is the value of a Chinese digit, or -1.
+func hanDigit(r rune) int {
+	switch r {
+	case '零', '〇':
+		return 0
+	case '一':
+		return 1
+	case '二', '两':
+		return 2
+	case '三':
+		return 3
+	case '四':
+		return 4
+	case '五':
+		return 5
+	case '六':
+		return 6
+	case '七':
+		return 7
+	case '八':
+		return 8
+	case '九':
+		return 9
+	}
+	return -1
 }

@@ -8,16 +8,6 @@ import (
 	"tsbot/data"
 )
 
-// pendingOp is a sign or keyword waiting for its number (新增 … 3家).
-type pendingOp struct {
-	op     Op
-	neg    bool
-	symbol bool // + - = rather than a word: a missing number is then an error
-	text   string
-	negSet bool // =-3
-	weak   bool // 完成: a total only on a line of nothing else
-}
-
 // scanLine scans one normalized part.
 func scanLine(s string, names []data.NameOf) lineScan {
 	return scanDepth(s, names, 0)
@@ -61,6 +51,16 @@ type scanner struct {
 	chunk    strings.Builder // leftover text not yet flushed into sc.text
 	boundary bool            // s[i] starts a word
 	pend     *pendingOp      // a sign or keyword waiting for its number
+}
+
+// pendingOp is a sign or keyword waiting for its number (新增 … 3家).
+type pendingOp struct {
+	op     Op
+	neg    bool
+	symbol bool // + - = rather than a word: a missing number is then an error
+	text   string
+	negSet bool // =-3
+	weak   bool // 完成: a total only on a line of nothing else
 }
 
 func (z *scanner) flush() {
