@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"tsbot/bot/grammar"
 	"tsbot/data"
 )
 
@@ -173,13 +174,13 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if len(text) > maxText*4 || utf8.RuneCountInString(text) > maxText {
 		return h.quiet(m, fmt.Sprintf("消息太长（超过%d字），请分几条发送。", maxText))
 	}
-	parsed, perr := Parse(text, h.Campaign)
+	parsed, perr := grammar.Parse(text, h.Campaign)
 	if m.Edited {
 		if r, ok := h.editNoLongerRecords(ctx, m, parsed, perr); ok {
 			return r
 		}
 	}
-	if perr == nil && parsed.Intent == Chatter {
+	if perr == nil && parsed.Intent == grammar.Chatter {
 		if m.Group && !m.Addressed {
 			return Reply{}
 		}
@@ -196,7 +197,7 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if err != nil {
 		return h.rosterReply(m, err)
 	}
-	var amb *Ambiguity
+	var amb *grammar.Ambiguity
 	switch {
 	case errors.As(perr, &amb):
 		if p.Role == data.RoleViewer {
@@ -205,7 +206,7 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 		return h.ask(ctx, m, amb, "")
 	case perr != nil:
 		return Reply{Text: perr.Error()}
-	case parsed.Intent == Query:
+	case parsed.Intent == grammar.Query:
 		return h.status(ctx, parsed.County)
 	}
 	return h.record(ctx, m, p, parsed.Changes, m.Edited)
@@ -235,7 +236,7 @@ func (h *Handler) rosterReply(m Message, err error) Reply {
 const msgViewer = "您是只读用户，只能查询，不能填报。"
 
 // authorize fills in the writer's own county and checks they may write each change.
-func authorize(p data.Person, changes []Change) ([]data.Change, string) {
+func authorize(p data.Person, changes []grammar.Change) ([]data.Change, string) {
 	if p.Role == data.RoleViewer {
 		return nil, msgViewer
 	}
@@ -251,7 +252,7 @@ func authorize(p data.Person, changes []Change) ([]data.Change, string) {
 		if !p.CanWrite(county) {
 			return nil, fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, county)
 		}
-		out = append(out, data.Change{County: county, Indicator: c.Indicator, Set: c.Op == OpSet, Amount: c.Amount, Line: c.Line, Names: c.Names})
+		out = append(out, data.Change{County: county, Indicator: c.Indicator, Set: c.Op == grammar.OpSet, Amount: c.Amount, Line: c.Line, Names: c.Names})
 	}
 	return out, ""
 }
@@ -262,7 +263,7 @@ func author(m Message) data.Author {
 
 // record writes the changes of one message, all or nothing, and answers with
 // the new totals. An edited message replaces what the original recorded.
-func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes []Change, edited bool) Reply {
+func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes []grammar.Change, edited bool) Reply {
 	dc, refusal := authorize(p, changes)
 	if refusal != "" {
 		return Reply{Text: refusal}
@@ -359,7 +360,7 @@ const msgChoiceClosed = "这个问题已经回答过或已失效，未重复记�
 // ask stores the readings of an ambiguous message and offers them as
 // buttons. prefix goes before the question (what an edit reverted); closes
 // is the question this one follows from, or 0.
-func (h *Handler) ask(ctx context.Context, m Message, amb *Ambiguity, prefix string) Reply {
+func (h *Handler) ask(ctx context.Context, m Message, amb *grammar.Ambiguity, prefix string) Reply {
 	question := func(id int64) Reply {
 		r := Reply{Text: prefix + amb.Error(), ClearKeyboard: m.choice != 0}
 		for i, label := range amb.Labels {
@@ -483,8 +484,8 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 	m.MessageID = c.MessageID
 	m.Text = c.Options[n]
 	m.choice = id // the write closes the question, and refuses if it was closed
-	parsed, perr := Parse(c.Options[n], h.Campaign)
-	var amb *Ambiguity
+	parsed, perr := grammar.Parse(c.Options[n], h.Campaign)
+	var amb *grammar.Ambiguity
 	if errors.As(perr, &amb) {
 		// A message with two ambiguous parts: this answer settles the
 		// first, and the next question gets buttons of its own.
@@ -538,15 +539,15 @@ func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID in
 // recorded is reverted, so the ledger always follows the message as it reads
 // now. It reports false when there was nothing to revert, and the edit is
 // then answered like any new message.
-func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed Parsed, perr error) (Reply, bool) {
-	if perr == nil && parsed.Intent == Update {
+func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed grammar.Parsed, perr error) (Reply, bool) {
+	if perr == nil && parsed.Intent == grammar.Update {
 		return Reply{}, false
 	}
 	p, err := h.person(ctx, m.UserID)
 	if err != nil || p.Role == data.RoleViewer {
 		return Reply{}, false
 	}
-	var amb *Ambiguity
+	var amb *grammar.Ambiguity
 	asks := errors.As(perr, &amb)
 	reply := func(out data.Outcome) Reply {
 		if len(out.Effects) == 0 {

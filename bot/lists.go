@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"tsbot/bot/grammar"
 	"tsbot/data"
 	"tsbot/data/export"
 )
@@ -101,17 +102,17 @@ func nameErrorText(c *data.Campaign, e *data.NameError) string {
 			e.County, e.Indicator.Name(), e.Amount, e.Names)
 	case data.NameWithSet:
 		return fmt.Sprintf("=%d 是累计总数，不能带名称。新增请写 %s +2 甲公司、乙公司；减少请写 %s -1 甲公司。",
-			e.Amount, e.County+" "+indicatorLabel(e.Indicator), e.County+" "+indicatorLabel(e.Indicator))
+			e.Amount, e.County+" "+grammar.IndicatorLabel(e.Indicator), e.County+" "+grammar.IndicatorLabel(e.Indicator))
 	case data.NamesOverCount:
 		return fmt.Sprintf("%s上已有%d%s具名，改后总数只有%d%s，少于名单。减少请写明名称，例如：%s %s -1 甲公司",
-			list, e.Names, unit, e.Amount, unit, e.County, indicatorLabel(e.Indicator))
+			list, e.Names, unit, e.Amount, unit, e.County, grammar.IndicatorLabel(e.Indicator))
 	}
 	return "名称有误，请核对后再发。"
 }
 
 // printable hides control characters in a name quoted back to the user.
 func printable(r rune) rune {
-	if isControlRune(r) {
+	if grammar.IsControlRune(r) {
 		return '?'
 	}
 	return r
@@ -153,11 +154,11 @@ func (h *Handler) listArgs(args []string) (county string, ind data.Indicator, on
 			county = co.Name
 			continue
 		}
-		if n, k := matchIndicator(a); k == len(a) && !one {
-			if n.station {
+		if n, station, ok := grammar.LookupIndicator(a); ok && !one {
+			if station {
 				return "", 0, false, "请写明是省级示范站还是市县级示范站。" + usage
 			}
-			ind, one = n.ind, true
+			ind, one = n, true
 			continue
 		}
 		return "", 0, false, fmt.Sprintf("没看懂“%s”：不是区县，也不是指标。%s", clip(a, 20), usage)
@@ -250,7 +251,7 @@ func countyLists(c *data.Campaign, county string, done data.Counts, names []data
 		}
 		for i, l := range list {
 			if i == limit {
-				more := fmt.Sprintf("发 /list %s %s 查看", county, indicatorLabel(ind))
+				more := fmt.Sprintf("发 /list %s %s 查看", county, grammar.IndicatorLabel(ind))
 				if only != nil {
 					more = "完整名单请发 /export 下载表格"
 				}
