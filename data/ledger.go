@@ -624,27 +624,6 @@ func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry,
 	return out, nil
 }
 
-// Entries streams every entry in id order, for reports and projections.
-func (s *Store) Entries(ctx context.Context, fn func(Entry) error) error {
-	rows, err := s.db.WithContext(ctx).Model(&Entry{}).Order("id").Rows()
-	if err != nil {
-		return fmt.Errorf("ledger: entries: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e Entry
-		if err := s.db.ScanRows(rows, &e); err != nil {
-			return fmt.Errorf("ledger: scan entry: %w", err)
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("ledger: entries: %w", err)
-	}
-	return nil
-}
 
 // CheckTotals recomputes every total from the entries and repairs the totals
 // table if it disagrees (it never should: both change in one transaction).

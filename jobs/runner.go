@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	"github.com/robfig/cron/v3"
 
@@ -52,8 +51,6 @@ type Store interface {
 	FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error
 }
 
-// MaxMessage is Telegram's limit on a message, in UTF-16 code units.
-const MaxMessage = 4096
 
 // Skip reasons recorded in sent_reminders.
 const (
@@ -365,18 +362,10 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) (Outcome, error) {
 	return o, r.store.FinishReminder(fctx, d.Reminder.Key, d.ChatID, o.Status, errText, r.Now())
 }
 
-// send delivers text in parts that fit in a message.
+// send delivers text whole: the channel cuts it into messages of the size
+// it allows.
 func (r *Runner) send(ctx context.Context, chatID int64, text string) error {
-	parts := Split(text, MaxMessage)
-	for i, p := range parts {
-		if err := r.notify.Notify(ctx, chatID, p); err != nil {
-			if len(parts) > 1 {
-				return fmt.Errorf("part %d of %d: %w", i+1, len(parts), err)
-			}
-			return err
-		}
-	}
-	return nil
+	return r.notify.Notify(ctx, chatID, text)
 }
 
 func (r *Runner) attrs(d Delivery, more ...any) []any {
@@ -392,62 +381,6 @@ func (r *Runner) attrs(d Delivery, more ...any) []any {
 	return append(a, more...)
 }
 
-// Split cuts text into parts of at most limit UTF-16 code units (Telegram's
-// measure), at line breaks where it can, inside a line only when the line
-// alone is too long.
-func Split(text string, limit int) []string {
-	if utf16Len(text) <= limit {
-		return []string{text}
-	}
-	var parts []string
-	var cur strings.Builder
-	n := 0
-	flush := func() {
-		if cur.Len() > 0 {
-			parts = append(parts, strings.TrimRight(cur.String(), "\n"))
-			cur.Reset()
-			n = 0
-		}
-	}
-	for _, line := range strings.SplitAfter(text, "\n") {
-		l := utf16Len(line)
-		if n+l > limit {
-			flush()
-		}
-		for l > limit { // one line longer than a message: cut by runes
-			cut, w := 0, 0
-			for i, ru := range line {
-				rw := utf16.RuneLen(ru)
-				if rw < 0 {
-					rw = 1
-				}
-				if w+rw > limit {
-					break
-				}
-				w += rw
-				cut = i + len(string(ru))
-			}
-			parts = append(parts, line[:cut])
-			line, l = line[cut:], l-w
-		}
-		cur.WriteString(line)
-		n += l
-	}
-	flush()
-	return parts
-}
-
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
-	}
-	return n
-}
 
 // Run sends reminders until ctx ends: one pass at once, so a reminder whose
 // time passed while the bot was down still goes out if it is the same day,

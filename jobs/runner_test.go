@@ -414,7 +414,9 @@ func TestRunAtSendErrors(t *testing.T) {
 	}
 }
 
-func TestRunAtSplitsLongDigests(t *testing.T) {
+// A digest longer than a message goes to the channel whole, recorded once:
+// cutting it into messages is the channel's (bot/telegram's split).
+func TestRunAtSendsLongDigestsWhole(t *testing.T) {
 	f := newFixture(t, func(cfg *data.Config) {
 		// 150 counties: the contact digest runs past one message.
 		base := cfg.Campaign.Counties[0]
@@ -434,16 +436,14 @@ func TestRunAtSplitsLongDigests(t *testing.T) {
 			parts = append(parts, m.text)
 		}
 	}
-	if len(parts) < 2 {
-		t.Fatalf("digest in %d part(s)", len(parts))
+	if len(parts) != 1 {
+		t.Fatalf("digest in %d part(s), want 1", len(parts))
 	}
-	for i, p := range parts {
-		if n := len(utf16.Encode([]rune(p))); n > MaxMessage {
-			t.Errorf("part %d: %d UTF-16 units", i, n)
-		}
+	if n := len(utf16.Encode([]rune(parts[0]))); n <= 4096 {
+		t.Fatalf("digest of %d UTF-16 units: the test needs one longer than a message", n)
 	}
-	if !strings.HasPrefix(parts[0], "【截止提醒】") || !strings.Contains(parts[len(parts)-1], "合计") {
-		t.Error("parts out of order")
+	if !strings.HasPrefix(parts[0], "【截止提醒】") || !strings.Contains(parts[0], "合计") {
+		t.Error("digest incomplete")
 	}
 	rows := f.rows(t, "contact_digest:2027-09-30:d-7")
 	if len(rows) != 1 || rows[0].Status != data.ReminderSent {
@@ -451,28 +451,6 @@ func TestRunAtSplitsLongDigests(t *testing.T) {
 	}
 }
 
-func TestSplit(t *testing.T) {
-	long := strings.Repeat("柯", 10)
-	tests := []struct {
-		name  string
-		text  string
-		limit int
-		want  []string
-	}{
-		{"fits", "一\n二\n", 10, []string{"一\n二\n"}},
-		{"at line breaks", "一一一\n二二二\n三三三\n", 8, []string{"一一一\n二二二", "三三三"}},
-		{"a line longer than a message", "一\n" + long + "\n二", 4, []string{"一", "柯柯柯柯", "柯柯柯柯", "柯柯\n二"}},
-		{"astral runes count twice", "😀😀😀", 4, []string{"😀😀", "😀"}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got := Split(tt.text, tt.limit)
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("Split = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
 
 func TestNewRunnerRefusesBadConfig(t *testing.T) {
 	tests := []struct {

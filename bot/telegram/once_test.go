@@ -2,9 +2,11 @@ package telegram_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"tsbot/bot"
 	"tsbot/bot/telegramtest"
@@ -247,5 +249,40 @@ func TestReminderGivenUpIsReported(t *testing.T) {
 	got := h.Handle(ctx, bot.Message{UserID: alice.ID, ChatID: alice.ID, Text: "/reminders"}).Text
 	if !strings.Contains(got, "1条提醒多次重试后仍未送达") || !strings.Contains(got, "county_nag:诸暨:test → 聊天1002") {
 		t.Errorf("/reminders:\n%s", got)
+	}
+}
+
+// A reminder longer than a Telegram message goes out in several, in order,
+// each within Telegram's 4,096 UTF-16 code units.
+func TestLongReminderSplit(t *testing.T) {
+	f := newFixture(t)
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	f.start()
+	var b strings.Builder
+	b.WriteString("【截止提醒】\n")
+	for i := range 400 {
+		fmt.Fprintf(&b, "县%03d 辅导 3/20 😀\n", i)
+	}
+	b.WriteString("合计")
+	if _, err := f.tg.QueueReminder(context.Background(), "contact_digest:test", alice.ID, b.String(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		s := f.sent(alice.ID)
+		return len(s) > 0 && strings.HasSuffix(s[len(s)-1].Params["text"], "合计")
+	})
+	if err != nil {
+		t.Fatalf("the last part never came: %d parts", len(f.sent(alice.ID)))
+	}
+	parts := f.sent(alice.ID)
+	var whole []string
+	for _, p := range parts {
+		if n := len(utf16.Encode([]rune(p.Params["text"]))); n > 4096 {
+			t.Errorf("a part of %d UTF-16 units", n)
+		}
+		whole = append(whole, p.Params["text"])
+	}
+	if len(parts) < 2 || strings.Join(whole, "\n") != b.String() {
+		t.Errorf("%d parts that do not add up to the reminder", len(parts))
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	"golang.org/x/time/rate"
 )
 
 // SendLimits are the outgoing rates. Telegram allows about 30 messages a
@@ -51,7 +52,7 @@ type Sender struct {
 	log    *slog.Logger
 	secret string
 	limits SendLimits
-	global *bucket
+	global *limiter
 
 	// ctx outlives the callers' contexts: queued replies are sent after the
 	// update that caused them is done. Close cancels it after draining.
@@ -67,7 +68,7 @@ type Sender struct {
 type chatQueue struct {
 	jobs    []job
 	running bool
-	rate    *bucket
+	rate    *limiter
 }
 
 // job is one Bot API call for a chat. limited calls are chat messages and
@@ -93,7 +94,7 @@ func NewSender(api *tgbot.Bot, log *slog.Logger, limits SendLimits) *Sender {
 		log:    RedactLogger(log, api.Token()),
 		secret: api.Token(),
 		limits: limits,
-		global: newBucket(limits.Global, limits.GlobalBurst),
+		global: newLimiter(limits.Global, limits.GlobalBurst),
 		ctx:    ctx,
 		cancel: cancel,
 		chats:  map[int64]*chatQueue{},
@@ -188,7 +189,7 @@ func (s *Sender) enqueue(chatID int64, j job) error {
 		if chatID < 0 { // group and channel ids are negative
 			gap = s.limits.Group
 		}
-		q = &chatQueue{rate: newBucket(gap, s.limits.ChatBurst)}
+		q = &chatQueue{rate: newLimiter(gap, s.limits.ChatBurst)}
 		s.chats[chatID] = q
 	}
 	q.jobs = append(q.jobs, j)
@@ -322,34 +323,20 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// bucket is a rate limiter (GCRA): one event per gap on average, up to burst
-// at once. A nil bucket does not limit.
-type bucket struct {
-	mu    sync.Mutex
-	gap   time.Duration
-	burst int
-	tat   time.Time // theoretical arrival time of the next event
-}
+// limiter allows one event per gap on average, up to burst at once; a gap
+// of 0 does not limit (a nil limiter).
+type limiter struct{ l *rate.Limiter }
 
-func newBucket(gap time.Duration, burst int) *bucket {
+func newLimiter(gap time.Duration, burst int) *limiter {
 	if gap <= 0 {
 		return nil
 	}
-	return &bucket{gap: gap, burst: max(burst, 1)}
+	return &limiter{rate.NewLimiter(rate.Every(gap), max(burst, 1))}
 }
 
-func (b *bucket) wait(ctx context.Context) error {
-	if b == nil {
+func (l *limiter) wait(ctx context.Context) error {
+	if l == nil {
 		return ctx.Err()
 	}
-	b.mu.Lock()
-	now := time.Now()
-	tat := b.tat
-	if tat.Before(now) {
-		tat = now
-	}
-	at := tat.Add(-b.gap * time.Duration(b.burst-1))
-	b.tat = tat.Add(b.gap)
-	b.mu.Unlock()
-	return sleep(ctx, at.Sub(now))
+	return l.l.Wait(ctx)
 }

@@ -603,7 +603,11 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 			markup = kb
 		}
 	}
-	chunks := split(r.Text, maxText)
+	limit := maxText
+	if r.Pre {
+		limit -= 200 // room for <pre></pre> and the escaping
+	}
+	chunks := split(r.Text, limit)
 	for i, c := range chunks {
 		p := &tgbot.SendMessageParams{ChatID: chatID, Text: c}
 		if r.Pre {
@@ -621,21 +625,4 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 		}
 	}
 	return dones
-}
-
-// split cuts text into pieces of at most n-200 runes, at line ends where it
-// can: the margin leaves room for the <pre> tags and escaping of a table.
-func split(text string, n int) []string {
-	n -= 200
-	var out []string
-	for utf8.RuneCountInString(text) > n {
-		rs := []rune(text)
-		cut := n
-		if i := strings.LastIndex(string(rs[:n]), "\n"); i > 0 {
-			cut = utf8.RuneCountInString(string(rs[:n])[:i]) + 1
-		}
-		out = append(out, string(rs[:cut]))
-		text = string(rs[cut:])
-	}
-	return append(out, text)
 }
