@@ -624,7 +624,6 @@ func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry,
 	return out, nil
 }
 
-
 // CheckTotals recomputes every total from the entries and repairs the totals
 // table if it disagrees (it never should: both change in one transaction).
 // It returns how many totals were repaired. It runs as a write transaction:

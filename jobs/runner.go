@@ -51,7 +51,6 @@ type Store interface {
 	FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error
 }
 
-
 // Skip reasons recorded in sent_reminders.
 const (
 	SkipMissed      = "missed: its day passed while the bot was down"
@@ -380,7 +379,6 @@ func (r *Runner) attrs(d Delivery, more ...any) []any {
 	}
 	return append(a, more...)
 }
-
 
 // Run sends reminders until ctx ends: one pass at once, so a reminder whose
 // time passed while the bot was down still goes out if it is the same day,

@@ -451,7 +451,6 @@ func TestRunAtSendsLongDigestsWhole(t *testing.T) {
 	}
 }
 
-
 func TestNewRunnerRefusesBadConfig(t *testing.T) {
 	tests := []struct {
 		name  string
