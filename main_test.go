@@ -420,10 +420,9 @@ func TestCrashExactlyOnce(t *testing.T) {
 			cancel()
 			kill9(cmd)
 			if err != nil {
-				for _, l := range strings.Split(stderr.String(), "\n") {
-					if strings.Contains(l, "outbox") || strings.Contains(l, "level=ERROR") {
-						t.Log(l)
-					}
+				lines := strings.Split(stderr.String(), "\n")
+				for _, l := range lines[max(0, len(lines)-30):] {
+					t.Log(l)
 				}
 				if db, derr := sql.Open("sqlite3", "file:"+dbPath+"?mode=ro"); derr == nil {
 					rows, _ := db.Query("SELECT id, state, attempts, error, receipt FROM outbox WHERE state <> 'sent' LIMIT 20")

@@ -218,7 +218,7 @@ func historyText(c *data.Campaign, county string, entries []data.Entry) string {
 	var b strings.Builder
 	b.WriteString(title + "：")
 	for _, e := range entries {
-		ind, _ := data.IndicatorByKey(e.Indicator)
+		ind := e.Indicator
 		who := e.UserName
 		if who == "" {
 			who = strconv.FormatInt(e.UserID, 10)

@@ -3,6 +3,7 @@
 package data
 
 import (
+	"database/sql/driver"
 	"fmt"
 	"strings"
 	"time"
@@ -30,7 +31,12 @@ var indicatorInfo = [NumIndicators]struct{ key, name, short, unit string }{
 }
 
 // Key is the stable identifier stored in the ledger and used in JSON and config.
-func (i Indicator) Key() string { return indicatorInfo[i].key }
+func (i Indicator) Key() string {
+	if !i.Valid() {
+		return ""
+	}
+	return indicatorInfo[i].key
+}
 
 // Name is how replies name the indicator: short enough for a phone, unambiguous.
 func (i Indicator) Name() string { return indicatorInfo[i].name }
@@ -43,6 +49,38 @@ func (i Indicator) Unit() string { return indicatorInfo[i].unit }
 
 // Valid reports whether i is one of the four indicators.
 func (i Indicator) Valid() bool { return i >= 0 && i < NumIndicators }
+
+// Value stores an indicator as its key: the stored data reads as before.
+func (i Indicator) Value() (driver.Value, error) {
+	if !i.Valid() {
+		return nil, fmt.Errorf("indicator %d: not one of the four", int(i))
+	}
+	return i.Key(), nil
+}
+
+// Scan reads a stored key. A key no indicator has (a row written by hand)
+// reads as an invalid indicator, which the callers skip, rather than an
+// error that would hide every other row.
+func (i *Indicator) Scan(src any) error {
+	var key string
+	switch v := src.(type) {
+	case string:
+		key = v
+	case []byte:
+		key = string(v)
+	default:
+		return fmt.Errorf("indicator: cannot read %T", src)
+	}
+	ind, ok := IndicatorByKey(key)
+	if !ok {
+		ind = -1
+	}
+	*i = ind
+	return nil
+}
+
+// GormDataType keeps the column a text column.
+func (Indicator) GormDataType() string { return "string" }
 
 // IndicatorByKey maps a stored key back to the indicator.
 func IndicatorByKey(key string) (Indicator, bool) {

@@ -45,15 +45,15 @@ type Batch struct {
 // Entry is one signed change of one county's indicator: the evidence behind
 // every total, with who wrote it, where and when.
 type Entry struct {
-	ID        int64  `gorm:"primaryKey"`
-	BatchID   int64  `gorm:"index;not null"`
-	County    string `gorm:"index:idx_entries_county;index:idx_entries_recent,priority:2;not null"`
-	Indicator string `gorm:"index:idx_entries_recent,priority:3;not null"`
-	Op        string `gorm:"not null"` // "add", "set" or the batch kind that compensates
-	Amount    int    // as typed: the delta for "add", the new total for "set"
-	Delta     int    `gorm:"index:idx_entries_recent,priority:4;not null"`
-	Line      string // the line of the message this entry came from
-	UserID    int64  `gorm:"not null"`
+	ID        int64     `gorm:"primaryKey"`
+	BatchID   int64     `gorm:"index;not null"`
+	County    string    `gorm:"index:idx_entries_county;index:idx_entries_recent,priority:2;not null"`
+	Indicator Indicator `gorm:"index:idx_entries_recent,priority:3;not null"`
+	Op        string    `gorm:"not null"` // "add", "set" or the batch kind that compensates
+	Amount    int       // as typed: the delta for "add", the new total for "set"
+	Delta     int       `gorm:"index:idx_entries_recent,priority:4;not null"`
+	Line      string    // the line of the message this entry came from
+	UserID    int64     `gorm:"not null"`
 	UserName  string
 	ChatID    int64
 	MessageID int64
@@ -68,9 +68,9 @@ type Entry struct {
 // Total is the running sum of the entries of one county and indicator, kept in
 // the same transaction as the entries so reading progress needs no scan.
 type Total struct {
-	County    string `gorm:"primaryKey"`
-	Indicator string `gorm:"primaryKey"`
-	Done      int    `gorm:"not null"`
+	County    string    `gorm:"primaryKey"`
+	Indicator Indicator `gorm:"primaryKey"`
+	Done      int       `gorm:"not null"`
 }
 
 // Author says who sent a message and from where.
@@ -265,7 +265,7 @@ func planChanges(changes []Change) []Entry {
 		if c.Set {
 			op = "set"
 		}
-		out = append(out, Entry{County: c.County, Indicator: c.Indicator.Key(), Op: op, Amount: c.Amount, Line: c.Line, names: namesOf(c)})
+		out = append(out, Entry{County: c.County, Indicator: c.Indicator, Op: op, Amount: c.Amount, Line: c.Line, names: namesOf(c)})
 	}
 	return out
 }
@@ -484,8 +484,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	}
 	for i := range entries {
 		e := &entries[i]
-		ind, _ := IndicatorByKey(e.Indicator)
-		k := key{e.County, ind}
+		k := key{e.County, e.Indicator}
 		switch e.Op {
 		case "set":
 			e.Delta = e.Amount - totals[k]
@@ -493,7 +492,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 			e.Delta = e.Amount
 		}
 		if totals[k]+e.Delta < 0 {
-			return Outcome{}, &BelowZeroError{County: e.County, Indicator: ind, Done: totals[k], Delta: e.Delta}
+			return Outcome{}, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: totals[k], Delta: e.Delta}
 		}
 		totals[k] += e.Delta
 		e.BatchID, e.UserID, e.UserName, e.ChatID, e.MessageID, e.CreatedAt = b.ID, a.UserID, a.Name, a.ChatID, a.MessageID, now
@@ -504,9 +503,9 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		}
 		rows := make([]Total, 0, len(totals))
 		for k, v := range totals {
-			rows = append(rows, Total{County: k.county, Indicator: k.ind.Key(), Done: v})
+			rows = append(rows, Total{County: k.county, Indicator: k.ind, Done: v})
 		}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].County+rows[i].Indicator < rows[j].County+rows[j].Indicator })
+		sort.Slice(rows, func(i, j int) bool { return rows[i].County+rows[i].Indicator.Key() < rows[j].County+rows[j].Indicator.Key() })
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
 			DoUpdates: clause.AssignmentColumns([]string{"done"}),
@@ -565,8 +564,8 @@ func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 		return nil, fmt.Errorf("ledger: load totals: %w", err)
 	}
 	for _, r := range rows {
-		if ind, ok := IndicatorByKey(r.Indicator); ok {
-			totals[key{r.County, ind}] = r.Done
+		if r.Indicator.Valid() {
+			totals[key{r.County, r.Indicator}] = r.Done
 		}
 	}
 	return totals, nil
@@ -588,8 +587,7 @@ func countiesOf(entries []Entry) []string {
 func effects(entries []Entry, totals map[key]int) []Effect {
 	out := make([]Effect, 0, len(entries))
 	for _, e := range entries {
-		ind, _ := IndicatorByKey(e.Indicator)
-		out = append(out, Effect{County: e.County, Indicator: ind, Delta: e.Delta, Done: totals[key{e.County, ind}]})
+		out = append(out, Effect{County: e.County, Indicator: e.Indicator, Delta: e.Delta, Done: totals[key{e.County, e.Indicator}]})
 	}
 	return out
 }
@@ -602,9 +600,9 @@ func (s *Store) Totals(ctx context.Context) (map[string]Counts, error) {
 	}
 	out := make(map[string]Counts, 8)
 	for _, r := range rows {
-		if ind, ok := IndicatorByKey(r.Indicator); ok {
+		if r.Indicator.Valid() {
 			c := out[r.County]
-			c[ind] = r.Done
+			c[r.Indicator] = r.Done
 			out[r.County] = c
 		}
 	}
@@ -652,7 +650,7 @@ func (s *Store) CheckTotals(ctx context.Context) (int, error) {
 func repairTotals(tx *gorm.DB) (int, error) {
 	type sum struct {
 		County    string
-		Indicator string
+		Indicator Indicator
 		Done      int
 	}
 	var sums []sum
@@ -665,13 +663,18 @@ func repairTotals(tx *gorm.DB) (int, error) {
 	if err := tx.Find(&rows).Error; err != nil {
 		return 0, fmt.Errorf("ledger: totals: %w", err)
 	}
-	have := map[[2]string]int{}
+	have := map[key]int{}
 	for _, r := range rows {
-		have[[2]string{r.County, r.Indicator}] = r.Done
+		if r.Indicator.Valid() {
+			have[key{r.County, r.Indicator}] = r.Done
+		}
 	}
 	var fix []Total
 	for _, s := range sums {
-		k := [2]string{s.County, s.Indicator}
+		if !s.Indicator.Valid() {
+			continue // a key no indicator has: not a total of ours
+		}
+		k := key{s.County, s.Indicator}
 		if d, ok := have[k]; !ok || d != s.Done {
 			fix = append(fix, Total(s))
 		}
@@ -679,7 +682,7 @@ func repairTotals(tx *gorm.DB) (int, error) {
 	}
 	for k, d := range have {
 		if d != 0 {
-			fix = append(fix, Total{County: k[0], Indicator: k[1], Done: 0})
+			fix = append(fix, Total{County: k.county, Indicator: k.ind, Done: 0})
 		}
 	}
 	if len(fix) == 0 {

@@ -31,14 +31,14 @@ const (
 // NameRecord is one row of the names table: a name put on a county's list
 // for one indicator, or taken off it (Ends names the row it takes off).
 type NameRecord struct {
-	ID        int64  `gorm:"primaryKey"`
-	BatchID   int64  `gorm:"index;not null"`
-	EntryID   int64  `gorm:"not null"`
-	County    string `gorm:"index:idx_names_list;not null"`
-	Indicator string `gorm:"index:idx_names_list;not null"`
-	Norm      string `gorm:"index:idx_names_list;not null"` // NormalizeName(Name): what duplicates are judged on
-	Name      string `gorm:"not null"`                      // as typed, trimmed
-	Op        string `gorm:"not null"`                      // NameAdd or NameRemove
+	ID        int64     `gorm:"primaryKey"`
+	BatchID   int64     `gorm:"index;not null"`
+	EntryID   int64     `gorm:"not null"`
+	County    string    `gorm:"index:idx_names_list;not null"`
+	Indicator Indicator `gorm:"index:idx_names_list;not null"`
+	Norm      string    `gorm:"index:idx_names_list;not null"` // NormalizeName(Name): what duplicates are judged on
+	Name      string    `gorm:"not null"`                      // as typed, trimmed
+	Op        string    `gorm:"not null"`                      // NameAdd or NameRemove
 	// Ends is, for a removal, the add row it takes off the list. Unique: a
 	// name leaves the list at most once.
 	Ends      *int64 `gorm:"uniqueIndex"`
@@ -238,13 +238,13 @@ func compensateNames(tx *gorm.DB, id int64, old []Entry, out []Entry) error {
 }
 
 // liveNames loads what is on one list now, by normalized name.
-func liveNames(tx *gorm.DB, county, indicator string) (map[string]NameRecord, error) {
+func liveNames(tx *gorm.DB, county string, indicator Indicator) (map[string]NameRecord, error) {
 	var rows []NameRecord
 	err := tx.Where("county = ? AND indicator = ? AND op = ?", county, indicator, NameAdd).
 		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
 		Order("id").Find(&rows).Error
 	if err != nil {
-		return nil, fmt.Errorf("ledger: load list %s %s: %w", county, indicator, err)
+		return nil, fmt.Errorf("ledger: load list %s %s: %w", county, indicator.Key(), err)
 	}
 	out := make(map[string]NameRecord, len(rows))
 	for _, r := range rows {
@@ -264,8 +264,7 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 	lists := map[key]map[string]NameRecord{}
 	for i := range entries {
 		e := &entries[i]
-		ind, _ := IndicatorByKey(e.Indicator)
-		k := key{e.County, ind}
+		k := key{e.County, e.Indicator}
 		if _, ok := lists[k]; ok || (len(e.names) == 0 && e.Delta >= 0) {
 			continue
 		}
@@ -277,8 +276,7 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 	}
 	for i := range entries {
 		e := &entries[i]
-		ind, _ := IndicatorByKey(e.Indicator)
-		k := key{e.County, ind}
+		k := key{e.County, e.Indicator}
 		live := lists[k]
 		for _, op := range e.names {
 			norm := NormalizeName(op.name)
@@ -291,7 +289,7 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 					continue // undoing an add whose name has left the list since: nothing to take off
 				}
 				if !ok {
-					return &NameError{Problem: NameNotListed, County: e.County, Indicator: ind, Name: op.name}
+					return &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}
 				}
 				ends := target.ID
 				row.Ends = &ends
@@ -304,7 +302,7 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 						p = NameDuplicate
 					}
 					l := have.listed()
-					return &NameError{Problem: p, County: e.County, Indicator: ind, Name: op.name, Listed: &l}
+					return &NameError{Problem: p, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
 				}
 			}
 			if err := tx.Create(&row).Error; err != nil {
@@ -324,8 +322,7 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 }
 
 func (r NameRecord) listed() Listed {
-	ind, _ := IndicatorByKey(r.Indicator)
-	return Listed{ID: r.ID, BatchID: r.BatchID, County: r.County, Indicator: ind, Name: r.Name,
+	return Listed{ID: r.ID, BatchID: r.BatchID, County: r.County, Indicator: r.Indicator, Name: r.Name,
 		UserID: r.UserID, UserName: r.UserName, CreatedAt: r.CreatedAt, Late: r.Late}
 }
 

@@ -112,8 +112,8 @@ func (s *Store) SentReminders(ctx context.Context, keyPrefix string) ([]SentRemi
 // time: what a pace needs of the ledger, summed in the database.
 type Progress struct {
 	County    string
-	Indicator string // Indicator.Key()
-	Delta     int    // the sum of the entries' deltas
+	Indicator Indicator
+	Delta     int // the sum of the entries' deltas
 	At        time.Time
 }
 
@@ -124,7 +124,7 @@ type Progress struct {
 func (s *Store) ProgressBetween(ctx context.Context, from, to time.Time) ([]Progress, error) {
 	var rows []struct {
 		County    string
-		Indicator string
+		Indicator Indicator
 		Delta     int
 	}
 	err := s.db.WithContext(ctx).Model(&Entry{}).
@@ -136,7 +136,9 @@ func (s *Store) ProgressBetween(ctx context.Context, from, to time.Time) ([]Prog
 	}
 	out := make([]Progress, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, Progress{At: to, County: r.County, Indicator: r.Indicator, Delta: r.Delta})
+		if r.Indicator.Valid() {
+			out = append(out, Progress{At: to, County: r.County, Indicator: r.Indicator, Delta: r.Delta})
+		}
 	}
 	return out, nil
 }

@@ -125,7 +125,7 @@ func TestProgressBetween(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Progress{{"柯桥", "tutoring", 2 + 3, testNow}, {"越城", "zone", 2, testNow}}
+	want := []Progress{{"柯桥", Tutoring, 2 + 3, testNow}, {"越城", Zone, 2, testNow}}
 	if len(got) != len(want) {
 		t.Fatalf("progress = %+v, want %+v", got, want)
 	}

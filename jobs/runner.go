@@ -175,9 +175,7 @@ func (r *Runner) snapshot(ctx context.Context, now time.Time) (Snapshot, error) 
 	}
 	history := make([]Point, 0, len(progress))
 	for _, p := range progress {
-		if ind, ok := data.IndicatorByKey(p.Indicator); ok {
-			history = append(history, Point{At: p.At, County: p.County, Indicator: ind, Delta: p.Delta})
-		}
+		history = append(history, Point{At: p.At, County: p.County, Indicator: p.Indicator, Delta: p.Delta})
 	}
 	return NewSnapshot(r.campaign, now, done, history), nil
 }
