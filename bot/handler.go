@@ -252,7 +252,7 @@ func authorize(p data.Person, changes []grammar.Change) ([]data.Change, string) 
 		if !p.CanWrite(county) {
 			return nil, fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, county)
 		}
-		out = append(out, data.Change{County: county, Indicator: c.Indicator, Set: c.Op == grammar.OpSet, Amount: c.Amount, Line: c.Line, Names: c.Names})
+		out = append(out, data.Change{County: county, Indicator: c.Indicator, Op: c.Op, Amount: c.Amount, Line: c.Line, Names: c.Names})
 	}
 	return out, ""
 }

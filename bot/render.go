@@ -225,12 +225,10 @@ func historyText(c *data.Campaign, county string, entries []data.Entry) string {
 		}
 		what := fmt.Sprintf("%+d", e.Delta)
 		switch e.Op {
-		case "set":
+		case data.OpSet:
 			what = fmt.Sprintf("=%d（%+d）", e.Amount, e.Delta)
-		case data.KindUndo:
+		case data.OpUndo:
 			what += " 撤销"
-		case data.KindEdit, data.KindRevert:
-			what += " 修改"
 		}
 		if e.Late {
 			what += " 逾期"

@@ -49,8 +49,8 @@ type Entry struct {
 	BatchID   int64     `gorm:"index;not null"`
 	County    string    `gorm:"index:idx_entries_county;index:idx_entries_recent,priority:2;not null"`
 	Indicator Indicator `gorm:"index:idx_entries_recent,priority:3;not null"`
-	Op        string    `gorm:"not null"` // "add", "set" or the batch kind that compensates
-	Amount    int       // as typed: the delta for "add", the new total for "set"
+	Op        Op        `gorm:"not null"`
+	Amount    int       // as typed: the delta for OpAdd, the new total for OpSet
 	Delta     int       `gorm:"index:idx_entries_recent,priority:4;not null"`
 	Line      string    // the line of the message this entry came from
 	UserID    int64     `gorm:"not null"`
@@ -91,11 +91,12 @@ type Author struct {
 	Choice int64
 }
 
-// Change is one requested change: add Amount, or set the total to Amount.
+// Change is one requested change: add Amount (OpAdd), or set the total to
+// Amount (OpSet).
 type Change struct {
 	County    string
 	Indicator Indicator
-	Set       bool
+	Op        Op
 	Amount    int
 	Line      string
 	// Names are the units or enterprises an add puts on the list (Amount > 0)
@@ -137,8 +138,6 @@ func (e *BelowZeroError) Error() string {
 // ErrAlreadyUndone is returned when a batch has already been compensated.
 var ErrAlreadyUndone = errors.New("ledger: already undone")
 
-// opCompensate marks an entry that cancels an earlier one.
-const opCompensate = "undo"
 
 type key struct {
 	county string
@@ -261,11 +260,7 @@ func (s *Store) Batch(ctx context.Context, id int64) (Batch, error) {
 func planChanges(changes []Change) []Entry {
 	out := make([]Entry, 0, len(changes))
 	for _, c := range changes {
-		op := "add"
-		if c.Set {
-			op = "set"
-		}
-		out = append(out, Entry{County: c.County, Indicator: c.Indicator, Op: op, Amount: c.Amount, Line: c.Line, names: namesOf(c)})
+		out = append(out, Entry{County: c.County, Indicator: c.Indicator, Op: c.Op, Amount: c.Amount, Line: c.Line, names: namesOf(c)})
 	}
 	return out
 }
@@ -285,10 +280,10 @@ func compensate(tx *gorm.DB, id int64) ([]Entry, error) {
 	}
 	out := make([]Entry, 0, len(old))
 	for _, e := range old {
-		if e.Op == opCompensate {
+		if e.Op == OpUndo {
 			continue // an edit batch compensates its predecessor first: that part stays
 		}
-		out = append(out, Entry{County: e.County, Indicator: e.Indicator, Op: opCompensate, Amount: -e.Delta, Line: e.Line})
+		out = append(out, Entry{County: e.County, Indicator: e.Indicator, Op: OpUndo, Amount: -e.Delta, Line: e.Line})
 	}
 	if err := compensateNames(tx, id, old, out); err != nil {
 		return nil, err
@@ -486,7 +481,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		e := &entries[i]
 		k := key{e.County, e.Indicator}
 		switch e.Op {
-		case "set":
+		case OpSet:
 			e.Delta = e.Amount - totals[k]
 		default:
 			e.Delta = e.Amount

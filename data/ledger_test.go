@@ -30,7 +30,7 @@ func add(county string, ind Indicator, n int) Change {
 }
 
 func set(county string, ind Indicator, n int) Change {
-	return Change{County: county, Indicator: ind, Set: true, Amount: n, Line: fmt.Sprintf("%s %s =%d", county, ind.Name(), n)}
+	return Change{County: county, Indicator: ind, Op: OpSet, Amount: n, Line: fmt.Sprintf("%s %s =%d", county, ind.Name(), n)}
 }
 
 func mustTotals(t *testing.T, s *Store) map[string]Counts {
@@ -77,7 +77,7 @@ func TestRecordAddSetAndTotals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(h) != 3 || h[0].Op != "set" || h[0].Amount != 12 || h[2].UserName != "张三" || h[2].Line == "" || !h[2].CreatedAt.Equal(testNow) {
+		if len(h) != 3 || h[0].Op != OpSet || h[0].Amount != 12 || h[2].UserName != "张三" || h[2].Line == "" || !h[2].CreatedAt.Equal(testNow) {
 			t.Errorf("history = %+v", h)
 		}
 	})

@@ -171,7 +171,7 @@ func checkNames(changes []Change) error {
 		if len(c.Names) == 0 {
 			continue
 		}
-		if c.Set {
+		if c.Op == OpSet {
 			return &NameError{Problem: NameWithSet, County: c.County, Indicator: c.Indicator, Amount: c.Amount, Names: len(c.Names)}
 		}
 		if n := c.Amount; n != len(c.Names) && -n != len(c.Names) {
@@ -222,7 +222,7 @@ func compensateNames(tx *gorm.DB, id int64, old []Entry, out []Entry) error {
 	}
 	k := 0
 	for _, e := range old {
-		if e.Op == opCompensate {
+		if e.Op == OpUndo {
 			continue
 		}
 		for _, r := range byEntry[e.ID] {

@@ -71,7 +71,7 @@ func TestNamesRecordRemoveAndRefuse(t *testing.T) {
 		{"repeated in one message", []Change{named("嵊州", Tutoring, 2, "丁公司", "丁公司")}, NameRepeated},
 		{"remove not listed", []Change{named("嵊州", Tutoring, -1, "戊公司")}, NameNotListed},
 		{"count mismatch", []Change{named("嵊州", Tutoring, 3, "丁公司", "戊公司")}, NameCount},
-		{"names with set", []Change{{County: "嵊州", Indicator: Tutoring, Set: true, Amount: 5, Names: []string{"丁公司"}}}, NameWithSet},
+		{"names with set", []Change{{County: "嵊州", Indicator: Tutoring, Op: OpSet, Amount: 5, Names: []string{"丁公司"}}}, NameWithSet},
 		{"too long", []Change{named("嵊州", Tutoring, 1, strings.Repeat("长", MaxNameRunes+1))}, NameInvalid},
 		{"control character", []Change{named("嵊州", Tutoring, 1, "丁\x07公司")}, NameInvalid},
 		{"unnamed removal below the named", []Change{add("嵊州", Tutoring, -2)}, NamesOverCount},

@@ -28,20 +28,13 @@ import (
 	"tsbot/data"
 )
 
-// Op says how an amount applies to the ledger.
-type Op int
+// Op says how an amount applies to the ledger: data's one type for it.
+type Op = data.Op
 
 const (
-	OpAdd Op = iota // signed delta
-	OpSet           // set the total
+	OpAdd = data.OpAdd // signed delta
+	OpSet = data.OpSet // set the total
 )
-
-func (o Op) String() string {
-	if o == OpSet {
-		return "set"
-	}
-	return "add"
-}
 
 // Change is one update: one county, one indicator, one amount.
 type Change struct {

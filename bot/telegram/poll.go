@@ -100,7 +100,13 @@ func (t *Adapter) poll(ctx context.Context) error {
 				return nil
 			}
 		}
-		offset = ups[len(ups)-1].ID + 1
+		// Telegram serves updates in ascending order; the highest is taken
+		// all the same, so that an update out of order cannot pull the
+		// offset back below ones already handled (and have them served,
+		// and handled, again and again).
+		for _, in := range ups {
+			offset = max(offset, in.ID+1)
+		}
 		if res.held != 0 {
 			offset = res.held
 		}

@@ -2,6 +2,7 @@ package telegramtest
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -20,9 +21,11 @@ func (s *Server) rememberLocked(id int64, raw []byte) {
 	s.history[id] = raw
 }
 
-// Redeliver queues update id again, at the front, and delivers it (in
-// webhook mode) as the injections do. In polling mode the next getUpdates
-// serves it whatever its offset says, once.
+// Redeliver queues update id again and delivers it (in webhook mode) as
+// the injections do. The queue stays in ascending id order, as Telegram's
+// is: in polling mode the next getUpdates serves it in its place, whatever
+// the offset says, once. An update still queued is left as it is: Telegram
+// does not hold an update twice.
 func (s *Server) Redeliver(id int64) {
 	s.mu.Lock()
 	raw, ok := s.history[id]
@@ -30,26 +33,26 @@ func (s *Server) Redeliver(id int64) {
 		s.mu.Unlock()
 		panic(fmt.Sprintf("telegramtest: Redeliver: no update %d was injected", id))
 	}
-	s.updates = append([]queuedUpdate{{id: id, raw: raw, again: true}}, s.updates...)
-	s.notifyLocked()
+	i := 0
+	for i < len(s.updates) && s.updates[i].id < id {
+		i++
+	}
+	if i == len(s.updates) || s.updates[i].id != id {
+		s.updates = slices.Insert(s.updates, i, queuedUpdate{id: id, raw: raw, again: true})
+		s.notifyLocked()
+	}
 	s.mu.Unlock()
 	s.deliverSoon()
 }
 
 // redeliverLocked applies an offset while a redelivered update waits to be
-// served: it drops the other confirmed updates and keeps that one. It
-// reports false when there is none.
+// served: it drops the confirmed updates but those. It reports false when
+// there is none.
 func (s *Server) redeliverLocked(offset int64) bool {
-	if len(s.updates) == 0 || !s.updates[0].again {
+	if !slices.ContainsFunc(s.updates, func(u queuedUpdate) bool { return u.again }) {
 		return false
 	}
-	kept := s.updates[:1]
-	for _, u := range s.updates[1:] {
-		if u.id >= offset {
-			kept = append(kept, u)
-		}
-	}
-	s.updates = kept
+	s.updates = slices.DeleteFunc(s.updates, func(u queuedUpdate) bool { return u.id < offset && !u.again })
 	s.offset = max(s.offset, offset)
 	return true
 }
