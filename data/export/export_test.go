@@ -67,10 +67,35 @@ func seed(t *testing.T, s *data.Store) {
 			named("越城", data.Zone, "越城高新区"),
 			named("越城", data.Tutoring, "绍兴某某（集团）有限公司"),
 			named("嵊州", data.Tutoring, "乙领带有限公司", "丙厨具有限公司"),
+			// 嵊州 over its target of one station: the surplus must not
+			// hide the shortfall of 上虞, 诸暨 and 新昌 in 合计.
+			{County: "嵊州", Indicator: data.ProvincialStation, Amount: 2},
 		}},
 	}
 	for _, st := range steps {
 		if _, err := s.Record(ctx, st.a, st.changes); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, d := range []struct {
+		a       data.Author
+		county  string
+		name    string
+		details []data.DetailValue
+	}{
+		{zhang, "柯桥", "甲纺织有限公司", []data.DetailValue{
+			{Field: data.DetailCreditCode, Value: "91310110666007217T"}, {Field: data.DetailKind, Value: "高新技术企业"},
+			{Field: data.DetailAddress, Value: "绍兴市柯桥区柯桥街道笛扬路1号中国轻纺城创意园区A座12楼"},
+			{Field: data.DetailContact, Value: "王五"}, {Field: data.DetailPhone, Value: "13800000000"},
+			{Field: data.DetailDate, Value: "2027-09-12"}, {Field: data.DetailMethod, Value: "上门辅导"}}},
+		{zhang, "柯桥", "甲纺织有限公司", []data.DetailValue{{Field: data.DetailPhone, Value: "0575-85134612"}}}, // the newest wins
+		{zhang, "柯桥", "柯桥纺织商业秘密保护示范站", []data.DetailValue{
+			{Field: data.DetailAddress, Value: "柯桥区华舍街道"}, {Field: data.DetailNote, Value: "依托区纺织行业协会建设"}}},
+		{admin, "嵊州", "乙领带有限公司", []data.DetailValue{
+			{Field: data.DetailCreditCode, Value: "913502000728319549"}, {Field: data.DetailDate, Value: "2027-09-15"},
+			{Field: data.DetailMethod, Value: "集中培训"}}},
+	} {
+		if _, err := s.AddDetails(ctx, d.a, d.county, d.name, d.details); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -98,7 +123,7 @@ func dump(t *testing.T, raw []byte) string {
 			t.Fatal(err)
 		}
 		for i, r := range rows {
-			fmt.Fprintf(&b, "%d: %s\n", i+1, strings.Join(r, " | "))
+			fmt.Fprintf(&b, "%d: %s\n", i+1, strings.ReplaceAll(strings.Join(r, " | "), "\n", "⏎"))
 		}
 	}
 	return b.String()
@@ -177,7 +202,7 @@ func checkLayout(t *testing.T, raw []byte) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	for _, s := range []string{SheetProgress, SheetCultured, SheetTutoring} {
+	for _, s := range []string{SheetProgress, SheetCultured, SheetTutoring, SheetRecords} {
 		pl, err := f.GetPageLayout(s)
 		if err != nil {
 			t.Fatal(err)
@@ -192,7 +217,7 @@ func checkLayout(t *testing.T, raw []byte) {
 			titles[d.Scope] = true
 		}
 	}
-	if len(titles) != 3 {
+	if len(titles) != 4 {
 		t.Errorf("print titles on %v, want every sheet", titles)
 	}
 	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
@@ -278,5 +303,29 @@ func TestWorkbookShowsRosterNames(t *testing.T) {
 	cells := dump(t, buf.Bytes())
 	if strings.Contains(cells, "u1001") || strings.Count(cells, "张三") < 4 {
 		t.Errorf("want 张三 on both lists and the sign-off, never u1001:\n%s", cells)
+	}
+}
+
+// TestPrintPreview writes the city workbook of the seed to the folder in
+// TSBOT_PRINT_DIR, for testdata/print.sh to turn into PDF and PNG pages.
+// Skipped without it: LibreOffice is no part of CI.
+func TestPrintPreview(t *testing.T) {
+	dir := os.Getenv("TSBOT_PRINT_DIR")
+	if dir == "" {
+		t.Skip("TSBOT_PRINT_DIR not set (run data/export/testdata/print.sh)")
+	}
+	c := campaign(t)
+	s := openStore(t, c)
+	seed(t, s)
+	in, err := Load(context.Background(), s, c, "", time.Date(2027, 10, 1, 1, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Workbook(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "city.xlsx"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
