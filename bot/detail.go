@@ -165,7 +165,9 @@ func (h *Handler) detail(ctx context.Context, m Message, p data.Person, text str
 		after.Values[v.Field] = v.Value
 	}
 	m.Text = text
-	reply := func(out data.Outcome) Reply { return Reply{Text: detailRecordedText(listed, values, after, out.Batch.Late)} }
+	reply := func(out data.Outcome) Reply {
+		return Reply{Text: detailRecordedText(listed, values, after, out.Batch.Late)}
+	}
 	a := authorAs(m, p)
 	a.Answer = m.once.answer(reply)
 	out, err := h.Store.AddDetails(ctx, a, listed.County, listed.Name, values)
