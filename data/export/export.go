@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +123,8 @@ type book struct {
 	in       Input
 	st       styles
 	counties []data.County
-	missing  map[int64]bool // stations not on the tutoring list, by name id
+	missing  map[int64]bool         // stations not on the tutoring list, by name id
+	details  map[int64]data.Details // the attributes of each name, by name id
 }
 
 type styles struct {
@@ -141,6 +143,14 @@ func (b *book) build() error {
 	b.missing = map[int64]bool{}
 	for _, l := range data.MissingFromTutoring(b.in.Names) {
 		b.missing[l.ID] = true
+	}
+	b.details = map[int64]data.Details{}
+	if len(b.in.Details) > 0 {
+		for _, l := range b.in.Names {
+			if d, ok := b.in.Details[data.UnitOf(l)]; ok {
+				b.details[l.ID] = d
+			}
+		}
 	}
 	if err := b.styles(); err != nil {
 		return err
@@ -462,7 +472,9 @@ func textWidth(s string) float64 {
 // lineCount is how many lines s takes in a cell width units wide, wrapped.
 func lineCount(width float64, s string) int {
 	n := 0
-	for _, p := range strings.Split(s, "\n") {
+	for more := true; more; {
+		var p string
+		p, s, more = strings.Cut(s, "\n")
 		// A cell keeps about half a unit of padding.
 		n += max(1, int(textWidth(p)/(width-0.5)+0.999))
 	}
@@ -473,8 +485,11 @@ func lineCount(width float64, s string) int {
 // size points) wraps in width units: Excel and LibreOffice do not grow a
 // row to its text by themselves when cells are merged or rows written ahead.
 func rowHeight(width, size float64, s string) float64 {
-	return float64(lineCount(width, s))*size*1.45 + 6
+	return min(maxRowHeight, float64(lineCount(width, s))*size*1.45+6)
 }
+
+// maxRowHeight is the tallest row a spreadsheet allows, in points.
+const maxRowHeight = 409
 
 // chart compares done with the target per county: one cluster per county.
 func (b *book) chart(at, first, last int) error {
@@ -572,7 +587,7 @@ var listColumns = []column{
 // cost little memory): the title, the as-of line, the heading row (repeated
 // on every page), the rows, each as tall as its longest text, and a line
 // under the table.
-func (b *book) sheet(name, title string, cols []column, rows int, cells func(i int) []string, below string) error {
+func (b *book) sheet(name, title string, cols []column, rows int, cells func(i int) []string, below ...string) error {
 	headRow := 3
 	if err := b.page(name, true, false, fmt.Sprintf("$%d:$%d", headRow, headRow)); err != nil {
 		return err
@@ -620,25 +635,31 @@ func (b *book) sheet(name, title string, cols []column, rows int, cells func(i i
 			if c.num {
 				style = b.st.num
 			}
-			vals[k] = excelize.Cell{StyleID: style, Value: texts[k]}
+			var v any // an empty cell: its border, no string
 			if texts[k] != "" {
-				lines = max(lines, lineCount(c.width, texts[k]))
+				v = texts[k]
+				if textWidth(texts[k]) > c.width-1 || strings.Contains(texts[k], "\n") {
+					lines = max(lines, lineCount(c.width, texts[k]))
+				}
 			}
+			vals[k] = excelize.Cell{StyleID: style, Value: v}
 		}
 		height := 22.0
 		if lines > 1 {
-			height = float64(lines)*11*1.45 + 6
+			height = min(maxRowHeight, float64(lines)*11*1.45+6)
 		}
 		if err := sw.SetRow(cell(1, headRow+1+i), vals, excelize.RowOpts{Height: height}); err != nil {
 			return err
 		}
 	}
-	end := headRow + 1 + rows
-	if err := sw.SetRow(cell(1, end), []any{excelize.Cell{StyleID: b.st.note, Value: below}}, excelize.RowOpts{Height: rowHeight(total, 11, below)}); err != nil {
-		return err
-	}
-	if err := sw.MergeCell(cell(1, end), cell(last, end)); err != nil {
-		return err
+	for k, text := range below {
+		end := headRow + 1 + rows + k
+		if err := sw.SetRow(cell(1, end), []any{excelize.Cell{StyleID: b.st.note, Value: text}}, excelize.RowOpts{Height: rowHeight(total, 11, text)}); err != nil {
+			return err
+		}
+		if err := sw.MergeCell(cell(1, end), cell(last, end)); err != nil {
+			return err
+		}
 	}
 	return sw.Flush()
 }
@@ -646,14 +667,14 @@ func (b *book) sheet(name, title string, cols []column, rows int, cells func(i i
 // listRow is the columns of one name on a 名单: its attributes, the newest
 // of each.
 func (b *book) listRow(n int, l data.Listed, kind string) []string {
-	d := b.in.Details[data.UnitOf(l)]
+	d := b.details[l.ID]
 	if k := d.Get(data.DetailKind); k != "" {
 		if kind != "" {
 			kind += "\n"
 		}
 		kind += k
 	}
-	return []string{fmt.Sprint(n), l.County, l.Name, d.Get(data.DetailCreditCode), kind, d.Get(data.DetailAddress),
+	return []string{strconv.Itoa(n), l.County, l.Name, d.Get(data.DetailCreditCode), kind, d.Get(data.DetailAddress),
 		d.Get(data.DetailContact), d.Get(data.DetailPhone), d.Get(data.DetailDate), d.Get(data.DetailMethod), d.Get(data.DetailNote)}
 }
 
@@ -685,7 +706,7 @@ var recordColumns = []column{
 func (b *book) records() error {
 	rows := b.sorted(func(data.Listed) bool { return true })
 	loc := b.in.Campaign.Location
-	var status []string
+	status := []string{"名单确认与提示："}
 	for _, co := range b.counties {
 		line := co.Name + "：" + b.confirmText(co.Name)
 		if n := b.notes(co.Name); n != "" {
@@ -701,7 +722,7 @@ func (b *book) records() error {
 				list = levels[l.Indicator]
 			}
 			updated := ""
-			if d, ok := b.in.Details[data.UnitOf(l)]; ok {
+			if d, ok := b.details[l.ID]; ok {
 				updated = fmt.Sprintf("%s %s", who(d.UserName, d.UserID), d.UpdatedAt.In(loc).Format(timeLayout))
 				if d.Late {
 					updated += " 逾期"
@@ -711,10 +732,10 @@ func (b *book) records() error {
 			if b.missing[l.ID] {
 				note = "未列入专项辅导名单"
 			}
-			return []string{fmt.Sprint(i + 1), l.County, list, l.Name, l.CreatedAt.In(loc).Format(timeLayout), who(l.UserName, l.UserID),
+			return []string{strconv.Itoa(i + 1), l.County, list, l.Name, l.CreatedAt.In(loc).Format(timeLayout), who(l.UserName, l.UserID),
 				lateMark(l.Late), updated, note}
 		},
-		"名单确认与提示：\n"+strings.Join(status, "\n"))
+		status...)
 }
 
 func (b *book) confirmText(county string) string {
@@ -751,7 +772,13 @@ func (b *book) notes(county string) string {
 		}
 	}
 	if len(missing) > 0 {
-		parts = append(parts, fmt.Sprintf("%d个示范站未列入辅导名单：%s", len(missing), strings.Join(missing, "、")))
+		// The rows above flag each of them; a few names say which.
+		const most = 5
+		n, more := len(missing), ""
+		if n > most {
+			more, missing = "等", missing[:most]
+		}
+		parts = append(parts, fmt.Sprintf("%d个示范站未列入辅导名单：%s%s", n, strings.Join(missing, "、"), more))
 	}
 	return strings.Join(parts, "；")
 }
