@@ -43,7 +43,7 @@ const usage = `tsbot: 商业秘密保护示范单位培育 进度助手
   tsbot [run]      [-config FILE]            以 Telegram 机器人运行（需要 TELEGRAM_BOT_TOKEN）
   tsbot console    [-config FILE] [-user ID] 在终端里试用：每行一条消息
   tsbot report     [-config FILE] [-format table|json|csv]  打印全市进度表
-  tsbot export     [-config FILE] -out FILE [-county 区县]  导出名单表格（Excel：进度、培育名单、专项辅导名单）
+  tsbot export     [-config FILE] -out FILE [-county 区县]  导出名单表格（Excel：进度、培育名单、专项辅导名单、记录明细）
   tsbot remind     [-config FILE] -at TIME [-dry-run]        计算并发送该时刻到期的提醒（TIME: RFC3339 或 "2006-01-02 15:04" 本地时间；-dry-run 只打印）
   tsbot backup     [-config FILE] -out FILE  机器人运行时也可：把 SQLite 数据库一致地复制到 FILE（不覆盖已有文件）
   tsbot check      [-config FILE]            检查配置和数据库连接，打印机器人将做什么，不启动它

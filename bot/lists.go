@@ -506,7 +506,7 @@ func (h *Handler) export(ctx context.Context, p data.Person, args []string) Repl
 		what = "全市"
 	}
 	return Reply{
-		Text:     fmt.Sprintf("📎 %s名单表格（进度、培育名单、专项辅导名单），截至%s。", what, now.In(h.Campaign.Location).Format("1月2日 15:04")),
+		Text:     fmt.Sprintf("📎 %s名单表格（进度、培育名单、专项辅导名单、记录明细），截至%s。", what, now.In(h.Campaign.Location).Format("1月2日 15:04")),
 		Document: &Document{Name: export.FileName(h.Campaign, county, now), Data: buf.Bytes()},
 	}
 }

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/xuri/excelize/v2"
-
 	"tsbot/data"
 )
 
@@ -172,19 +170,7 @@ func TestExportCommand(t *testing.T) {
 			if r.Document == nil || r.Document.Name != tc.file {
 				t.Fatalf("reply %+v, want document %s", r, tc.file)
 			}
-			x, err := excelize.OpenReader(bytes.NewReader(r.Document.Data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer x.Close()
-			rows, err := x.GetRows("专项辅导名单")
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, row := range rows[1:] {
-				got = append(got, row[2])
-			}
+			got := listedNames(t, r.Document.Data, "专项辅导名单")
 			if !reflect.DeepEqual(got, tc.tutored) {
 				t.Errorf("tutored = %v, want %v", got, tc.tutored)
 			}

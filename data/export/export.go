@@ -1,6 +1,8 @@
-// Package export writes the lists due on 30 September as a spreadsheet: the
-// progress table in the shape of 附件1 with a chart, the cultivated units
-// (培育名单) and the tutored enterprises (专项辅导名单), laid out to print on A4.
+// Package export writes the lists due on 30 September as a spreadsheet, laid
+// out to print on A4 and stamp: the progress table in the shape of 附件1
+// (进度), the cultivated units (培育名单) and the tutored enterprises
+// (专项辅导名单) with the columns the province checks, and the bookkeeping
+// behind them (记录明细: who recorded what and when) for the contact person.
 package export
 
 import (
@@ -8,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +24,7 @@ const (
 	SheetProgress = "进度"
 	SheetCultured = "培育名单"
 	SheetTutoring = "专项辅导名单"
+	SheetRecords  = "记录明细"
 )
 
 // Input is everything a workbook shows, read once so that its sheets agree.
@@ -29,18 +33,24 @@ type Input struct {
 	County        string // "" for the whole city
 	Totals        map[string]data.Counts
 	Names         []data.Listed
+	Details       map[data.Unit]data.Details
 	Confirmations map[string]data.Confirmation
 	AsOf          time.Time
 }
 
-// Load reads the totals, the lists and the sign-offs of one county ("" for
-// the whole city) from the store, with the roster's names of their authors.
+// Load reads the totals, the lists, their attributes and the sign-offs of
+// one county ("" for the whole city) from the store, with the roster's
+// names of their authors.
 func Load(ctx context.Context, s *data.Store, c *data.Campaign, county string, now time.Time) (Input, error) {
 	totals, err := s.Totals(ctx)
 	if err != nil {
 		return Input{}, fmt.Errorf("export: %w", err)
 	}
 	names, err := s.Names(ctx, county)
+	if err != nil {
+		return Input{}, fmt.Errorf("export: %w", err)
+	}
+	details, err := s.Details(ctx, county)
 	if err != nil {
 		return Input{}, fmt.Errorf("export: %w", err)
 	}
@@ -56,7 +66,11 @@ func Load(ctx context.Context, s *data.Store, c *data.Campaign, county string, n
 	}
 	people.Listed(names)
 	people.Confirmations(confs)
-	return Input{Campaign: c, County: county, Totals: totals, Names: names, Confirmations: confs, AsOf: now}, nil
+	for u, d := range details {
+		d.UserName = people.Of(d.UserID, d.UserName)
+		details[u] = d
+	}
+	return Input{Campaign: c, County: county, Totals: totals, Names: names, Details: details, Confirmations: confs, AsOf: now}, nil
 }
 
 // FileName is the name the document goes by: 商业秘密保护名单_柯桥_20270920.xlsx.
@@ -68,15 +82,27 @@ func FileName(c *data.Campaign, county string, now time.Time) string {
 	return fmt.Sprintf("商业秘密保护名单_%s_%s.xlsx", who, now.In(c.Location).Format("20060102"))
 }
 
-// headings of the four indicators as 附件1 spells them.
+// headings of the four indicators as 附件1 spells them, broken where the
+// notice breaks 企业商业秘密/保护专项辅导: between words, never inside one.
 var headings = [data.NumIndicators]string{
-	"省级商业秘密保护示范区", "省级商业秘密保护示范站(点)", "市、县级商业秘密保护示范站(点)", "企业商业秘密保护专项辅导",
+	"省级商业秘密\n保护示范区", "省级商业秘密\n保护示范站(点)", "市、县级商业秘密\n保护示范站(点)", "企业商业秘密\n保护专项辅导",
 }
 
 // levels names the level of a cultivated unit on the 培育名单.
 var levels = [data.NumIndicators]string{"省级示范区", "省级示范站", "市县级示范站", ""}
 
+// The notes of 附件1, verbatim from the notice.
+const noticeNotes = "备注:1.各区、县(市)辅导服务企业数含培育数;2.下达的培育任务是各地要完成的最低目标数。"
+
 const timeLayout = "2006-01-02 15:04"
+
+// Fonts a Chinese office has: 黑体 for headings, 宋体 for the tables, 仿宋
+// for the notes and the lines to fill in by hand.
+const (
+	fontHeading = "黑体"
+	fontBody    = "宋体"
+	fontNote    = "仿宋"
+)
 
 // Workbook writes the .xlsx of in to w.
 func Workbook(w io.Writer, in Input) error {
@@ -93,12 +119,18 @@ func Workbook(w io.Writer, in Input) error {
 }
 
 type book struct {
-	f                 *excelize.File
-	in                Input
-	title, head, body int // style ids
-	num, total        int
-	counties          []data.County
-	missing           map[int64]bool // stations not on the tutoring list, by name id
+	f        *excelize.File
+	in       Input
+	st       styles
+	counties []data.County
+	missing  map[int64]bool         // stations not on the tutoring list, by name id
+	details  map[int64]data.Details // the attributes of each name, by name id
+}
+
+type styles struct {
+	attach, title, unit, asOf int // above a table
+	head, num, text, total    int // the table
+	note, sign                int // below it
 }
 
 func (b *book) build() error {
@@ -112,28 +144,32 @@ func (b *book) build() error {
 	for _, l := range data.MissingFromTutoring(b.in.Names) {
 		b.missing[l.ID] = true
 	}
+	b.details = map[int64]data.Details{}
+	if len(b.in.Details) > 0 {
+		for _, l := range b.in.Names {
+			if d, ok := b.in.Details[data.UnitOf(l)]; ok {
+				b.details[l.ID] = d
+			}
+		}
+	}
 	if err := b.styles(); err != nil {
 		return err
 	}
-	if err := b.f.SetDefaultFont("宋体"); err != nil {
+	if err := b.f.SetDefaultFont(fontBody); err != nil {
 		return err
 	}
 	if err := b.f.SetSheetName("Sheet1", SheetProgress); err != nil {
 		return err
 	}
-	for _, s := range []string{SheetCultured, SheetTutoring} {
+	for _, s := range []string{SheetCultured, SheetTutoring, SheetRecords} {
 		if _, err := b.f.NewSheet(s); err != nil {
 			return err
 		}
 	}
-	if err := b.progress(); err != nil {
-		return err
-	}
-	if err := b.cultured(); err != nil {
-		return err
-	}
-	if err := b.tutoring(); err != nil {
-		return err
+	for _, step := range []func() error{b.progress, b.cultured, b.tutoring, b.records} {
+		if err := step(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -143,6 +179,7 @@ func (b *book) styles() error {
 		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1}}
 	center := &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}
 	left := &excelize.Alignment{Vertical: "center", WrapText: true}
+	font := func(family string, size float64) *excelize.Font { return &excelize.Font{Family: family, Size: size} }
 	var err error
 	mk := func(s *excelize.Style) int {
 		if err != nil {
@@ -152,18 +189,28 @@ func (b *book) styles() error {
 		id, err = b.f.NewStyle(s)
 		return id
 	}
-	b.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Family: "宋体"}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}})
-	b.head = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 11, Family: "宋体"}, Alignment: center, Border: border,
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}}})
-	b.body = mk(&excelize.Style{Font: &excelize.Font{Size: 11, Family: "宋体"}, Alignment: left, Border: border})
-	b.num = mk(&excelize.Style{Font: &excelize.Font{Size: 11, Family: "宋体"}, Alignment: center, Border: border})
-	b.total = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 11, Family: "宋体"}, Alignment: center, Border: border})
+	b.st = styles{
+		attach: mk(&excelize.Style{Font: font(fontHeading, 14), Alignment: &excelize.Alignment{Vertical: "center"}}),
+		title:  mk(&excelize.Style{Font: font(fontHeading, 18), Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}),
+		unit:   mk(&excelize.Style{Font: font(fontBody, 11), Alignment: &excelize.Alignment{Vertical: "bottom"}}),
+		asOf:   mk(&excelize.Style{Font: font(fontBody, 11), Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "bottom"}}),
+		head:   mk(&excelize.Style{Font: font(fontHeading, 11), Alignment: center, Border: border}),
+		num:    mk(&excelize.Style{Font: font(fontBody, 11), Alignment: center, Border: border}),
+		text:   mk(&excelize.Style{Font: font(fontBody, 11), Alignment: left, Border: border}),
+		total:  mk(&excelize.Style{Font: font(fontHeading, 11), Alignment: center, Border: border}),
+		note:   mk(&excelize.Style{Font: font(fontNote, 11), Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}),
+		sign:   mk(&excelize.Style{Font: font(fontNote, 12), Alignment: &excelize.Alignment{Vertical: "bottom"}}),
+	}
 	return err
 }
 
-// page sets A4, fit to one page wide, and the rows repeated on every page.
-func (b *book) page(sheet string, landscape bool, titleRows string) error {
-	size, fitW, fitH := 9, 1, 0 // 9 is A4
+// page sets A4, fit to one page wide (and tall, for the progress table),
+// the rows repeated on every page, and page N of M in the footer.
+func (b *book) page(sheet string, landscape, onePage bool, titleRows string) error {
+	size, fitW, fitH := 9, 1, 0 // 9 is A4; a fit height of 0 is as many pages as needed
+	if onePage {
+		fitH = 1
+	}
 	orient := "portrait"
 	if landscape {
 		orient = "landscape"
@@ -175,141 +222,287 @@ func (b *book) page(sheet string, landscape bool, titleRows string) error {
 	if err := b.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &fitW, FitToHeight: &fitH}); err != nil {
 		return err
 	}
-	m := 0.5
-	if err := b.f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &m, Right: &m, Top: &m, Bottom: &m}); err != nil {
+	side, top, hf, yes := 0.6, 0.8, 0.4, true
+	if err := b.f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &side, Right: &side, Top: &top, Bottom: &top,
+		Header: &hf, Footer: &hf, Horizontally: &yes}); err != nil {
+		return err
+	}
+	if err := b.f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: "&C&\"" + fontBody + "\"&10第 &P 页，共 &N 页"}); err != nil {
 		return err
 	}
 	return b.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!%s", sheet, titleRows), Scope: sheet})
 }
 
-func (b *book) titleText(what string) string {
-	c := b.in.Campaign
-	who := c.Name
-	if b.in.County != "" {
-		who += " " + b.in.County
-	}
-	return fmt.Sprintf("%s %s（截至%s）", who, what, b.in.AsOf.In(c.Location).Format("2006年1月2日 15:04"))
+func (b *book) asOfText() string {
+	return "截至" + b.in.AsOf.In(b.in.Campaign.Location).Format("2006年1月2日 15:04")
 }
 
-// progress is 附件1 with the figures: target, done and gap per indicator.
+// scope is whose document it is: 全市, or the county's full name.
+func (b *book) scope() string {
+	if b.in.County == "" {
+		return "全市"
+	}
+	for _, co := range b.counties {
+		if co.FullName != "" {
+			return co.FullName
+		}
+	}
+	return b.in.County
+}
+
+// cell is the name of the cell at column col (1 is A) and row.
+func cell(col, row int) string {
+	name, _ := excelize.CoordinatesToCellName(col, row)
+	return name
+}
+
+// Column widths of the progress table: 序号, 区、县(市), then target, done
+// and gap of each indicator.
+const (
+	progressCols = 2 + 3*data.NumIndicators
+	wNumber      = 5.0
+	wCounty      = 12.0
+	wFigure      = 8.5
+)
+
+// progress is 附件1 with the figures: target, done and gap per indicator,
+// the notice's notes, and the lines to sign. Below the printed form, on the
+// screen only, a chart of done against target.
 func (b *book) progress() error {
 	f, s := b.f, SheetProgress
-	if err := b.page(s, true, "$2:$3"); err != nil {
+	last := progressCols
+	merge := func(c1, r1, c2, r2 int) error { return f.MergeCell(s, cell(c1, r1), cell(c2, r2)) }
+	put := func(col, row int, v any, style int) error {
+		if err := f.SetCellValue(s, cell(col, row), v); err != nil {
+			return err
+		}
+		return f.SetCellStyle(s, cell(col, row), cell(col, row), style)
+	}
+	if err := b.page(s, true, true, "$4:$5"); err != nil {
 		return err
 	}
-	const last = "O"
-	if err := f.SetCellValue(s, "A1", b.titleText("进度表")); err != nil {
+	if err := put(1, 1, "附件1", b.st.attach); err != nil {
 		return err
 	}
-	if err := f.MergeCell(s, "A1", last+"1"); err != nil {
+	title := b.in.Campaign.Name + "进度表"
+	if b.in.County != "" {
+		title += "（" + b.scope() + "）"
+	}
+	if err := put(1, 2, title, b.st.title); err != nil {
 		return err
 	}
-	if err := f.SetCellStyle(s, "A1", "A1", b.title); err != nil {
+	if err := merge(1, 2, last, 2); err != nil {
 		return err
 	}
-	if err := f.SetRowHeight(s, 1, 30); err != nil {
+	if err := put(1, 3, "单位：个", b.st.unit); err != nil {
 		return err
 	}
-	head := []any{"区、县(市)"}
-	sub := []any{nil}
+	if err := merge(1, 3, 6, 3); err != nil {
+		return err
+	}
+	if err := put(7, 3, b.asOfText(), b.st.asOf); err != nil {
+		return err
+	}
+	if err := merge(7, 3, last, 3); err != nil {
+		return err
+	}
+	for _, h := range []struct{ row, height int }{{1, 24}, {2, 40}, {3, 22}, {4, 36}, {5, 20}} {
+		if err := f.SetRowHeight(s, h.row, float64(h.height)); err != nil {
+			return err
+		}
+	}
+
+	head := []any{"序号", "区、县(市)"}
+	sub := []any{"", ""}
 	for _, h := range headings {
-		head = append(head, h, nil, nil)
+		head = append(head, h, "", "")
 		sub = append(sub, "目标", "完成", "差距")
 	}
-	head = append(head, "名单确认", "提示")
-	if err := f.SetSheetRow(s, "A2", &head); err != nil {
+	if err := f.SetSheetRow(s, "A4", &head); err != nil {
 		return err
 	}
-	if err := f.SetSheetRow(s, "A3", &sub); err != nil {
+	if err := f.SetSheetRow(s, "A5", &sub); err != nil {
 		return err
 	}
-	for _, m := range [][2]string{{"A2", "A3"}, {"B2", "D2"}, {"E2", "G2"}, {"H2", "J2"}, {"K2", "M2"}, {"N2", "N3"}, {"O2", "O3"}} {
-		if err := f.MergeCell(s, m[0], m[1]); err != nil {
+	if err := merge(1, 4, 1, 5); err != nil {
+		return err
+	}
+	if err := merge(2, 4, 2, 5); err != nil {
+		return err
+	}
+	for i := range data.NumIndicators {
+		if err := merge(3+3*i, 4, 5+3*i, 4); err != nil {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(s, "A2", last+"3", b.head); err != nil {
+	if err := f.SetCellStyle(s, "A4", cell(last, 5), b.st.head); err != nil {
 		return err
 	}
-	if err := f.SetRowHeight(s, 2, 45); err != nil {
-		return err
-	}
-	row := 4
-	var sumDone, sumTarget data.Counts
-	for _, co := range b.counties {
+
+	row := 6
+	for i, co := range b.counties {
 		d := b.in.Totals[co.Name]
-		sumDone, sumTarget = sumDone.Add(d), sumTarget.Add(co.Target)
-		vals := figures(co.Name, co.Target, d)
-		vals = append(vals, b.confirmText(co.Name), b.notes(co.Name, d))
-		if err := f.SetSheetRow(s, fmt.Sprintf("A%d", row), &vals); err != nil {
+		vals := append([]any{i + 1}, figures(co.Name, co.Target, d, data.Gap(co.Target, d))...)
+		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(s, fmt.Sprintf("A%d", row), fmt.Sprintf("M%d", row), b.num); err != nil {
+		if err := f.SetCellStyle(s, cell(1, row), cell(last, row), b.st.num); err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(s, fmt.Sprintf("N%d", row), fmt.Sprintf("%s%d", last, row), b.body); err != nil {
+		if err := f.SetRowHeight(s, row, 22); err != nil {
 			return err
 		}
 		row++
 	}
-	firstRow, lastRow := 4, row-1
+	firstRow, lastRow := 6, row-1
 	if b.in.County == "" {
-		vals := figures("合计", sumTarget, sumDone)
-		vals = append(vals, fmt.Sprintf("已确认%d/%d", b.confirmedCount(), len(b.counties)), "")
-		if err := f.SetSheetRow(s, fmt.Sprintf("A%d", row), &vals); err != nil {
+		var done data.Counts
+		for _, co := range b.counties {
+			done = done.Add(b.in.Totals[co.Name])
+		}
+		vals := append([]any{"合计"}, figures("", b.in.Campaign.Total(), done, data.CityGap(b.in.Campaign, b.in.Totals))...)
+		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
 			return err
 		}
-		if err := f.SetCellStyle(s, fmt.Sprintf("A%d", row), fmt.Sprintf("%s%d", last, row), b.total); err != nil {
+		if err := merge(1, row, 2, row); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle(s, cell(1, row), cell(last, row), b.st.total); err != nil {
+			return err
+		}
+		if err := f.SetRowHeight(s, row, 22); err != nil {
 			return err
 		}
 		row++
 	}
-	note := "单位：个（企业专项辅导：家）。目标为最低要求，超额完成不计差距；辅导服务企业数含培育数。"
-	if err := f.SetCellValue(s, fmt.Sprintf("A%d", row), note); err != nil {
+
+	width := wNumber + wCounty + wFigure*3*data.NumIndicators
+	gapNote := "注：差距为目标减完成，完成数达到或超过目标的记0。"
+	if b.in.County == "" {
+		gapNote += "合计行的目标、完成为各区、县(市)之和；合计差距为各区、县(市)差距之和，" +
+			"一地超额不抵他地差距（下达的任务是各地的最低目标数）。"
+	}
+	for _, text := range []string{noticeNotes, gapNote} {
+		if err := put(1, row, text, b.st.note); err != nil {
+			return err
+		}
+		if err := merge(1, row, last, row); err != nil {
+			return err
+		}
+		if err := f.SetRowHeight(s, row, rowHeight(width, 11, text)); err != nil {
+			return err
+		}
+		row++
+	}
+	row++ // a blank line before the signatures
+	half := 2 + 3*2
+	for _, pair := range [][2]string{
+		{"填报单位（盖章）：", "填报人："},
+		{"联系电话：", "填报日期：      年    月    日"},
+	} {
+		if err := put(1, row, pair[0], b.st.sign); err != nil {
+			return err
+		}
+		if err := merge(1, row, half, row); err != nil {
+			return err
+		}
+		if err := put(half+1, row, pair[1], b.st.sign); err != nil {
+			return err
+		}
+		if err := merge(half+1, row, last, row); err != nil {
+			return err
+		}
+		if err := f.SetRowHeight(s, row, 30); err != nil {
+			return err
+		}
+		row++
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area",
+		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", s, colName(last), row-1), Scope: s}); err != nil {
 		return err
 	}
-	if err := f.MergeCell(s, fmt.Sprintf("A%d", row), fmt.Sprintf("%s%d", last, row)); err != nil {
+
+	if err := f.SetColWidth(s, "A", "A", wNumber); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "A", "A", 11); err != nil {
+	if err := f.SetColWidth(s, "B", "B", wCounty); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "B", "M", 7); err != nil {
+	if err := f.SetColWidth(s, "C", colName(last), wFigure); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "N", "N", 16); err != nil {
+	if err := f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: 5, XSplit: 2, TopLeftCell: "C6", ActivePane: "bottomRight"}); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "O", "O", 36); err != nil {
-		return err
-	}
-	if err := f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: 3, XSplit: 1, TopLeftCell: "B4", ActivePane: "bottomRight"}); err != nil {
+	if err := put(1, row+1, "以下不打印：各区县完成与目标对比图。名单确认、未具名等提示见“"+SheetRecords+"”。", b.st.unit); err != nil {
 		return err
 	}
 	return b.chart(row+2, firstRow, lastRow)
 }
 
-// figures is one row of 附件1: the county, then target, done and gap of each indicator.
-func figures(name string, target, done data.Counts) []any {
+func colName(col int) string {
+	name, _ := excelize.ColumnNumberToName(col)
+	return name
+}
+
+// figures is the rest of one row of 附件1: the county, then target, done
+// and gap of each indicator.
+func figures(name string, target, done, gap data.Counts) []any {
 	out := []any{name}
 	for _, ind := range data.Indicators {
-		out = append(out, target[ind], done[ind], max(0, target[ind]-done[ind]))
+		out = append(out, target[ind], done[ind], gap[ind])
 	}
 	return out
 }
 
+// textWidth is the width of s in column units: a Chinese character takes
+// two, a digit or Latin letter one.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		if r < 0x1100 {
+			w++
+		} else {
+			w += 2
+		}
+	}
+	return w
+}
+
+// lineCount is how many lines s takes in a cell width units wide, wrapped.
+func lineCount(width float64, s string) int {
+	n := 0
+	for more := true; more; {
+		var p string
+		p, s, more = strings.Cut(s, "\n")
+		// A cell keeps about half a unit of padding.
+		n += max(1, int(textWidth(p)/(width-0.5)+0.999))
+	}
+	return n
+}
+
+// rowHeight is the height, in points, of a row whose text s (in a font of
+// size points) wraps in width units: Excel and LibreOffice do not grow a
+// row to its text by themselves when cells are merged or rows written ahead.
+func rowHeight(width, size float64, s string) float64 {
+	return min(maxRowHeight, float64(lineCount(width, s))*size*1.45+6)
+}
+
+// maxRowHeight is the tallest row a spreadsheet allows, in points.
+const maxRowHeight = 409
+
 // chart compares done with the target per county: one cluster per county.
 func (b *book) chart(at, first, last int) error {
 	s := SheetProgress
-	cats := fmt.Sprintf("'%s'!$A$%d:$A$%d", s, first, last)
+	cats := fmt.Sprintf("'%s'!$B$%d:$B$%d", s, first, last)
 	var series []excelize.ChartSeries
 	for i, ind := range data.Indicators {
 		if ind == data.Zone || ind == data.ProvincialStation {
 			continue // a target of 0 or 1: the bars would be invisible beside the others
 		}
-		col := 2 + 3*i // the target column of the indicator
+		col := 3 + 3*i // the target column of the indicator
 		for k, what := range []string{"目标", "完成"} {
-			c, _ := excelize.ColumnNumberToName(col + k)
+			c := colName(col + k)
 			series = append(series, excelize.ChartSeries{
 				Name:       fmt.Sprintf("%s%s", shortName(ind), what),
 				Categories: cats,
@@ -332,54 +525,6 @@ func shortName(ind data.Indicator) string {
 		return "专项辅导"
 	}
 	return ind.Name()
-}
-
-func (b *book) confirmedCount() int {
-	n := 0
-	for _, co := range b.counties {
-		if _, ok := b.in.Confirmations[co.Name]; ok {
-			n++
-		}
-	}
-	return n
-}
-
-func (b *book) confirmText(county string) string {
-	conf, ok := b.in.Confirmations[county]
-	if !ok {
-		return "未确认"
-	}
-	s := fmt.Sprintf("%s %s确认", who(conf.UserName, conf.UserID), conf.CreatedAt.In(b.in.Campaign.Location).Format("1月2日"))
-	if conf.Late {
-		s += "（逾期）"
-	}
-	return s
-}
-
-// notes flags what the lists lack: unnamed units, and stations missing from
-// the tutoring list (note 1 of the notice).
-func (b *book) notes(county string, done data.Counts) string {
-	var named data.Counts
-	var missing []string
-	for _, l := range b.in.Names {
-		if l.County != county {
-			continue
-		}
-		named[l.Indicator]++
-		if b.missing[l.ID] {
-			missing = append(missing, l.Name)
-		}
-	}
-	var parts []string
-	for _, ind := range data.Indicators {
-		if n := done[ind] - named[ind]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%s未具名%d%s", ind.Name(), n, ind.Unit()))
-		}
-	}
-	if len(missing) > 0 {
-		parts = append(parts, fmt.Sprintf("%d个示范站未列入辅导名单：%s", len(missing), strings.Join(missing, "、")))
-	}
-	return strings.Join(parts, "；")
 }
 
 // sorted keeps the names of the workbook, ordered by the campaign's county order, then indicator, then
@@ -407,66 +552,235 @@ func (b *book) sorted(keep func(data.Listed) bool) []data.Listed {
 	return out
 }
 
-// list writes a sheet of names with the stream writer: thousands of rows
-// cost little memory.
-func (b *book) list(sheet string, landscape bool, heads []string, widths []float64, rows []data.Listed, cells func(n int, l data.Listed) []any) error {
-	if err := b.page(sheet, landscape, "$1:$1"); err != nil {
+// unnamed is how many of the counts of inds, in the workbook's counties,
+// were recorded without names.
+func (b *book) unnamed(inds ...data.Indicator) int {
+	named := map[string]data.Counts{}
+	for _, l := range b.in.Names {
+		n := named[l.County]
+		n[l.Indicator]++
+		named[l.County] = n
+	}
+	sum := 0
+	for _, co := range b.counties {
+		for _, ind := range inds {
+			sum += max(0, b.in.Totals[co.Name][ind]-named[co.Name][ind])
+		}
+	}
+	return sum
+}
+
+// column is one column of a sheet of names.
+type column struct {
+	head  string
+	width float64
+	num   bool // centred, like 序号
+}
+
+// listColumns are the columns the province checks on both lists.
+var listColumns = []column{
+	{"序号", 5, true}, {"区县", 7, true}, {"单位名称", 26, false}, {"统一社会信用代码", 23, true}, {"类型/级别", 13, true},
+	{"地址", 26, false}, {"联系人", 8, true}, {"联系电话", 15, true}, {"辅导日期", 12, true}, {"辅导方式", 11, true}, {"备注", 14, false},
+}
+
+// sheet writes a titled table with the stream writer (thousands of rows
+// cost little memory): the title, the as-of line, the heading row (repeated
+// on every page), the rows, each as tall as its longest text, and a line
+// under the table.
+func (b *book) sheet(name, title string, cols []column, rows int, cells func(i int) []string, below ...string) error {
+	headRow := 3
+	if err := b.page(name, true, false, fmt.Sprintf("$%d:$%d", headRow, headRow)); err != nil {
 		return err
 	}
-	sw, err := b.f.NewStreamWriter(sheet)
+	sw, err := b.f.NewStreamWriter(name)
 	if err != nil {
 		return err
 	}
-	for i, w := range widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+	total := 0.0
+	for i, c := range cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return err
+		}
+		total += c.width
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headRow, TopLeftCell: cell(1, headRow+1), ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	last := len(cols)
+	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: b.st.title, Value: title}}, excelize.RowOpts{Height: 40}); err != nil {
+		return err
+	}
+	if err := sw.MergeCell("A1", cell(last, 1)); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: b.st.asOf, Value: b.asOfText()}}, excelize.RowOpts{Height: 22}); err != nil {
+		return err
+	}
+	if err := sw.MergeCell("A2", cell(last, 2)); err != nil {
+		return err
+	}
+	head := make([]any, len(cols))
+	for i, c := range cols {
+		head[i] = excelize.Cell{StyleID: b.st.head, Value: c.head}
+	}
+	if err := sw.SetRow(cell(1, headRow), head, excelize.RowOpts{Height: 30}); err != nil {
+		return err
+	}
+	vals := make([]any, len(cols))
+	for i := range rows {
+		texts := cells(i)
+		lines := 1
+		for k, c := range cols {
+			style := b.st.text
+			if c.num {
+				style = b.st.num
+			}
+			var v any // an empty cell: its border, no string
+			if texts[k] != "" {
+				v = texts[k]
+				if textWidth(texts[k]) > c.width-1 || strings.Contains(texts[k], "\n") {
+					lines = max(lines, lineCount(c.width, texts[k]))
+				}
+			}
+			vals[k] = excelize.Cell{StyleID: style, Value: v}
+		}
+		height := 22.0
+		if lines > 1 {
+			height = min(maxRowHeight, float64(lines)*11*1.45+6)
+		}
+		if err := sw.SetRow(cell(1, headRow+1+i), vals, excelize.RowOpts{Height: height}); err != nil {
 			return err
 		}
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return err
-	}
-	head := make([]any, len(heads))
-	for i, h := range heads {
-		head[i] = excelize.Cell{StyleID: b.head, Value: h}
-	}
-	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
-		return err
-	}
-	cell := make([]byte, 0, 16)
-	for i, l := range rows {
-		cell = append(cell[:0], 'A')
-		cell = fmt.Appendf(cell, "%d", i+2)
-		if err := sw.SetRow(string(cell), cells(i+1, l), excelize.RowOpts{StyleID: b.body}); err != nil {
+	for k, text := range below {
+		end := headRow + 1 + rows + k
+		if err := sw.SetRow(cell(1, end), []any{excelize.Cell{StyleID: b.st.note, Value: text}}, excelize.RowOpts{Height: rowHeight(total, 11, text)}); err != nil {
+			return err
+		}
+		if err := sw.MergeCell(cell(1, end), cell(last, end)); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
 }
 
+// listRow is the columns of one name on a 名单: its attributes, the newest
+// of each.
+func (b *book) listRow(n int, l data.Listed, kind string) []string {
+	d := b.details[l.ID]
+	if k := d.Get(data.DetailKind); k != "" {
+		if kind != "" {
+			kind += "\n"
+		}
+		kind += k
+	}
+	return []string{strconv.Itoa(n), l.County, l.Name, d.Get(data.DetailCreditCode), kind, d.Get(data.DetailAddress),
+		d.Get(data.DetailContact), d.Get(data.DetailPhone), d.Get(data.DetailDate), d.Get(data.DetailMethod), d.Get(data.DetailNote)}
+}
+
 func (b *book) cultured() error {
 	rows := b.sorted(func(l data.Listed) bool { return l.Indicator != data.Tutoring })
-	loc := b.in.Campaign.Location
-	return b.list(SheetCultured, true,
-		[]string{"序号", "区、县(市)", "级别", "名称", "记录时间", "记录人", "逾期", "提示"},
-		[]float64{6, 11, 14, 44, 17, 10, 6, 18}, rows,
-		func(n int, l data.Listed) []any {
-			note := ""
-			if b.missing[l.ID] {
-				note = "未列入专项辅导名单"
-			}
-			return []any{n, l.County, levels[l.Indicator], l.Name, l.CreatedAt.In(loc).Format(timeLayout), who(l.UserName, l.UserID), lateMark(l.Late), note}
-		})
+	unnamed := b.unnamed(data.Zone, data.ProvincialStation, data.CityStation)
+	return b.sheet(SheetCultured, fmt.Sprintf("%s名单（%s）", b.in.Campaign.Name, b.scope()), listColumns, len(rows),
+		func(i int) []string { return b.listRow(i+1, rows[i], levels[rows[i].Indicator]) },
+		fmt.Sprintf("共%d个；其中%d个未具名", len(rows)+unnamed, unnamed))
 }
 
 func (b *book) tutoring() error {
 	rows := b.sorted(func(l data.Listed) bool { return l.Indicator == data.Tutoring })
+	unnamed := b.unnamed(data.Tutoring)
+	return b.sheet(SheetTutoring, fmt.Sprintf("企业商业秘密保护专项辅导名单（%s）", b.scope()), listColumns, len(rows),
+		func(i int) []string { return b.listRow(i+1, rows[i], "") },
+		fmt.Sprintf("共%d家；其中%d家未具名", len(rows)+unnamed, unnamed))
+}
+
+// recordColumns are the bookkeeping of each name, for the contact person.
+var recordColumns = []column{
+	{"序号", 5, true}, {"区县", 7, true}, {"名单", 14, true}, {"名称", 30, false}, {"记录时间", 18, true},
+	{"记录人", 9, true}, {"逾期", 6, true}, {"信息最近更新", 24, false}, {"提示", 30, false},
+}
+
+// records is the bookkeeping behind the lists: who recorded each name and
+// when, late changes, hints; under the table, each county's sign-off and
+// what its lists still lack.
+func (b *book) records() error {
+	rows := b.sorted(func(data.Listed) bool { return true })
 	loc := b.in.Campaign.Location
-	return b.list(SheetTutoring, false,
-		[]string{"序号", "区、县(市)", "企业名称", "记录时间", "记录人", "逾期"},
-		[]float64{6, 11, 44, 17, 10, 6}, rows,
-		func(n int, l data.Listed) []any {
-			return []any{n, l.County, l.Name, l.CreatedAt.In(loc).Format(timeLayout), who(l.UserName, l.UserID), lateMark(l.Late)}
-		})
+	status := []string{"名单确认与提示："}
+	for _, co := range b.counties {
+		line := co.Name + "：" + b.confirmText(co.Name)
+		if n := b.notes(co.Name); n != "" {
+			line += "；" + n
+		}
+		status = append(status, line)
+	}
+	return b.sheet(SheetRecords, fmt.Sprintf("名单记录明细（%s，供联系人核对，不随名单报送）", b.scope()), recordColumns, len(rows),
+		func(i int) []string {
+			l := rows[i]
+			list := "专项辅导名单"
+			if l.Indicator != data.Tutoring {
+				list = levels[l.Indicator]
+			}
+			updated := ""
+			if d, ok := b.details[l.ID]; ok {
+				updated = fmt.Sprintf("%s %s", who(d.UserName, d.UserID), d.UpdatedAt.In(loc).Format(timeLayout))
+				if d.Late {
+					updated += " 逾期"
+				}
+			}
+			note := ""
+			if b.missing[l.ID] {
+				note = "未列入专项辅导名单"
+			}
+			return []string{strconv.Itoa(i + 1), l.County, list, l.Name, l.CreatedAt.In(loc).Format(timeLayout), who(l.UserName, l.UserID),
+				lateMark(l.Late), updated, note}
+		},
+		status...)
+}
+
+func (b *book) confirmText(county string) string {
+	conf, ok := b.in.Confirmations[county]
+	if !ok {
+		return "未确认"
+	}
+	s := fmt.Sprintf("%s %s确认", who(conf.UserName, conf.UserID), conf.CreatedAt.In(b.in.Campaign.Location).Format("1月2日"))
+	if conf.Late {
+		s += "（逾期）"
+	}
+	return s
+}
+
+// notes flags what a county's lists lack: unnamed units, and stations
+// missing from the tutoring list (note 1 of the notice).
+func (b *book) notes(county string) string {
+	done := b.in.Totals[county]
+	var named data.Counts
+	var missing []string
+	for _, l := range b.in.Names {
+		if l.County != county {
+			continue
+		}
+		named[l.Indicator]++
+		if b.missing[l.ID] {
+			missing = append(missing, l.Name)
+		}
+	}
+	var parts []string
+	for _, ind := range data.Indicators {
+		if n := done[ind] - named[ind]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s未具名%d%s", ind.Name(), n, ind.Unit()))
+		}
+	}
+	if len(missing) > 0 {
+		// The rows above flag each of them; a few names say which.
+		const most = 5
+		n, more := len(missing), ""
+		if n > most {
+			more, missing = "等", missing[:most]
+		}
+		parts = append(parts, fmt.Sprintf("%d个示范站未列入辅导名单：%s%s", n, strings.Join(missing, "、"), more))
+	}
+	return strings.Join(parts, "；")
 }
 
 func lateMark(late bool) string {
