@@ -340,9 +340,10 @@ func (b *book) progress() error {
 	}
 
 	row := 6
+	city := data.StandCity(b.in.Campaign, b.in.Totals)
 	for i, co := range b.counties {
-		d := b.in.Totals[co.Name]
-		vals := append([]any{i + 1}, figures(co.Name, co.Target, d, data.Gap(co.Target, d))...)
+		st, _ := city.County(co.Name)
+		vals := append([]any{i + 1}, figures(co.Name, st)...)
 		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
 			return err
 		}
@@ -356,11 +357,8 @@ func (b *book) progress() error {
 	}
 	firstRow, lastRow := 6, row-1
 	if b.in.County == "" {
-		var done data.Counts
-		for _, co := range b.counties {
-			done = done.Add(b.in.Totals[co.Name])
-		}
-		vals := append([]any{"合计"}, figures("", b.in.Campaign.Total(), done, data.CityGap(b.in.Campaign, b.in.Totals))...)
+		// 合计: the sums, and the sum of the counties' gaps (data.CityStanding).
+		vals := append([]any{"合计"}, figures("", city.Total)...)
 		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
 			return err
 		}
@@ -447,10 +445,10 @@ func colName(col int) string {
 
 // figures is the rest of one row of 附件1: the county, then target, done
 // and gap of each indicator.
-func figures(name string, target, done, gap data.Counts) []any {
+func figures(name string, s data.Standing) []any {
 	out := []any{name}
 	for _, ind := range data.Indicators {
-		out = append(out, target[ind], done[ind], gap[ind])
+		out = append(out, s.Target[ind], s.Done[ind], s.Gap[ind])
 	}
 	return out
 }
