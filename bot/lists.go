@@ -456,10 +456,7 @@ func confirmedText(c *data.Campaign, county string, conf data.Batch, names []dat
 		named[l.Indicator]++
 	}
 	cult := named[data.Zone] + named[data.ProvincialStation] + named[data.CityStation]
-	unnamed := 0
-	for _, ind := range data.Indicators {
-		unnamed += max(0, d[ind]-named[ind])
-	}
+	unnamed := data.Stand(county, data.Counts{}, d).Unnamed(named).Sum()
 	var b strings.Builder
 	late := ""
 	if conf.Late {

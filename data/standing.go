@@ -41,6 +41,28 @@ func (s Standing) NoTarget(ind Indicator) bool { return s.Target[ind] == 0 && s.
 // include the cultivated stations (note 1); 0 when it does.
 func (s Standing) NoteOneShort() int { return max(0, s.Stations-s.Done[Tutoring]) }
 
+// Unnamed is, per indicator, how many of the recorded units carry no name
+// on the list, given how many are named.
+func (s Standing) Unnamed(named Counts) Counts {
+	var u Counts
+	for _, ind := range Indicators {
+		u[ind] = max(0, s.Done[ind]-named[ind])
+	}
+	return u
+}
+
+// Sum adds up the figures of the given indicators (all four when none).
+func (c Counts) Sum(inds ...Indicator) int {
+	if len(inds) == 0 {
+		inds = Indicators[:]
+	}
+	n := 0
+	for _, ind := range inds {
+		n += c[ind]
+	}
+	return n
+}
+
 // CityStanding is every county's standing and the city's (合计).
 type CityStanding struct {
 	Counties []Standing // in the campaign's order

@@ -561,9 +561,7 @@ func (b *book) unnamed(inds ...data.Indicator) int {
 	}
 	sum := 0
 	for _, co := range b.counties {
-		for _, ind := range inds {
-			sum += max(0, b.in.Totals[co.Name][ind]-named[co.Name][ind])
-		}
+		sum += data.Stand(co.Name, co.Target, b.in.Totals[co.Name]).Unnamed(named[co.Name]).Sum(inds...)
 	}
 	return sum
 }
