@@ -34,7 +34,8 @@ import (
 
 // writeRemindConfig writes a config with a contact admin (1001), 柯桥's work
 // group (-100) and one 上虞 staff member (3001); the other counties have
-// nobody. year moves the campaign's dates.
+// nobody. year moves the campaign's dates; the calendar is typed here (no
+// State Council schedule) so the dates below hold for any year.
 func writeRemindConfig(t *testing.T, dir, apiURL string, year int) (cfgPath, dbPath string) {
 	t.Helper()
 	dbPath = filepath.Join(dir, "tsbot.db")
@@ -49,7 +50,8 @@ cultivation_due = "%[3]d-08-31"
 lists_due = "%[3]d-09-30"
 acceptance_from = "%[3]d-10-08"
 acceptance_to = "%[3]d-10-31"
-holidays = ["%[3]d-10-01", "%[3]d-10-02", "%[3]d-10-03", "%[3]d-10-04", "%[3]d-10-05", "%[3]d-10-06", "%[3]d-10-07"]
+official_holidays = false
+extra_holidays = ["%[3]d-10-01", "%[3]d-10-02", "%[3]d-10-03", "%[3]d-10-04", "%[3]d-10-05", "%[3]d-10-06", "%[3]d-10-07"]
 `, apiURL, dbPath, year)
 	for _, co := range data.DefaultConfig().Campaign.Counties {
 		chat := 0
@@ -757,8 +759,9 @@ cultivation_due = %q
 lists_due = %q
 acceptance_from = %q
 weekend = []
-holidays = []
-workdays = []
+official_holidays = false
+extra_holidays = []
+extra_workdays = []
 
 [reminders]
 enabled = true
