@@ -1,3 +1,7 @@
+// Package jobs decides which reminders the campaign needs and when (pure:
+// functions of the campaign, the config and a now, counted with
+// data.Calendar), renders their texts, and holds the cron wiring that sends
+// them and the daily backup.
 package jobs
 
 import (
@@ -73,7 +77,7 @@ const weeklyLead = 60
 //
 //   - Before lists_due, for each n in reminders.days_before: a KindContactDigest
 //     and one KindCountyNag per county on the n-th working day before it
-//     (Calendar.WorkingDaysBefore), at reminders.time.
+//     (data.Calendar.WorkingDaysBefore), at reminders.time.
 //   - A KindWeeklyDigest at each reminders.weekly_digest time from 60 days before
 //     the first campaign date (cultivation_due, else lists_due) to lists_due
 //     inclusive. One on a day off moves to the next working day; one on a day
