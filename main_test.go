@@ -34,7 +34,8 @@ import (
 
 // writeRemindConfig writes a config with a contact admin (1001), 柯桥's work
 // group (-100) and one 上虞 staff member (3001); the other counties have
-// nobody. year moves the campaign's dates.
+// nobody. year moves the campaign's dates; the calendar is typed here (no
+// State Council schedule) so the dates below hold for any year.
 func writeRemindConfig(t *testing.T, dir, apiURL string, year int) (cfgPath, dbPath string) {
 	t.Helper()
 	dbPath = filepath.Join(dir, "tsbot.db")
@@ -49,7 +50,8 @@ cultivation_due = "%[3]d-08-31"
 lists_due = "%[3]d-09-30"
 acceptance_from = "%[3]d-10-08"
 acceptance_to = "%[3]d-10-31"
-holidays = ["%[3]d-10-01", "%[3]d-10-02", "%[3]d-10-03", "%[3]d-10-04", "%[3]d-10-05", "%[3]d-10-06", "%[3]d-10-07"]
+official_holidays = false
+extra_holidays = ["%[3]d-10-01", "%[3]d-10-02", "%[3]d-10-03", "%[3]d-10-04", "%[3]d-10-05", "%[3]d-10-06", "%[3]d-10-07"]
 `, apiURL, dbPath, year)
 	for _, co := range data.DefaultConfig().Campaign.Counties {
 		chat := 0
@@ -223,6 +225,10 @@ func TestCheck(t *testing.T) {
 		fail   bool
 	}{
 		{"good", db("tsbot.db") + backups, "检查通过", false},
+		{"the calendar it counts with", db("cal.db"), "；调休上班 ", false},
+		{"a year beyond the holiday data", db("y.db") + "[campaign]\ncultivation_due = \"2099-08-31\"\nlists_due = \"2099-09-30\"\nacceptance_from = \"2099-10-08\"\nacceptance_to = \"2099-10-31\"\n", "还没有2099年的国务院放假安排", false},
+		{"the old key names", db("old.db") + "[campaign]\nholidays = [\"2027-09-24\"]\n", "campaign.holidays、workdays 已改名为 extra_holidays、extra_workdays", false},
+		{"a holiday of another year", "[campaign]\nextra_holidays = [\"2026-10-01\"]\n", "config: campaign.extra_holidays: 2026-10-01", true},
 		{"bad date", "[campaign]\nlists_due = \"2027-09-31\"\n", "campaign.lists_due", true},
 		{"bad backup time", db("b.db") + backups + "time = \"2:30pm\"\n", "backup.time", true},
 		{"unknown driver", "[database]\ndriver = \"mysql\"\n", "database.driver", true},
@@ -752,8 +758,9 @@ cultivation_due = %q
 lists_due = %q
 acceptance_from = %q
 weekend = []
-holidays = []
-workdays = []
+official_holidays = false
+extra_holidays = []
+extra_workdays = []
 
 [reminders]
 enabled = true
@@ -1227,6 +1234,54 @@ func TestConfigFileWithTokenReadableByOthers(t *testing.T) {
 				if strings.Contains(out, fileToken) || strings.Contains(out, strings.SplitN(fileToken, ":", 2)[1]) {
 					t.Errorf("%s: the output shows the token:\n%s", cmd, out)
 				}
+			}
+		})
+	}
+}
+
+// What check says of the calendar, at fixed instants of the 2027 campaign.
+func TestCalendarLines(t *testing.T) {
+	cfg := data.DefaultConfig()
+	c, err := cfg.BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSchedule := cfg
+	noSchedule.Campaign.OfficialHolidays = false
+	noSchedule.Campaign.ExtraHolidays = []string{"2027-10-01", "2027-10-02", "2027-10-04"}
+	plain, err := noSchedule.BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02", s, c.Location)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		name string
+		c    *data.Campaign
+		cc   data.CampaignConfig
+		now  time.Time
+		want string
+	}{
+		{"from September", &c, cfg.Campaign, at("2027-09-01"),
+			"日历（国务院放假安排，2027年9月1日至10月31日）：放假 9月15日（中秋节）、10月1日至7日（国庆节）；调休上班 9月26日（周日）、10月9日（周六）"},
+		{"the first day back", &c, cfg.Campaign, at("2027-10-08"),
+			"日历（国务院放假安排，2027年10月8日至10月31日）：放假 无；调休上班 10月9日（周六）"},
+		{"from the year before", &c, cfg.Campaign, at("2026-12-30"),
+			"日历（国务院放假安排，2026年12月30日至2027年10月31日）：放假 1月1日至3日（元旦节）、2月5日至13日（春节）、4月3日至5日（清明节）、5月1日至5日（劳动节）、6月9日（端午节）、9月15日（中秋节）、10月1日至7日（国庆节）；调休上班 1月31日（周日）、2月14日（周日）、5月8日（周六）、9月26日（周日）、10月9日（周六）"},
+		{"after the campaign", &c, cfg.Campaign, at("2027-11-01"), "日历：国务院放假安排；活动日期已过或未设"},
+		{"the schedule off", &plain, noSchedule.Campaign, at("2027-09-01"),
+			"日历（仅周末及配置的日期（official_holidays = false），2027年9月1日至10月31日）：放假 10月1日至2日（国庆节）、10月4日（国庆节）；调休上班 无"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := calendarLines(tt.c, tt.cc, tt.now)
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("calendarLines =\n%q\nwant\n%q", got, tt.want)
 			}
 		})
 	}

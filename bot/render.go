@@ -151,19 +151,20 @@ func tutoringWarning(s data.Standing) string {
 	return ""
 }
 
-// deadlineLine counts the days to the lists' deadline, if it is still ahead.
+// deadlineLine counts the days and working days to the lists' deadline, if
+// it is still ahead, with the campaign's calendar: the same counts the
+// reminders give.
 func deadlineLine(c *data.Campaign, now time.Time) string {
 	if c.ListsDue.IsZero() {
 		return ""
 	}
-	local := now.In(c.Location)
-	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, c.Location)
-	days := int(c.ListsDue.Sub(today).Hours()+12) / 24
-	switch {
+	cal := data.NewCalendar(c)
+	due := c.ListsDue.In(cal.Location()).Format("1月2日")
+	switch days := cal.DaysLeft(now, c.ListsDue); {
 	case days > 0:
-		return fmt.Sprintf("距%s报送名单截止还有%d天", c.ListsDue.Format("1月2日"), days)
+		return fmt.Sprintf("距%s报送名单截止还有%d天（%d个工作日）", due, days, cal.WorkingDaysLeft(now, c.ListsDue))
 	case days == 0:
-		return fmt.Sprintf("今天（%s）是报送名单截止日", c.ListsDue.Format("1月2日"))
+		return fmt.Sprintf("今天（%s）是报送名单截止日", due)
 	}
 	return ""
 }

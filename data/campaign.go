@@ -122,10 +122,16 @@ type Campaign struct {
 	ListsDue       time.Time // the two lists reach the city bureau by this day (inclusive)
 	AcceptanceFrom time.Time // first day of the provincial acceptance period
 	AcceptanceTo   time.Time // last day of it
-	// The working calendar: reminders fall on working days only.
+	// The working calendar (NewCalendar): reminders fall on working days
+	// only, and replies count working days left with it. BuildCampaign
+	// resolves the State Council's schedule and the config's extra days into
+	// the two lists; no date is in both.
 	Weekend  []time.Weekday // days off in an ordinary week
 	Holidays []time.Time    // public holidays (midnight, Location)
-	Workdays []time.Time    // make-up working days (调休) that fall on a weekend
+	Workdays []time.Time    // working days that would be off: make-up days (调休上班), holidays taken back
+	// Unscheduled lists the campaign's years for which lunar-go carries no
+	// State Council schedule: only weekends and the extra days are off then.
+	Unscheduled []int
 
 	spellings []NameOf // CountyNames, worked out once by BuildCampaign
 }

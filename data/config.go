@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,16 +48,25 @@ type DatabaseConfig struct {
 
 // CampaignConfig is the year's programme: dates, calendar and county targets.
 type CampaignConfig struct {
-	Name           string         `toml:"name"`
-	Timezone       string         `toml:"timezone"`
-	CultivationDue string         `toml:"cultivation_due"`
-	ListsDue       string         `toml:"lists_due"`
-	AcceptanceFrom string         `toml:"acceptance_from"`
-	AcceptanceTo   string         `toml:"acceptance_to"`
-	Weekend        []string       `toml:"weekend"`  // e.g. ["sat", "sun"]
-	Holidays       []string       `toml:"holidays"` // public holidays, "2006-01-02"
-	Workdays       []string       `toml:"workdays"` // make-up working days (调休) on a weekend
-	Counties       []CountyConfig `toml:"counties"`
+	Name           string   `toml:"name"`
+	Timezone       string   `toml:"timezone"`
+	CultivationDue string   `toml:"cultivation_due"`
+	ListsDue       string   `toml:"lists_due"`
+	AcceptanceFrom string   `toml:"acceptance_from"`
+	AcceptanceTo   string   `toml:"acceptance_to"`
+	Weekend        []string `toml:"weekend"` // e.g. ["sat", "sun"]
+	// The working calendar: the State Council's days off and make-up working
+	// days (调休上班) for the campaign's years, from lunar-go's holiday data,
+	// unless OfficialHolidays is off; then the extra days, which override it.
+	OfficialHolidays bool     `toml:"official_holidays"`
+	ExtraHolidays    []string `toml:"extra_holidays"` // days off added, "2006-01-02" (or a make-up day taken back)
+	ExtraWorkdays    []string `toml:"extra_workdays"` // working days added (or a holiday taken back)
+	// Holidays and Workdays are the keys of before the State Council's
+	// schedule came built in; a file that still has them means the same as
+	// extra_holidays and extra_workdays (check suggests the rename).
+	Holidays []string       `toml:"holidays"`
+	Workdays []string       `toml:"workdays"`
+	Counties []CountyConfig `toml:"counties"`
 }
 
 // CountyConfig is one row of 附件1.
@@ -116,11 +126,11 @@ func DefaultConfig() Config {
 			AcceptanceFrom: "2027-10-08",
 			AcceptanceTo:   "2027-10-31",
 			Weekend:        []string{"sat", "sun"},
-			Holidays: []string{
-				"2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04",
-				"2027-10-05", "2027-10-06", "2027-10-07",
-			},
-			Workdays: []string{},
+			// 2027 from lunar-go: 中秋 15 Sept and 国庆 1–7 Oct off, Sunday 26
+			// Sept and Saturday 9 Oct worked.
+			OfficialHolidays: true,
+			ExtraHolidays:    []string{},
+			ExtraWorkdays:    []string{},
 			Counties: []CountyConfig{
 				county("越城", "越城区", []string{}, Counts{1, 0, 7, 20}),
 				county("柯桥", "柯桥区", []string{}, Counts{0, 1, 7, 20}),
@@ -195,6 +205,11 @@ func ParseConfig(text string) (Config, error) {
 func tomlError(err error) error {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
+		// A value of the wrong type ("yes" for a boolean) comes as plain
+		// text: `toml: line 2 (last key "campaign.x"): incompatible types: …`.
+		if m := typeError.FindStringSubmatch(err.Error()); m != nil {
+			return &redactedError{msg: fmt.Sprintf("config: %s: line %s: %s", m[2], m[1], quoted.ReplaceAllString(m[3], "…")), err: err}
+		}
 		return &redactedError{msg: "config: malformed TOML", err: err}
 	}
 	msg := quoted.ReplaceAllString(pe.Message, "…")
@@ -203,6 +218,9 @@ func tomlError(err error) error {
 	}
 	return &redactedError{msg: fmt.Sprintf("config: line %d: %s", pe.Position.Line, msg), err: err}
 }
+
+// typeError is how the decoder words a value that does not fit its key.
+var typeError = regexp.MustCompile(`^toml: line (\d+) \(last key "([^"]+)"\): (.*)$`)
 
 // quoted is a fragment of the input that a TOML error message quotes.
 var quoted = regexp.MustCompile(`"[^"]*"|'[^']*'`)
@@ -353,25 +371,20 @@ func (cfg Config) BuildCampaign() (Campaign, error) {
 		}
 		*d.dst = t
 	}
-	for _, list := range []struct {
-		key  string
-		vals []string
-		dst  *[]time.Time
-	}{{"holidays", cc.Holidays, &c.Holidays}, {"workdays", cc.Workdays, &c.Workdays}} {
-		for _, v := range list.vals {
-			t, err := time.ParseInLocation(dateLayout, v, loc)
-			if err != nil {
-				return Campaign{}, fmt.Errorf("config: campaign.%s: %q is not a date like 2027-10-01", list.key, v)
-			}
-			*list.dst = append(*list.dst, t)
-		}
-	}
+	off := map[time.Weekday]bool{}
 	for _, w := range cc.Weekend {
 		d, ok := ParseWeekday(w)
 		if !ok {
 			return Campaign{}, fmt.Errorf("config: campaign.weekend: %q is not a weekday (mon … sun)", w)
 		}
 		c.Weekend = append(c.Weekend, d)
+		off[d] = true
+	}
+	if len(off) == 7 {
+		return Campaign{}, errors.New("config: campaign.weekend: every day of the week is off")
+	}
+	if err := c.resolveCalendar(cc); err != nil {
+		return Campaign{}, err
 	}
 	for _, co := range cc.Counties {
 		c.Counties = append(c.Counties, County{
@@ -385,6 +398,90 @@ func (cfg Config) BuildCampaign() (Campaign, error) {
 	}
 	c.spellings = c.countySpellings()
 	return c, nil
+}
+
+// resolveCalendar fills c.Holidays and c.Workdays: the State Council's
+// schedule for every year from the first to the last campaign date, then the
+// config's extra days over it. An extra day outside those years is refused:
+// it is a list copied from another year, and would silently move nothing.
+func (c *Campaign) resolveCalendar(cc CampaignConfig) error {
+	first, last, dated := c.years()
+	kind := map[string]bool{} // date → a working day (true) or a day off (false)
+	if cc.OfficialHolidays && dated {
+		for y := first; y <= last; y++ {
+			days, ok := OfficialSchedule(y, c.Location)
+			if !ok {
+				c.Unscheduled = append(c.Unscheduled, y)
+			}
+			for _, d := range days {
+				kind[d.Date.Format(dateLayout)] = d.Work
+			}
+		}
+	}
+	extra := map[string]string{} // date → the key that listed it
+	for _, l := range []struct {
+		key  string
+		vals []string
+		work bool
+	}{
+		{"extra_holidays", cc.ExtraHolidays, false}, {"holidays", cc.Holidays, false},
+		{"extra_workdays", cc.ExtraWorkdays, true}, {"workdays", cc.Workdays, true},
+	} {
+		for _, v := range l.vals {
+			t, err := time.ParseInLocation(dateLayout, strings.TrimSpace(v), c.Location)
+			if err != nil {
+				return fmt.Errorf("config: campaign.%s: %q is not a date like 2027-10-01", l.key, v)
+			}
+			if dated && (t.Year() < first || t.Year() > last) {
+				return fmt.Errorf("config: campaign.%s: %s is not in the campaign's %s (from its dates)", l.key, v, yearSpan(first, last))
+			}
+			ymd := t.Format(dateLayout)
+			if other, dup := extra[ymd]; dup && kind[ymd] != l.work {
+				return fmt.Errorf("config: campaign.%s: %s is also in campaign.%s", l.key, v, other)
+			}
+			extra[ymd] = l.key
+			kind[ymd] = l.work
+		}
+	}
+	dates := make([]string, 0, len(kind))
+	for ymd := range kind {
+		dates = append(dates, ymd)
+	}
+	slices.Sort(dates)
+	for _, ymd := range dates {
+		t, _ := time.ParseInLocation(dateLayout, ymd, c.Location)
+		if kind[ymd] {
+			c.Workdays = append(c.Workdays, t)
+		} else {
+			c.Holidays = append(c.Holidays, t)
+		}
+	}
+	return nil
+}
+
+// years spans the years of the campaign's dates; dated is false when none is set.
+func (c *Campaign) years() (first, last int, dated bool) {
+	for _, t := range []time.Time{c.CultivationDue, c.ListsDue, c.AcceptanceFrom, c.AcceptanceTo} {
+		if t.IsZero() {
+			continue
+		}
+		y := t.Year()
+		if !dated || y < first {
+			first = y
+		}
+		if !dated || y > last {
+			last = y
+		}
+		dated = true
+	}
+	return first, last, dated
+}
+
+func yearSpan(first, last int) string {
+	if first == last {
+		return fmt.Sprintf("year %d", first)
+	}
+	return fmt.Sprintf("years %d–%d", first, last)
 }
 
 // ParseWeekday reads "mon" … "sun" (or the full English name).

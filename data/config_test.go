@@ -4,8 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The example file documents the defaults; if the two drift apart, this fails.
@@ -82,6 +84,17 @@ name = "张三"
 		{name: "unknown key", text: "[database]\nfile = \"x.db\"\n", wantErr: "database.file"},
 		{name: "bad date", text: "[campaign]\nlists_due = \"9月30日\"\n", wantErr: "campaign.lists_due"},
 		{name: "bad holiday", text: "[campaign]\nholidays = [\"2027-13-01\"]\n", wantErr: "campaign.holidays"},
+		{name: "bad extra holiday", text: "[campaign]\nextra_holidays = [\"2027/10/08\"]\n", wantErr: "config: campaign.extra_holidays: "},
+		{name: "bad extra workday", text: "[campaign]\nextra_workdays = [\"10月9日\"]\n", wantErr: "config: campaign.extra_workdays: "},
+		// A list copied from another year would move nothing, silently.
+		{name: "holiday of last year", text: "[campaign]\nholidays = [\"2026-10-01\"]\n", wantErr: "config: campaign.holidays: 2026-10-01 is not in the campaign's year 2027"},
+		{name: "holiday of next year", text: "[campaign]\nextra_holidays = [\"2028-01-01\"]\n", wantErr: "config: campaign.extra_holidays: 2028-01-01"},
+		{name: "workday of another year", text: "[campaign]\nworkdays = [\"2026-09-26\"]\n", wantErr: "config: campaign.workdays: 2026-09-26"},
+		{name: "extra workday of another year", text: "[campaign]\nextra_workdays = [\"2026-09-26\"]\n", wantErr: "config: campaign.extra_workdays: 2026-09-26"},
+		{name: "a date both off and worked", text: "[campaign]\nextra_holidays = [\"2027-10-02\"]\nextra_workdays = [\"2027-10-02\"]\n", wantErr: "config: campaign.extra_workdays: 2027-10-02 is also in campaign.extra_holidays"},
+		{name: "a date off in the old key and worked in the new", text: "[campaign]\nholidays = [\"2027-09-24\"]\nextra_workdays = [\"2027-09-24\"]\n", wantErr: "config: campaign.extra_workdays: 2027-09-24 is also in campaign.holidays"},
+		{name: "no working weekday", text: "[campaign]\nweekend = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"sun\"]\n", wantErr: "config: campaign.weekend: every day"},
+		{name: "official_holidays not a boolean", text: "[campaign]\nofficial_holidays = \"yes\"\n", wantErr: "campaign.official_holidays"},
 		{name: "bad weekend", text: "[campaign]\nweekend = [\"周六\"]\n", wantErr: "campaign.weekend"},
 		{name: "bad timezone", text: "[campaign]\ntimezone = \"Mars/Olympus\"\n", wantErr: "campaign.timezone"},
 		{name: "acceptance before deadline", text: "[campaign]\nacceptance_from = \"2027-09-01\"\n", wantErr: "acceptance_from"},
@@ -174,6 +187,151 @@ func TestExposedSecrets(t *testing.T) {
 			keys, mode, err := cfg.Exposed(path)
 			if err != nil || mode != tc.mode || !reflect.DeepEqual(keys, tc.want) {
 				t.Errorf("Exposed = %v, %04o, %v; want %v", keys, mode, err, tc.want)
+			}
+		})
+	}
+}
+
+// The config adds days off and working days over the State Council's
+// schedule, or turns the schedule off; old files' holidays and workdays keep
+// working. now is fixed: the campaign is 2027's.
+func TestCalendarConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		days map[string]bool // date → a working day
+	}{
+		{"default: the 2027 schedule", "", map[string]bool{
+			"2027-09-15": false, "2027-09-26": true, "2027-10-01": false, "2027-10-09": true, "2027-09-24": true,
+		}},
+		{"extra days override the schedule", `[campaign]
+extra_holidays = ["2027-09-24", "2027-10-09"]
+extra_workdays = ["2027-10-07"]
+`, map[string]bool{
+			"2027-09-24": false, // a local day off, Friday
+			"2027-10-09": false, // a make-up Saturday taken back
+			"2027-10-07": true,  // a holiday taken back
+			"2027-10-06": false, "2027-09-15": false, "2027-09-26": true,
+		}},
+		{"the schedule off: weekends and the extra days only", `[campaign]
+official_holidays = false
+extra_holidays = ["2027-10-01"]
+`, map[string]bool{
+			"2027-09-15": true, "2027-09-26": false, "2027-10-01": false, "2027-10-04": true, "2027-10-09": false,
+		}},
+		{"an old file's holidays and workdays", `[campaign]
+holidays = ["2027-10-01", "2027-10-02", "2027-10-03", "2027-10-04", "2027-10-05", "2027-10-06", "2027-10-07", "2027-09-24"]
+workdays = ["2027-09-18"]
+`, map[string]bool{
+			"2027-09-24": false, "2027-09-18": true, "2027-09-15": false, "2027-09-26": true, "2027-10-05": false,
+		}},
+		{"a campaign over the year end takes both years", `[campaign]
+lists_due = "2027-12-31"
+acceptance_from = "2028-01-04"
+acceptance_to = "2028-01-31"
+extra_holidays = ["2028-01-14"]
+`, map[string]bool{
+			"2027-10-01": false, "2028-01-03": true, "2028-01-14": false,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(tt.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := cfg.BuildCampaign()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cal := NewCalendar(&c)
+			for day, want := range tt.days {
+				d, err := time.ParseInLocation("2006-01-02", day, c.Location)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := cal.IsWorkingDay(d); got != want {
+					t.Errorf("IsWorkingDay(%s) = %v, want %v", day, got, want)
+				}
+			}
+			for _, h := range c.Holidays {
+				if slices.ContainsFunc(c.Workdays, h.Equal) {
+					t.Errorf("%s is both a holiday and a workday", h.Format("2006-01-02"))
+				}
+			}
+		})
+	}
+}
+
+// A year lunar-go carries no schedule for is told apart from one without a
+// holiday, so check can warn.
+func TestOfficialSchedule(t *testing.T) {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		year    int
+		ok      bool
+		contain []string // "2006-01-02 名字 off|work"
+	}{
+		{"2027", 2027, true, []string{"2027-09-15 中秋节 off", "2027-09-26 国庆节 work", "2027-10-01 国庆节 off", "2027-10-07 国庆节 off", "2027-10-09 国庆节 work", "2027-01-01 元旦节 off"}},
+		{"2026", 2026, true, []string{"2026-10-01 国庆节 off"}},
+		{"far beyond the data", 2099, false, nil},
+		{"before the data", 1999, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			days, ok := OfficialSchedule(tt.year, loc)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			var got []string
+			for _, d := range days {
+				kind := "off"
+				if d.Work {
+					kind = "work"
+				}
+				got = append(got, d.Date.Format("2006-01-02")+" "+d.Name+" "+kind)
+				if d.Date.Location() != loc || d.Date.Hour() != 0 {
+					t.Errorf("%s is not local midnight", d.Date)
+				}
+			}
+			for _, w := range tt.contain {
+				if !slices.Contains(got, w) {
+					t.Errorf("%s missing from %v", w, got)
+				}
+			}
+		})
+	}
+	if got := OfficialName(time.Date(2027, 9, 15, 0, 0, 0, 0, loc)); got != "中秋节" {
+		t.Errorf("OfficialName(2027-09-15) = %q, want 中秋节", got)
+	}
+}
+
+func TestUnscheduledYears(t *testing.T) {
+	tests := []struct {
+		name string
+		text string
+		want []int
+	}{
+		{"2027 is carried", "", nil},
+		{"2099 is not", "[campaign]\ncultivation_due = \"2099-08-31\"\nlists_due = \"2099-09-30\"\nacceptance_from = \"2099-10-08\"\nacceptance_to = \"2100-01-31\"\n", []int{2099, 2100}},
+		{"the schedule off: nothing to miss", "[campaign]\nofficial_holidays = false\nlists_due = \"2099-09-30\"\ncultivation_due = \"\"\nacceptance_from = \"\"\nacceptance_to = \"\"\n", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := ParseConfig(tt.text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := cfg.BuildCampaign()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(c.Unscheduled, tt.want) {
+				t.Errorf("Unscheduled = %v, want %v", c.Unscheduled, tt.want)
 			}
 		})
 	}

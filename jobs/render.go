@@ -117,7 +117,7 @@ func (o outlook) met() bool { return o.gap == data.Counts{} }
 
 // daysLeft is the fractional number of days from Now to the end of lists_due.
 func (s Snapshot) daysLeft() float64 {
-	loc := location(s.Campaign)
+	loc := s.Campaign.Zone()
 	y, m, d := s.Campaign.ListsDue.In(loc).Date()
 	end := time.Date(y, m, d+1, 0, 0, 0, 0, loc)
 	return max(0, end.Sub(s.Now).Hours()/24)
@@ -270,7 +270,7 @@ func CountyNag(s Snapshot, county string, r Reminder) (text string, ok bool) {
 // hears of the zone's reports.
 func AcceptanceNote(s Snapshot, r Reminder, county string) string {
 	c := s.Campaign
-	cal := NewCalendar(c)
+	cal := data.NewCalendar(c)
 	var b strings.Builder
 
 	hasZone := func(co data.County) bool { return co.Target[data.Zone] > 0 || s.Done[co.Name][data.Zone] > 0 }
@@ -317,7 +317,7 @@ func AcceptanceNote(s Snapshot, r Reminder, county string) string {
 		period += "，至" + monthDay(c.AcceptanceTo)
 	}
 	if r.Kind == KindAcceptanceBefore {
-		b.WriteString(holidayAfter(cal, c, r.At) + period + "。请在假期前备好：\n")
+		b.WriteString(holidayAfter(cal, r.At) + period + "。请在假期前备好：\n")
 		if len(zoneCounties) > 0 {
 			b.WriteString("· " + zone + "：申请报告、总体方案、行动计划，经县局初审、市局复审后报省局；验收时另需以园区管委会或县(市、区)人民政府名义的工作报告\n")
 		}
@@ -349,19 +349,20 @@ func AcceptanceNote(s Snapshot, r Reminder, county string) string {
 
 // holidayAfter names the days off between at and the next working day, if a
 // holiday is among them: "10月1日至10月7日放假；".
-func holidayAfter(cal Calendar, c *data.Campaign, at time.Time) string {
-	first, next := cal.dayOf(at)+1, cal.dayOf(cal.NextWorkingDay(at))
+func holidayAfter(cal data.Calendar, at time.Time) string {
+	first, next := cal.Day(at).AddDate(0, 0, 1), cal.NextWorkingDay(at)
 	holiday := false
-	for d := first; d < next; d++ {
-		holiday = holiday || cal.holidays[d]
+	for d := first; d.Before(next); d = d.AddDate(0, 0, 1) {
+		holiday = holiday || cal.IsHoliday(d)
 	}
+	last := next.AddDate(0, 0, -1)
 	switch {
 	case !holiday:
 		return ""
-	case next-first == 1:
-		return monthDay(cal.midnight(first)) + "放假；"
+	case cal.DaysLeft(first, last) == 0:
+		return monthDay(first) + "放假；"
 	}
-	return monthDay(cal.midnight(first)) + "至" + monthDay(cal.midnight(next-1)) + "放假；"
+	return monthDay(first) + "至" + monthDay(last) + "放假；"
 }
 
 // progressLine is "示范区0/1，市县级站3/7，辅导12/20", leaving out what the

@@ -27,7 +27,7 @@ func ledger(now time.Time) (map[string]data.Counts, []Point) {
 	history := []Point{
 		{ago(10), "越城", data.CityStation, 1},
 		{ago(3), "越城", data.Tutoring, 4},
-		{ago(20), "上虞", data.CityStation, 3},
+		{ago(20), "上虞", data.CityStation, 4}, // 4 in 28 days: 6/7 on pace with 8 days left
 		{ago(5), "上虞", data.Tutoring, 9},
 		{ago(1), "上虞", data.Tutoring, -1}, // a correction
 		{ago(40), "诸暨", data.CityStation, 5},
@@ -67,13 +67,13 @@ func TestContactDigest(t *testing.T) {
 		key    string
 		allMet bool
 	}{
-		{"d7", nil, "2027-09-21 09:00", "contact_digest:2027-09-30:d-7", false},
+		{"d7", nil, "2027-09-22 09:00", "contact_digest:2027-09-30:d-7", false},
 		{"weekly", nil, "2027-09-20 09:00", "weekly_digest:2027-09-20", false},
 		{"d0", nil, "2027-09-30 09:30", "contact_digest:2027-09-30:d-0", false},
 		{"friday_before_sunday_deadline", func(cfg *data.Config) {
-			cfg.Campaign.ListsDue = "2027-09-26"
-		}, "2027-09-24 09:00", "contact_digest:2027-09-26:d-0", false},
-		{"all_met", nil, "2027-09-21 09:00", "contact_digest:2027-09-30:d-7", true},
+			cfg.Campaign.ListsDue = "2027-09-19"
+		}, "2027-09-17 09:00", "contact_digest:2027-09-19:d-0", false},
+		{"all_met", nil, "2027-09-22 09:00", "contact_digest:2027-09-30:d-7", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,10 +93,10 @@ func TestCountyNag(t *testing.T) {
 	tests := []struct {
 		name, county, now, key string
 	}{
-		{"yuecheng_d7_slow", "越城", "2027-09-21 09:00", "county_nag:2027-09-30:d-7:越城"},
-		{"shangyu_d7_on_pace", "上虞", "2027-09-21 09:00", "county_nag:2027-09-30:d-7:上虞"},
-		{"zhuji_d7_idle", "诸暨", "2027-09-21 09:00", "county_nag:2027-09-30:d-7:诸暨"},
-		{"xinchang_d7_nothing", "新昌", "2027-09-21 09:00", "county_nag:2027-09-30:d-7:新昌"},
+		{"yuecheng_d7_slow", "越城", "2027-09-22 09:00", "county_nag:2027-09-30:d-7:越城"},
+		{"shangyu_d7_on_pace", "上虞", "2027-09-22 09:00", "county_nag:2027-09-30:d-7:上虞"},
+		{"zhuji_d7_idle", "诸暨", "2027-09-22 09:00", "county_nag:2027-09-30:d-7:诸暨"},
+		{"xinchang_d7_nothing", "新昌", "2027-09-22 09:00", "county_nag:2027-09-30:d-7:新昌"},
 		{"shengzhou_d1_rounds_down", "嵊州", "2027-09-29 09:00", "county_nag:2027-09-30:d-1:嵊州"},
 		{"yuecheng_d0", "越城", "2027-09-30 09:00", "county_nag:2027-09-30:d-0:越城"},
 	}
@@ -125,7 +125,7 @@ func TestCountyNagNoMessage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, all := snapshot(t, nil, "2027-09-21 09:00")
+			s, all := snapshot(t, nil, "2027-09-22 09:00")
 			s.Done = map[string]data.Counts{tt.county: tt.done}
 			if text, ok := CountyNag(s, tt.county, find(t, all, "county_nag:2027-09-30:d-7:越城")); ok {
 				t.Errorf("got a message:\n%s", text)

@@ -323,7 +323,7 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) (Outcome, error) {
 		return o, errors.New("jobs: no notifier set: nothing claimed")
 	}
 	if q, ok := r.notify.(Queue); ok {
-		now := r.Now().In(location(r.campaign))
+		now := r.Now().In(r.campaign.Zone())
 		endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, now.Location())
 		queued, err := q.QueueReminder(ctx, d.Reminder.Key, d.ChatID, d.Text, endOfDay)
 		if err != nil || !queued {
@@ -383,7 +383,7 @@ func (r *Runner) attrs(d Delivery, more ...any) []any {
 // then one at every minute, in the campaign's zone. It returns after the
 // pass under way has finished.
 func (r *Runner) Run(ctx context.Context) error {
-	loc := location(r.campaign)
+	loc := r.campaign.Zone()
 	tick := func() {
 		if _, err := r.RunAt(ctx, r.Now().In(loc)); err != nil && ctx.Err() == nil {
 			r.log.Error("reminders: pass failed", slog.Any("err", err))
@@ -425,7 +425,7 @@ func (r *Runner) Upcoming(now time.Time, n int) []string {
 				who = rem.County
 			}
 		}
-		at := rem.At.In(location(r.campaign))
+		at := rem.At.In(r.campaign.Zone())
 		year := ""
 		if at.Year() != now.In(at.Location()).Year() {
 			year = fmt.Sprintf("%d年", at.Year()) // a campaign set up a year ahead
@@ -447,15 +447,15 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 	if c.ListsDue.IsZero() {
 		return 0, errors.New("jobs: remindnow: campaign.lists_due is not set")
 	}
-	cal := NewCalendar(c)
+	cal := data.NewCalendar(c)
 	now := r.Now().In(cal.Location())
-	if cal.DaysBetween(now, c.ListsDue) < 0 {
+	if cal.DaysLeft(now, c.ListsDue) < 0 {
 		return 0, fmt.Errorf("jobs: remindnow: lists_due %s has passed", ymd(c.ListsDue))
 	}
 	rem := Reminder{
 		Key: "contact_digest:now:" + now.Format("2006-01-02T15:04"), Kind: KindContactDigest,
 		At: now, Deadline: c.ListsDue,
-		DaysLeft: cal.DaysBetween(now, c.ListsDue), WorkingDaysLeft: cal.WorkingDaysBetween(now, c.ListsDue),
+		DaysLeft: cal.DaysLeft(now, c.ListsDue), WorkingDaysLeft: cal.WorkingDaysLeft(now, c.ListsDue),
 	}
 	people, err := r.store.People(ctx)
 	if err != nil {

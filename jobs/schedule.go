@@ -1,3 +1,7 @@
+// Package jobs decides which reminders the campaign needs and when (pure:
+// functions of the campaign, the config and a now, counted with
+// data.Calendar), renders their texts, and holds the cron wiring that sends
+// them and the daily backup.
 package jobs
 
 import (
@@ -73,7 +77,7 @@ const weeklyLead = 60
 //
 //   - Before lists_due, for each n in reminders.days_before: a KindContactDigest
 //     and one KindCountyNag per county on the n-th working day before it
-//     (Calendar.WorkingDaysBefore), at reminders.time.
+//     (data.Calendar.WorkingDaysBefore), at reminders.time.
 //   - A KindWeeklyDigest at each reminders.weekly_digest time from 60 days before
 //     the first campaign date (cultivation_due, else lists_due) to lists_due
 //     inclusive. One on a day off moves to the next working day; one on a day
@@ -99,24 +103,21 @@ func Schedule(c *data.Campaign, cfg data.RemindersConfig) ([]Reminder, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkCalendar(c); err != nil {
-		return nil, err
-	}
 	if !cfg.Enabled || c.ListsDue.IsZero() {
 		return nil, nil
 	}
 
-	cal := NewCalendar(c)
+	cal := data.NewCalendar(c)
 	at := func(d time.Time) time.Time {
-		y, m, dd := d.In(cal.loc).Date()
-		return time.Date(y, m, dd, hour, minute, 0, 0, cal.loc)
+		y, m, dd := d.In(cal.Location()).Date()
+		return time.Date(y, m, dd, hour, minute, 0, 0, cal.Location())
 	}
 	s := scheduler{cal: cal, campaign: c}
 
-	digestDays := map[day]bool{}
+	digestDays := map[string]bool{} // local dates, "2006-01-02"
 	for _, n := range offsets {
 		when := at(cal.WorkingDaysBefore(c.ListsDue, n))
-		digestDays[cal.dayOf(when)] = true
+		digestDays[ymd(when)] = true
 		about := fmt.Sprintf("%s:d-%d", ymd(cal.Day(c.ListsDue)), n)
 		s.add(KindContactDigest, about, "", when, c.ListsDue)
 		s.perCounty(KindCountyNag, about, when, c.ListsDue)
@@ -154,7 +155,7 @@ func Schedule(c *data.Campaign, cfg data.RemindersConfig) ([]Reminder, error) {
 }
 
 type scheduler struct {
-	cal      Calendar
+	cal      data.Calendar
 	campaign *data.Campaign
 	out      []Reminder
 }
@@ -166,8 +167,8 @@ func (s *scheduler) add(k Kind, about, county string, at, deadline time.Time) {
 	}
 	s.out = append(s.out, Reminder{
 		Key: key, Kind: k, County: county, At: at, Deadline: deadline,
-		DaysLeft:        s.cal.DaysBetween(at, deadline),
-		WorkingDaysLeft: s.cal.WorkingDaysBetween(at, deadline),
+		DaysLeft:        s.cal.DaysLeft(at, deadline),
+		WorkingDaysLeft: s.cal.WorkingDaysLeft(at, deadline),
 	})
 }
 
@@ -177,39 +178,36 @@ func (s *scheduler) perCounty(k Kind, about string, at, deadline time.Time) {
 	}
 }
 
-func (s *scheduler) weekly(spec cron.Schedule, digestDays map[day]bool) error {
+func (s *scheduler) weekly(spec cron.Schedule, digestDays map[string]bool) error {
 	c, cal := s.campaign, s.cal
 	first := c.ListsDue
 	if !c.CultivationDue.IsZero() && c.CultivationDue.Before(first) {
 		first = c.CultivationDue
 	}
 	from := cal.Day(first).AddDate(0, 0, -weeklyLead)
-	last := cal.dayOf(c.ListsDue)
-	fired := map[day]bool{}
+	fired := map[string]bool{}
 	// Next is strictly after its argument; start just before midnight so a
 	// digest at 00:00 on the first day counts.
 	for t := spec.Next(from.Add(-time.Nanosecond)); !t.IsZero(); t = spec.Next(t) {
-		t = t.In(cal.loc)
-		d := cal.dayOf(t)
-		if d > last {
+		t = t.In(cal.Location())
+		if cal.DaysLeft(t, c.ListsDue) < 0 {
 			break
 		}
 		// A spec firing twice a day (or "@every 1h") would flood the contact
 		// and, over a season, make thousands of reminders: refuse it.
-		if fired[d] {
+		if fired[ymd(t)] {
 			return fmt.Errorf("jobs: reminders.weekly_digest: fires more than once on %s; a digest is at most daily", ymd(t))
 		}
-		fired[d] = true
+		fired[ymd(t)] = true
 		when := t
-		if !cal.working(d) {
-			d = cal.next(d)
-			y, m, dd := cal.midnight(d).Date()
-			when = time.Date(y, m, dd, t.Hour(), t.Minute(), 0, 0, cal.loc)
+		if !cal.IsWorkingDay(t) {
+			y, m, dd := cal.NextWorkingDay(t).Date()
+			when = time.Date(y, m, dd, t.Hour(), t.Minute(), 0, 0, cal.Location())
 		}
-		if d > last || digestDays[d] {
+		if cal.DaysLeft(when, c.ListsDue) < 0 || digestDays[ymd(when)] {
 			continue
 		}
-		digestDays[d] = true // a moved digest must not land on the next one's day twice
+		digestDays[ymd(when)] = true // a moved digest must not land on the next one's day twice
 		s.add(KindWeeklyDigest, ymd(t), "", when, c.ListsDue)
 	}
 	return nil
@@ -221,17 +219,17 @@ func (s *scheduler) weekly(spec cron.Schedule, digestDays map[day]bool) error {
 // lists_due count, so a Mid-Autumn day in September is not taken for it.
 func (s *scheduler) lastWorkingDayBeforeHoliday(from time.Time) time.Time {
 	cal := s.cal
-	start, end := cal.dayOf(s.campaign.ListsDue), cal.dayOf(from)
-	latest, found := day(0), false
+	var latest time.Time
 	for _, h := range s.campaign.Holidays {
-		if d := cal.dayOf(h); d >= start && d < end && (!found || d > latest) {
-			latest, found = d, true
+		if cal.IsHoliday(h) && cal.DaysLeft(s.campaign.ListsDue, h) >= 0 && cal.DaysLeft(h, from) > 0 &&
+			(latest.IsZero() || cal.DaysLeft(latest, h) > 0) {
+			latest = h
 		}
 	}
-	if !found {
+	if latest.IsZero() {
 		return cal.PrevWorkingDay(from)
 	}
-	return cal.midnight(cal.prev(latest))
+	return cal.PrevWorkingDay(latest)
 }
 
 // Due splits the reminders that have come due by now. due: At is not after
@@ -295,41 +293,6 @@ func daysBefore(ns []int) ([]int, error) {
 		}
 	}
 	return out, nil
-}
-
-// checkCalendar catches calendar typos that would silently move reminders: a
-// holiday or workday in another year than lists_due (a copied 2026 list), a
-// day both holiday and workday, a weekend with no working weekday.
-func checkCalendar(c *data.Campaign) error {
-	loc := location(c)
-	if !c.ListsDue.IsZero() {
-		year := c.ListsDue.In(loc).Year()
-		for _, l := range []struct {
-			key   string
-			dates []time.Time
-		}{{"campaign.holidays", c.Holidays}, {"campaign.workdays", c.Workdays}} {
-			for _, d := range l.dates {
-				if d.In(loc).Year() != year {
-					return fmt.Errorf("jobs: %s: %s is not in the campaign year %d (lists_due %s)", l.key, ymd(d.In(loc)), year, ymd(c.ListsDue.In(loc)))
-				}
-			}
-		}
-	}
-	for _, w := range c.Workdays {
-		for _, h := range c.Holidays {
-			if sameDate(w.In(loc), h.In(loc)) {
-				return fmt.Errorf("jobs: campaign.workdays: %s is also a holiday", ymd(w.In(loc)))
-			}
-		}
-	}
-	off := map[time.Weekday]bool{}
-	for _, w := range c.Weekend {
-		off[w] = true
-	}
-	if len(off) == 7 {
-		return fmt.Errorf("jobs: campaign.weekend: every day of the week is off")
-	}
-	return nil
 }
 
 func ymd(t time.Time) string { return t.Format("2006-01-02") }

@@ -103,14 +103,20 @@ func TestScheduleDeadlineReminders(t *testing.T) {
 		tweak func(*data.Config)
 		want  []string
 	}{
+		// 2027: Mid-Autumn (Wed 15 Sept) is off and Sunday 26 Sept is worked,
+		// so d-7 is Wednesday the 22nd.
 		{"default", nil,
-			[]string{"08-19 09:00", "09-10 09:00", "09-21 09:00", "09-27 09:00", "09-29 09:00", "09-30 09:00"}},
-		{"调休 Sunday and Mid-Autumn", withMakeUpDay,
 			[]string{"08-19 09:00", "09-10 09:00", "09-22 09:00", "09-27 09:00", "09-29 09:00", "09-30 09:00"}},
-		{"deadline on a Sunday moves day 0 to Friday", func(cfg *data.Config) {
+		{"National Day only, as the default was before", nationalDayOnly,
+			[]string{"08-19 09:00", "09-10 09:00", "09-21 09:00", "09-27 09:00", "09-29 09:00", "09-30 09:00"}},
+		{"deadline on a Sunday moves day 0 to Friday, day 1 over Mid-Autumn", func(cfg *data.Config) {
+			cfg.Campaign.ListsDue = "2027-09-19"
+			cfg.Reminders.DaysBefore = []int{1, 0}
+		}, []string{"09-16 09:00", "09-17 09:00"}},
+		{"deadline on the 调休 Sunday stays on it", func(cfg *data.Config) {
 			cfg.Campaign.ListsDue = "2027-09-26"
 			cfg.Reminders.DaysBefore = []int{1, 0}
-		}, []string{"09-23 09:00", "09-24 09:00"}},
+		}, []string{"09-24 09:00", "09-26 09:00"}},
 		{"deadline in the holiday", func(cfg *data.Config) {
 			cfg.Campaign.ListsDue = "2027-10-05"
 			cfg.Reminders.DaysBefore = []int{1, 0}
@@ -118,7 +124,7 @@ func TestScheduleDeadlineReminders(t *testing.T) {
 		{"afternoon time, repeats dropped", func(cfg *data.Config) {
 			cfg.Reminders.Time = "17:30"
 			cfg.Reminders.DaysBefore = []int{7, 0, 7}
-		}, []string{"09-21 17:30", "09-30 17:30"}},
+		}, []string{"09-22 17:30", "09-30 17:30"}},
 		{"deadline at the year's end", func(cfg *data.Config) {
 			cfg.Campaign.ListsDue = "2027-12-31"
 			cfg.Campaign.AcceptanceFrom, cfg.Campaign.AcceptanceTo = "", ""
@@ -152,12 +158,11 @@ func TestScheduleWeeklyDigest(t *testing.T) {
 			"07-05 09:00", "07-12 09:00", "07-19 09:00", "07-26 09:00", "08-02 09:00", "08-09 09:00",
 			"08-16 09:00", "08-23 09:00", "08-30 09:00", "09-06 09:00", "09-13 09:00", "09-20 09:00"}},
 		{"a Monday holiday moves it to Tuesday", func(cfg *data.Config) {
-			cfg.Campaign.Holidays = append(cfg.Campaign.Holidays, "2027-09-13")
+			cfg.Campaign.ExtraHolidays = append(cfg.Campaign.ExtraHolidays, "2027-09-13")
 		}, []string{
 			"07-05 09:00", "07-12 09:00", "07-19 09:00", "07-26 09:00", "08-02 09:00", "08-09 09:00",
 			"08-16 09:00", "08-23 09:00", "08-30 09:00", "09-06 09:00", "09-14 09:00", "09-20 09:00"}},
 		{"Sunday digests move to the 调休 Sunday or Monday", func(cfg *data.Config) {
-			withMakeUpDay(cfg)
 			cfg.Campaign.CultivationDue = ""
 			cfg.Reminders.DaysBefore = []int{0}
 			cfg.Reminders.WeeklyDigest = "0 18 * * 0"
@@ -189,17 +194,21 @@ func TestScheduleAcceptance(t *testing.T) {
 	}{
 		{"default: before and after National Day", nil, []string{"09-30 09:00"}, []string{"10-08 09:00"}},
 		{"acceptance from a Saturday starts Monday", func(cfg *data.Config) {
-			cfg.Campaign.AcceptanceFrom = "2027-10-09"
-		}, []string{"09-30 09:00"}, []string{"10-11 09:00"}},
+			cfg.Campaign.AcceptanceFrom = "2027-10-16"
+		}, []string{"09-30 09:00"}, []string{"10-18 09:00"}},
 		{"acceptance from a 调休 Saturday starts that day", func(cfg *data.Config) {
 			cfg.Campaign.AcceptanceFrom = "2027-10-09"
-			cfg.Campaign.Workdays = []string{"2027-10-09"}
 		}, []string{"09-30 09:00"}, []string{"10-09 09:00"}},
+		{"acceptance from a Saturday taken back starts Monday", func(cfg *data.Config) {
+			cfg.Campaign.AcceptanceFrom = "2027-10-09"
+			cfg.Campaign.ExtraHolidays = []string{"2027-10-09"}
+		}, []string{"09-30 09:00"}, []string{"10-11 09:00"}},
 		{"a later start still warns before the holiday", func(cfg *data.Config) {
 			cfg.Campaign.AcceptanceFrom = "2027-10-18"
 		}, []string{"09-30 09:00"}, []string{"10-18 09:00"}},
 		{"no holiday: the working day before", func(cfg *data.Config) {
-			cfg.Campaign.Holidays = []string{"2027-09-15"}
+			cfg.Campaign.OfficialHolidays = false
+			cfg.Campaign.ExtraHolidays = []string{"2027-09-15"}
 		}, []string{"10-07 09:00"}, []string{"10-08 09:00"}},
 		{"switched off", func(cfg *data.Config) { cfg.Reminders.AcceptanceNote = false }, nil, nil},
 		{"no acceptance date", func(cfg *data.Config) {
@@ -253,17 +262,9 @@ func TestScheduleErrors(t *testing.T) {
 		{"cron twice a day", func(cfg *data.Config) { cfg.Reminders.WeeklyDigest = "0 9,17 * * 1" }, "reminders.weekly_digest"},
 		{"cron every hour", func(cfg *data.Config) { cfg.Reminders.WeeklyDigest = "@every 1h" }, "reminders.weekly_digest"},
 		{"negative days before", func(cfg *data.Config) { cfg.Reminders.DaysBefore = []int{7, -1} }, "reminders.days_before"},
-		{"holiday of last year", func(cfg *data.Config) {
-			cfg.Campaign.Holidays = append(cfg.Campaign.Holidays, "2026-10-01")
-		}, "campaign.holidays"},
-		{"holiday of next year", func(cfg *data.Config) {
-			cfg.Campaign.Holidays = append(cfg.Campaign.Holidays, "2028-01-01")
-		}, "campaign.holidays"},
-		{"workday of another year", func(cfg *data.Config) { cfg.Campaign.Workdays = []string{"2026-09-26"} }, "campaign.workdays"},
-		{"workday that is a holiday", func(cfg *data.Config) { cfg.Campaign.Workdays = []string{"2027-10-02"} }, "campaign.workdays"},
-		{"no working weekday", func(cfg *data.Config) {
-			cfg.Campaign.Weekend = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
-		}, "campaign.weekend"},
+		// The calendar's keys (campaign.holidays of another year, a day both
+		// off and worked, no working weekday) are checked once, where the
+		// config is read: data's TestParseConfig.
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,15 +283,15 @@ func TestScheduleErrors(t *testing.T) {
 // Properties every schedule must have, over the configurations above.
 func TestScheduleInvariants(t *testing.T) {
 	tweaks := map[string]func(*data.Config){
-		"default":         nil,
-		"调休 and holiday":  withMakeUpDay,
-		"daily digest":    func(cfg *data.Config) { cfg.Reminders.WeeklyDigest = "0 8 * * *" },
-		"Sunday deadline": func(cfg *data.Config) { cfg.Campaign.ListsDue = "2027-09-26" },
+		"default":           nil,
+		"National Day only": nationalDayOnly,
+		"daily digest":      func(cfg *data.Config) { cfg.Reminders.WeeklyDigest = "0 8 * * *" },
+		"Sunday deadline":   func(cfg *data.Config) { cfg.Campaign.ListsDue = "2027-09-26" },
 	}
 	for name, tweak := range tweaks {
 		t.Run(name, func(t *testing.T) {
 			c, cfg := buildCampaign(t, tweak)
-			cal := NewCalendar(c)
+			cal := data.NewCalendar(c)
 			all := mustSchedule(t, c, cfg)
 			seen := map[string]bool{}
 			days := map[string]Kind{}
@@ -306,7 +307,7 @@ func TestScheduleInvariants(t *testing.T) {
 					t.Errorf("%s on a day off (%s)", r.Key, r.At.Format("Mon 2006-01-02"))
 				}
 				deadline := r.Kind == KindContactDigest || r.Kind == KindCountyNag || r.Kind == KindWeeklyDigest
-				if deadline && cal.dayOf(r.At) > cal.dayOf(c.ListsDue) {
+				if deadline && cal.DaysLeft(r.At, c.ListsDue) < 0 {
 					t.Errorf("%s after lists_due", r.Key)
 				}
 				if r.At.Location() != c.Location {
@@ -333,17 +334,16 @@ func TestDue(t *testing.T) {
 		missed     int
 		lastMissed string
 	}{
-		{"just before 09:00 on d-7", nil, "2027-09-21 08:59",
+		{"just before 09:00 on d-7", nil, "2027-09-22 08:59",
 			nil, 26, "weekly_digest:2027-09-20"},
-		{"09:00 on d-7", nil, "2027-09-21 09:00",
+		{"09:00 on d-7", nil, "2027-09-22 09:00",
 			[]string{"contact_digest:2027-09-30:d-7", "county_nag:2027-09-30:d-7 ×6"}, 26, "weekly_digest:2027-09-20"},
-		{"catch-up at 09:30 the same day", nil, "2027-09-21 09:30",
+		{"catch-up at 09:30 the same day", nil, "2027-09-22 09:30",
 			[]string{"contact_digest:2027-09-30:d-7", "county_nag:2027-09-30:d-7 ×6"}, 26, "weekly_digest:2027-09-20"},
-		{"the next day it is missed", nil, "2027-09-22 09:30",
+		{"the next day it is missed", nil, "2027-09-23 09:30",
 			nil, 33, "county_nag:2027-09-30:d-7 ×6"},
 		{"a Saturday", nil, "2027-09-25 10:00", nil, 33, "county_nag:2027-09-30:d-7 ×6"},
 		{"a 调休 Sunday", func(cfg *data.Config) {
-			withMakeUpDay(cfg)
 			cfg.Reminders.DaysBefore = []int{4}
 			cfg.Reminders.WeeklyDigest = ""
 		}, "2027-09-26 09:30", []string{"contact_digest:2027-09-30:d-4", "county_nag:2027-09-30:d-4 ×6"}, 0, ""},
@@ -387,8 +387,8 @@ func TestDue(t *testing.T) {
 func TestDueReadsNowInTheCampaignZone(t *testing.T) {
 	c, cfg := buildCampaign(t, nil)
 	all := mustSchedule(t, c, cfg)
-	// 01:30 UTC on 21 Sept is 09:30 in Shanghai: the d-7 reminders are due.
-	due, _ := Due(all, time.Date(2027, 9, 21, 1, 30, 0, 0, time.UTC))
+	// 01:30 UTC on 22 Sept is 09:30 in Shanghai: the d-7 reminders are due.
+	due, _ := Due(all, time.Date(2027, 9, 22, 1, 30, 0, 0, time.UTC))
 	if got := groups(due); !equal(got, []string{"contact_digest:2027-09-30:d-7", "county_nag:2027-09-30:d-7 ×6"}) {
 		t.Errorf("due %q", got)
 	}
@@ -403,7 +403,7 @@ func TestNext(t *testing.T) {
 		n    int
 		want []string
 	}{
-		{"the next three", "2027-09-21 09:30", 3,
+		{"the next three", "2027-09-22 09:30", 3,
 			[]string{"contact_digest:2027-09-30:d-3", "county_nag:2027-09-30:d-3 ×2"}},
 		{"at the exact time it is no longer next", "2027-09-27 09:00", 1,
 			[]string{"contact_digest:2027-09-30:d-1"}},

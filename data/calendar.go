@@ -1,21 +1,18 @@
-// Package jobs decides which reminders the campaign needs and when (pure:
-// functions of the campaign, the config and a now), renders their texts, and
-// will hold the cron wiring that sends them.
-package jobs
+package data
 
 import (
 	"time"
 	// Embedded zone data: Asia/Shanghai must load on a server or container
 	// that ships no /usr/share/zoneinfo.
 	_ "time/tzdata"
-
-	"tsbot/data"
 )
 
-// Calendar is the campaign's working calendar: which dates are working days.
-// Every method works on calendar dates in the campaign's Location, never on
-// 24-hour durations, so it stays right across DST changes and whatever zone
-// the instants it is given are in.
+// Calendar is the campaign's working calendar: which dates are working days,
+// and how many days and working days are left until a date. The bot's replies
+// and the reminders both count with it, so they never disagree. Every method
+// works on calendar dates in the campaign's Location, never on 24-hour
+// durations, so it stays right across DST changes and whatever zone the
+// instants it is given are in.
 type Calendar struct {
 	loc      *time.Location
 	weekend  [7]bool
@@ -29,14 +26,16 @@ type Calendar struct {
 type day int
 
 // searchLimit bounds the walk to the next or previous working day. Holidays
-// are finite, so with at least one ordinary working weekday (Schedule checks
-// campaign.weekend) a working day is always within a few weeks.
+// are finite, so with at least one ordinary working weekday (BuildCampaign
+// checks campaign.weekend) a working day is always within a few weeks.
 const searchLimit = 366
 
-// NewCalendar builds the working calendar of c. A nil Location means
-// Asia/Shanghai, the campaign's home.
-func NewCalendar(c *data.Campaign) Calendar {
-	cal := Calendar{loc: location(c), holidays: map[day]bool{}, workdays: map[day]bool{}}
+// NewCalendar builds the working calendar of c: its weekend, its holidays and
+// its make-up working days, as BuildCampaign resolved them from the State
+// Council's schedule and the config. A nil Location means Asia/Shanghai, the
+// campaign's home.
+func NewCalendar(c *Campaign) Calendar {
+	cal := Calendar{loc: c.Zone(), holidays: map[day]bool{}, workdays: map[day]bool{}}
 	for _, w := range c.Weekend {
 		cal.weekend[w] = true
 	}
@@ -49,7 +48,9 @@ func NewCalendar(c *data.Campaign) Calendar {
 	return cal
 }
 
-func location(c *data.Campaign) *time.Location {
+// Zone is the zone the campaign's dates are read in: Location, or
+// Asia/Shanghai when it is not set.
+func (c *Campaign) Zone() *time.Location {
 	if c.Location != nil {
 		return c.Location
 	}
@@ -70,6 +71,13 @@ func (cal Calendar) Day(t time.Time) time.Time { return cal.midnight(cal.dayOf(t
 // off even on a weekday, a 调休 workday is on even on a weekend.
 func (cal Calendar) IsWorkingDay(t time.Time) bool { return cal.working(cal.dayOf(t)) }
 
+// IsHoliday reports whether t's local date is a public holiday (not merely a
+// weekend): the days off a "before the holiday" reminder is about.
+func (cal Calendar) IsHoliday(t time.Time) bool {
+	d := cal.dayOf(t)
+	return cal.holidays[d] && !cal.workdays[d]
+}
+
 // WorkingDaysBefore returns local midnight of the n-th working day before
 // deadline. n = 0 is the deadline itself, or the last working day before it
 // when the deadline is not a working day; each further n steps back one
@@ -87,12 +95,13 @@ func (cal Calendar) WorkingDaysBefore(deadline time.Time, n int) time.Time {
 	return cal.midnight(d)
 }
 
-// WorkingDaysBetween counts the working days after from's date up to and
-// including to's date: the working days left after today until a deadline
-// (0 on the deadline itself, and 0 when to is on or before from).
-func (cal Calendar) WorkingDaysBetween(from, to time.Time) int {
+// WorkingDaysLeft counts the working days after now's date up to and
+// including due's date: the working days left after today until a deadline
+// (0 on the deadline itself, and 0 when due is on or before now's date). It is
+// the one count of working days left that replies and reminders show.
+func (cal Calendar) WorkingDaysLeft(now, due time.Time) int {
 	n := 0
-	for d, end := cal.dayOf(from)+1, cal.dayOf(to); d <= end; d++ {
+	for d, end := cal.dayOf(now)+1, cal.dayOf(due); d <= end; d++ {
 		if cal.working(d) {
 			n++
 		}
@@ -100,10 +109,12 @@ func (cal Calendar) WorkingDaysBetween(from, to time.Time) int {
 	return n
 }
 
-// DaysBetween is the number of calendar dates from from's date to to's date
-// (negative when to is earlier).
-func (cal Calendar) DaysBetween(from, to time.Time) int {
-	return int(cal.dayOf(to) - cal.dayOf(from))
+// DaysLeft is the number of calendar dates from now's date to due's date: 0
+// on the day itself, negative once it has passed. It is the one count of days
+// left that replies and reminders show; it counts dates, so 23:59 the evening
+// before is 1 day left, and no hour arithmetic can round it off by one.
+func (cal Calendar) DaysLeft(now, due time.Time) int {
+	return int(cal.dayOf(due) - cal.dayOf(now))
 }
 
 // PrevWorkingDay returns local midnight of the last working day before t's date.
@@ -114,6 +125,29 @@ func (cal Calendar) PrevWorkingDay(t time.Time) time.Time {
 // NextWorkingDay returns local midnight of the first working day after t's date.
 func (cal Calendar) NextWorkingDay(t time.Time) time.Time {
 	return cal.midnight(cal.next(cal.dayOf(t)))
+}
+
+// DaysOff lists the public holidays from from's date to to's date inclusive,
+// and MakeUpDays the make-up working days (调休上班) on a weekend: what check
+// shows staff of the calendar it counts with. Both are local midnights in
+// date order.
+func (cal Calendar) DaysOff(from, to time.Time) []time.Time {
+	return cal.collect(from, to, func(d day) bool { return cal.holidays[d] && !cal.workdays[d] })
+}
+
+// MakeUpDays: see DaysOff.
+func (cal Calendar) MakeUpDays(from, to time.Time) []time.Time {
+	return cal.collect(from, to, func(d day) bool { return cal.workdays[d] && cal.weekend[d.weekday()] })
+}
+
+func (cal Calendar) collect(from, to time.Time, keep func(day) bool) []time.Time {
+	var out []time.Time
+	for d, end := cal.dayOf(from), cal.dayOf(to); d <= end; d++ {
+		if keep(d) {
+			out = append(out, cal.midnight(d))
+		}
+	}
+	return out
 }
 
 func (cal Calendar) working(d day) bool {

@@ -1,16 +1,18 @@
-package jobs
+package data
 
 import (
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
-
-	"tsbot/data"
 )
 
-// buildCampaign is the default Shaoxing campaign with tweak applied to the config.
-func buildCampaign(t testing.TB, tweak func(*data.Config)) (*data.Campaign, data.RemindersConfig) {
+// buildCampaign is the default Shaoxing campaign with tweak applied to the
+// config: 2027, with the State Council's schedule from lunar-go.
+func buildCampaign(t testing.TB, tweak func(*Config)) *Campaign {
 	t.Helper()
-	cfg := data.DefaultConfig()
+	cfg := DefaultConfig()
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -18,14 +20,7 @@ func buildCampaign(t testing.TB, tweak func(*data.Config)) (*data.Campaign, data
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &c, cfg.Reminders
-}
-
-// withMakeUpDay adds a 调休 Sunday (26 Sept) and a weekday holiday (Mid-Autumn,
-// Wednesday 15 Sept) to the default calendar.
-func withMakeUpDay(cfg *data.Config) {
-	cfg.Campaign.Workdays = []string{"2027-09-26"}
-	cfg.Campaign.Holidays = append([]string{"2027-09-15"}, cfg.Campaign.Holidays...)
+	return &c
 }
 
 var shanghai = mustLoad("Asia/Shanghai")
@@ -54,7 +49,7 @@ func in(loc *time.Location, s string) time.Time {
 }
 
 func TestIsWorkingDay(t *testing.T) {
-	c, _ := buildCampaign(t, withMakeUpDay)
+	c := buildCampaign(t, nil)
 	cal := NewCalendar(c)
 	tests := []struct {
 		name string
@@ -85,7 +80,7 @@ func TestIsWorkingDay(t *testing.T) {
 }
 
 func TestWorkingDaysBefore(t *testing.T) {
-	c, _ := buildCampaign(t, withMakeUpDay)
+	c := buildCampaign(t, nil)
 	cal := NewCalendar(c)
 	tests := []struct {
 		name     string
@@ -117,8 +112,8 @@ func TestWorkingDaysBefore(t *testing.T) {
 	}
 }
 
-func TestWorkingDaysBetween(t *testing.T) {
-	c, _ := buildCampaign(t, withMakeUpDay)
+func TestWorkingDaysLeft(t *testing.T) {
+	c := buildCampaign(t, nil)
 	cal := NewCalendar(c)
 	tests := []struct {
 		name     string
@@ -137,8 +132,8 @@ func TestWorkingDaysBetween(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := cal.WorkingDaysBetween(tt.from, tt.to); got != tt.want {
-				t.Errorf("WorkingDaysBetween(%s, %s) = %d, want %d", tt.from, tt.to, got, tt.want)
+			if got := cal.WorkingDaysLeft(tt.from, tt.to); got != tt.want {
+				t.Errorf("WorkingDaysLeft(%s, %s) = %d, want %d", tt.from, tt.to, got, tt.want)
 			}
 		})
 	}
@@ -146,19 +141,19 @@ func TestWorkingDaysBetween(t *testing.T) {
 
 // The two must agree, or a reminder would announce the wrong working days left.
 func TestWorkingDaysBeforeAndBetweenAgree(t *testing.T) {
-	c, _ := buildCampaign(t, withMakeUpDay)
+	c := buildCampaign(t, nil)
 	cal := NewCalendar(c)
 	for d := local("2027-09-01"); d.Before(local("2028-01-10")); d = d.AddDate(0, 0, 1) {
 		for n := 0; n <= 30; n++ {
-			if got := cal.WorkingDaysBetween(cal.WorkingDaysBefore(d, n), d); got != n {
-				t.Fatalf("WorkingDaysBetween(WorkingDaysBefore(%s, %d), %[1]s) = %d", d.Format("2006-01-02"), n, got)
+			if got := cal.WorkingDaysLeft(cal.WorkingDaysBefore(d, n), d); got != n {
+				t.Fatalf("WorkingDaysLeft(WorkingDaysBefore(%s, %d), %[1]s) = %d", d.Format("2006-01-02"), n, got)
 			}
 		}
 	}
 }
 
 func TestPrevNextWorkingDay(t *testing.T) {
-	c, _ := buildCampaign(t, withMakeUpDay)
+	c := buildCampaign(t, nil)
 	cal := NewCalendar(c)
 	tests := []struct {
 		name       string
@@ -189,7 +184,7 @@ func TestPrevNextWorkingDay(t *testing.T) {
 // not 24-hour steps. 2027-03-28 and 2027-10-31 are the Berlin switch Sundays.
 func TestCalendarAcrossDST(t *testing.T) {
 	berlin := mustLoad("Europe/Berlin")
-	c := &data.Campaign{Location: berlin, Weekend: []time.Weekday{time.Saturday, time.Sunday}}
+	c := &Campaign{Location: berlin, Weekend: []time.Weekday{time.Saturday, time.Sunday}}
 	cal := NewCalendar(c)
 	tests := []struct {
 		name             string
@@ -203,11 +198,11 @@ func TestCalendarAcrossDST(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			from, to := in(berlin, tt.from), in(berlin, tt.to)
-			if got := cal.DaysBetween(from, to); got != tt.days {
-				t.Errorf("DaysBetween = %d, want %d", got, tt.days)
+			if got := cal.DaysLeft(from, to); got != tt.days {
+				t.Errorf("DaysLeft = %d, want %d", got, tt.days)
 			}
-			if got := cal.WorkingDaysBetween(from, to); got != tt.workingDay {
-				t.Errorf("WorkingDaysBetween = %d, want %d", got, tt.workingDay)
+			if got := cal.WorkingDaysLeft(from, to); got != tt.workingDay {
+				t.Errorf("WorkingDaysLeft = %d, want %d", got, tt.workingDay)
 			}
 			back := cal.WorkingDaysBefore(to, tt.workingDay)
 			if h, m, _ := back.Clock(); h != 0 || m != 0 || back.Location() != berlin {
@@ -223,3 +218,106 @@ func TestCalendarAcrossDST(t *testing.T) {
 		t.Errorf("Day on the switch Sunday = %s", got)
 	}
 }
+
+func sameDate(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// The default calendar is the State Council's 2027 schedule as lunar-go
+// carries it, not dates typed by hand: before, 中秋 was a working day and the
+// two make-up Saturdays/Sundays were off.
+func TestDefaultCalendar2027(t *testing.T) {
+	cal := NewCalendar(buildCampaign(t, nil))
+	tests := []struct {
+		name string
+		day  string
+		want bool
+	}{
+		{"中秋, Wednesday 15 Sept, off", "2027-09-15", false},
+		{"make-up Sunday 26 Sept, working", "2027-09-26", true},
+		{"国庆 1 Oct", "2027-10-01", false},
+		{"国庆 2 Oct", "2027-10-02", false},
+		{"国庆 3 Oct", "2027-10-03", false},
+		{"国庆 4 Oct", "2027-10-04", false},
+		{"国庆 5 Oct", "2027-10-05", false},
+		{"国庆 6 Oct", "2027-10-06", false},
+		{"国庆 7 Oct", "2027-10-07", false},
+		{"make-up Saturday 9 Oct, working", "2027-10-09", true},
+		{"ordinary Saturday, off", "2027-09-18", false},
+		{"ordinary Wednesday, working", "2027-09-22", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cal.IsWorkingDay(local(tt.day)); got != tt.want {
+				t.Errorf("IsWorkingDay(%s) = %v, want %v", tt.day, got, tt.want)
+			}
+		})
+	}
+}
+
+// The last working days before the 30 September deadline include Sunday the
+// 26th: the reminder four working days ahead lands on it, and a Friday has
+// five working days left, not four.
+func TestLastWorkingDaysBeforeListsDue2027(t *testing.T) {
+	c := buildCampaign(t, nil)
+	cal := NewCalendar(c)
+	now := local("2027-09-24 17:00") // a Friday
+	tests := []struct {
+		name      string
+		got, want string
+	}{
+		{"the working day before Monday 27th", ymd(cal.PrevWorkingDay(local("2027-09-27"))), "2027-09-26"},
+		{"four working days before the deadline", ymd(cal.WorkingDaysBefore(c.ListsDue, 4)), "2027-09-26"},
+		{"working days left from Friday the 24th", itoa(cal.WorkingDaysLeft(now, c.ListsDue)), "5"},
+		{"days left from Friday the 24th", itoa(cal.DaysLeft(now, c.ListsDue)), "6"},
+		{"the working day before the holiday", ymd(cal.PrevWorkingDay(local("2027-10-01"))), "2027-09-30"},
+		{"the first working day after it", ymd(cal.NextWorkingDay(local("2027-10-07"))), "2027-10-08"},
+		{"the second one, a Saturday", ymd(cal.NextWorkingDay(local("2027-10-08"))), "2027-10-09"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("got %s, want %s", tt.got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDaysOffAndMakeUpDays(t *testing.T) {
+	cal := NewCalendar(buildCampaign(t, nil))
+	dates := func(ts []time.Time) string {
+		var out []string
+		for _, t := range ts {
+			out = append(out, t.Format("01-02"))
+		}
+		return strings.Join(out, " ")
+	}
+	tests := []struct {
+		name      string
+		from, to  string
+		off, work string
+	}{
+		{"September to October", "2027-09-01 10:00", "2027-10-31", "09-15 10-01 10-02 10-03 10-04 10-05 10-06 10-07", "09-26 10-09"},
+		{"after the holiday", "2027-10-08", "2027-10-31", "", "10-09"},
+		{"an empty range", "2027-10-31", "2027-10-01", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			from, to := local(tt.from), local(tt.to)
+			if got := dates(cal.DaysOff(from, to)); got != tt.off {
+				t.Errorf("DaysOff = %q, want %q", got, tt.off)
+			}
+			if got := dates(cal.MakeUpDays(from, to)); got != tt.work {
+				t.Errorf("MakeUpDays = %q, want %q", got, tt.work)
+			}
+			if got := cal.DaysOff(from, to); !slices.IsSortedFunc(got, time.Time.Compare) {
+				t.Errorf("DaysOff not in date order: %v", got)
+			}
+		})
+	}
+}
+
+func ymd(t time.Time) string { return t.Format("2006-01-02") }
+func itoa(n int) string      { return strconv.Itoa(n) }
