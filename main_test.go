@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,11 +23,13 @@ import (
 	"time"
 
 	"github.com/go-telegram/bot/models"
+	"github.com/xuri/excelize/v2"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"tsbot/bot"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
 	"tsbot/data/pgtest"
@@ -1284,5 +1287,91 @@ func TestCalendarLines(t *testing.T) {
 				t.Errorf("calendarLines =\n%q\nwant\n%q", got, tt.want)
 			}
 		})
+	}
+}
+
+// One standing, everywhere: with 柯桥 over its tutoring target (25/20) and
+// 越城 short (15/20), the city lacks 85 enterprises (越城's 5 and the 80 of
+// the four counties with none): 柯桥's surplus covers nobody else's gap. The
+// digest, the report, check and the spreadsheet all say 85 (the gap of the
+// sums would be 80), and /status and the digest count the same days left.
+func TestOneStandingEverywhere(t *testing.T) {
+	dir := t.TempDir()
+	cfgPath, dbPath := writeRemindConfig(t, dir, "http://127.0.0.1:1", 2027)
+	store, err := data.Open(data.DatabaseConfig{Path: dbPath}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := store.SeedRoster(ctx, []data.Person{{UserID: 1001, Role: data.RoleAdmin, Name: "凌晓波"}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []data.Change{{County: "柯桥", Indicator: data.Tutoring, Op: data.OpAdd, Amount: 25}, {County: "越城", Indicator: data.Tutoring, Op: data.OpAdd, Amount: 15}} {
+		if _, err := store.Record(ctx, data.Author{UserID: 1001, ChatID: 1001, MessageID: int64(i + 1)}, []data.Change{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := data.LoadConfig(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign, err := cfg.BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, _ := time.ParseInLocation("2006-01-02 15:04", "2027-09-21 09:00", campaign.Location)
+	h := bot.NewHandler(store, &campaign, nil)
+	h.Now = func() time.Time { return now }
+	status := h.Handle(ctx, bot.Message{UserID: 1001, ChatID: 1001, Text: "/status 柯桥"}).Text
+	store.Close()
+
+	cli := func(args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if err := run(ctx, append(args[:1:1], append([]string{"-config", cfgPath}, args[1:]...)...), func(string) string { return "" }, strings.NewReader(""), &stdout, &stderr); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr.String())
+		}
+		return stdout.String()
+	}
+	digest := cli("remind", "--at", "2027-09-21 09:00", "--dry-run")
+	if !strings.Contains(digest, "合计 0/1｜0/5｜0/42｜40/120\n　缺 示范区1个 省级站5个 市县级站42个 辅导85家\n　（各区县所缺相加，超额不抵）") {
+		t.Errorf("digest's 合计:\n%s", digest)
+	}
+	var report data.Report
+	if err := json.Unmarshal([]byte(cli("report", "-format", "json")), &report); err != nil {
+		t.Fatal(err)
+	}
+	if f := report.Total.Tutoring; f.Done != 40 || f.Target != 120 || f.Gap != 85 {
+		t.Errorf("report's 合计 tutoring: %+v, want 40/120, gap 85", f)
+	}
+	if out := cli("check"); !strings.Contains(out, data.Tutoring.Name()+"：目标 120，已完成 40，各区县尚差合计 85") {
+		t.Errorf("check:\n%s", out)
+	}
+	xlsx := filepath.Join(dir, "city.xlsx")
+	cli("export", "-out", xlsx)
+	wb, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	rows, err := wb.GetRows("进度")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		if len(r) > 0 && r[0] == "合计" {
+			found = true
+			if got := r[len(r)-3:]; !slices.Equal(got, []string{"120", "40", "85"}) {
+				t.Errorf("spreadsheet's 合计 tutoring target/done/gap = %v, want [120 40 85]", got)
+			}
+		}
+	}
+	if !found {
+		t.Error("no 合计 row on 进度")
+	}
+	left := regexp.MustCompile(`还有(\d+)天（(\d+)个工作日）`)
+	if a, b := left.FindStringSubmatch(status), left.FindStringSubmatch(digest); a == nil || b == nil || a[0] != b[0] {
+		t.Errorf("days left: /status says %q, the digest %q", a, b)
 	}
 }

@@ -138,7 +138,6 @@ func (e *BelowZeroError) Error() string {
 // ErrAlreadyUndone is returned when a batch has already been compensated.
 var ErrAlreadyUndone = errors.New("ledger: already undone")
 
-
 type key struct {
 	county string
 	ind    Indicator
@@ -500,7 +499,9 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		for k, v := range totals {
 			rows = append(rows, Total{County: k.county, Indicator: k.ind, Done: v})
 		}
-		sort.Slice(rows, func(i, j int) bool { return rows[i].County+rows[i].Indicator.Key() < rows[j].County+rows[j].Indicator.Key() })
+		sort.Slice(rows, func(i, j int) bool {
+			return rows[i].County+rows[i].Indicator.Key() < rows[j].County+rows[j].Indicator.Key()
+		})
 		err := tx.Clauses(clause.OnConflict{
 			Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
 			DoUpdates: clause.AssignmentColumns([]string{"done"}),
