@@ -3,9 +3,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -102,11 +100,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	switch cmd {
 	case "console":
-		return a.console(ctx, *user, stdin, stdout)
+		if a.reminders != nil {
+			a.reminders.SetNotifier(consoleNotifier{stdout}) // /remindnow prints here
+		}
+		return bot.Console(ctx, a.handler(), *user, stdin, stdout)
 	case "report":
-		return a.report(ctx, *format, stdout)
+		return bot.WriteReport(ctx, a.store, &a.campaign, *format, stdout)
 	case "export":
-		return a.export(ctx, *outPath, *exportCounty, stdout)
+		return export.WriteFile(ctx, a.store, &a.campaign, *exportCounty, *outPath, stdout)
 	case "remind":
 		return a.remind(ctx, *remindAt, *dryRun, stdout)
 	case "backup":
@@ -189,98 +190,6 @@ func (a *app) handler() *bot.Handler {
 		h.Reminders = a.reminders
 	}
 	return h
-}
-
-// console speaks as a roster user; by default the first admin, or a local
-// console admin that no Telegram user can be.
-func (a *app) console(ctx context.Context, userID int64, stdin io.Reader, stdout io.Writer) error {
-	name := "控制台"
-	if userID == 0 {
-		people, err := a.store.People(ctx)
-		if err != nil {
-			return err
-		}
-		for _, p := range people {
-			if p.Role == data.RoleAdmin && p.UserID != bot.ConsoleUser {
-				userID, name = p.UserID, p.Name
-				break
-			}
-		}
-	}
-	if userID == 0 {
-		// The console admin is on the roster only while the console runs:
-		// left there, it would be listed by /users and sent the digest
-		// meant for the admins, at a chat that does not exist.
-		userID = bot.ConsoleUser
-		if err := a.store.SavePerson(ctx, data.Person{UserID: userID, Role: data.RoleAdmin, Name: name}); err != nil {
-			return err
-		}
-		defer func() {
-			if err := a.store.ForceRemovePerson(context.WithoutCancel(ctx), userID); err != nil {
-				a.log.Warn("console: console admin left on the roster", slog.Int64("user_id", userID), slog.Any("err", err))
-			}
-		}()
-	} else if p, err := a.store.Person(ctx, userID); err != nil {
-		return fmt.Errorf("console: user %d is not on the roster: %w", userID, err)
-	} else if p.Name != "" {
-		name = p.Name
-	}
-	fmt.Fprintf(stdout, "控制台模式：以用户 %d（%s）身份发消息，每行一条；Ctrl-D 退出。试试：柯桥 辅导企业 +3 或 /status\n\n", userID, name)
-	if a.reminders != nil {
-		a.reminders.SetNotifier(consoleNotifier{stdout}) // /remindnow prints here
-	}
-	return bot.RunConsole(ctx, a.handler(), userID, name, stdin, stdout)
-}
-
-// export writes the lists' spreadsheet, of the city or one county.
-func (a *app) export(ctx context.Context, out, county string, stdout io.Writer) error {
-	if out == "" {
-		return errors.New("export: -out FILE is required (- for stdout)")
-	}
-	if county != "" {
-		co, ok := a.campaign.County(county)
-		if !ok {
-			return fmt.Errorf("export: -county %q: no such county", county)
-		}
-		county = co.Name
-	}
-	now := a.store.Now()
-	in, err := export.Load(ctx, a.store, &a.campaign, county, now)
-	if err != nil {
-		return err
-	}
-	if out == "-" {
-		return export.Workbook(stdout, in)
-	}
-	var buf bytes.Buffer
-	if err := export.Workbook(&buf, in); err != nil {
-		return err
-	}
-	if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	fmt.Fprintf(stdout, "已导出：%s（%d字节）\n", out, buf.Len())
-	return nil
-}
-
-func (a *app) report(ctx context.Context, format string, stdout io.Writer) error {
-	done, err := a.store.Totals(ctx)
-	if err != nil {
-		return err
-	}
-	r := data.BuildReport(&a.campaign, done, a.store.Now())
-	switch format {
-	case "json":
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	case "csv":
-		return r.WriteCSV(stdout)
-	case "table":
-		_, err := fmt.Fprintln(stdout, bot.CityStatus(&a.campaign, done, a.store.Now()))
-		return err
-	}
-	return fmt.Errorf("report: -format %q: use table, json or csv", format)
 }
 
 func (a *app) telegram(ctx context.Context) error {
@@ -600,7 +509,7 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	for _, co := range campaign.Counties {
 		names = append(names, co.Name)
 	}
-	for _, l := range calendarLines(&campaign, cfg.Campaign, time.Now()) {
+	for _, l := range data.CalendarLines(&campaign, cfg.Campaign, time.Now()) {
 		p("  %s", l)
 	}
 	total := data.StandCity(&campaign, done).Total
@@ -657,81 +566,3 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	p("检查通过。")
 	return nil
 }
-
-// calendarLines is what check says of the working calendar: the days off and
-// the make-up working days from now's date to the end of the campaign
-// (acceptance_to, else the last date set), and a warning for each campaign
-// year the holiday data carries no State Council schedule for.
-func calendarLines(c *data.Campaign, cc data.CampaignConfig, now time.Time) []string {
-	cal := data.NewCalendar(c)
-	end := c.ListsDue
-	for _, t := range []time.Time{c.CultivationDue, c.AcceptanceFrom, c.AcceptanceTo} {
-		if t.After(end) {
-			end = t
-		}
-	}
-	source := "国务院放假安排"
-	if !cc.OfficialHolidays {
-		source = "仅周末及配置的日期（official_holidays = false）"
-	}
-	var out []string
-	if end.IsZero() || cal.DaysLeft(now, end) < 0 {
-		out = append(out, "日历："+source+"；活动日期已过或未设")
-	} else {
-		none := func(s string) string {
-			if s == "" {
-				return "无"
-			}
-			return s
-		}
-		from, to := cal.Day(now), end.In(cal.Location())
-		toLayout := "1月2日"
-		if to.Year() != from.Year() {
-			toLayout = "2006年1月2日"
-		}
-		out = append(out, fmt.Sprintf("日历（%s，%s至%s）：放假 %s；调休上班 %s", source,
-			from.Format("2006年1月2日"), to.Format(toLayout),
-			none(dayRuns(cal.DaysOff(now, end), true)), none(dayRuns(cal.MakeUpDays(now, end), false))))
-	}
-	for _, y := range c.Unscheduled {
-		out = append(out, fmt.Sprintf("注意：内置的节假日数据（lunar-go）还没有%d年的国务院放假安排，该年只按周末计算：请升级 lunar-go，或在 campaign.extra_holidays、extra_workdays 中写上当年的放假和调休日期", y))
-	}
-	if len(cc.Holidays) > 0 || len(cc.Workdays) > 0 {
-		out = append(out, "提示：campaign.holidays、workdays 已改名为 extra_holidays、extra_workdays（旧名仍有效，日期加在国务院放假安排之上）")
-	}
-	return out
-}
-
-// dayRuns writes dates compactly: runs of consecutive days as one range with
-// the holiday's name ("10月1日至7日（国庆节）"), single days with theirs, or
-// with the weekday for make-up working days ("9月26日（周日）").
-func dayRuns(days []time.Time, named bool) string {
-	var parts []string
-	for i := 0; i < len(days); {
-		j := i
-		for j+1 < len(days) && days[j+1].Equal(days[j].AddDate(0, 0, 1)) {
-			j++
-		}
-		first, last := days[i], days[j]
-		s := first.Format("1月2日")
-		switch {
-		case j == i:
-		case first.Month() == last.Month():
-			s += "至" + last.Format("2日")
-		default:
-			s += "至" + last.Format("1月2日")
-		}
-		if named {
-			if name := data.OfficialName(first); name != "" {
-				s += "（" + name + "）"
-			}
-		} else {
-			s += "（" + weekdayNames[first.Weekday()] + "）"
-		}
-		parts = append(parts, s)
-		i = j + 1
-	}
-	return strings.Join(parts, "、")
-}
-
-var weekdayNames = [7]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}

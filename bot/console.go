@@ -5,16 +5,57 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"tsbot/data"
 )
 
 // ConsoleUser is the roster id the console speaks as when no --user is given
 // and the roster has no admin. Telegram user ids are positive, so no phone
 // can ever be this user.
 const ConsoleUser int64 = -1
+
+// Console is the console subcommand: it speaks as a roster user; by default the first admin, or a local
+// console admin that no Telegram user can be.
+func Console(ctx context.Context, h *Handler, userID int64, stdin io.Reader, stdout io.Writer) error {
+	name := "控制台"
+	if userID == 0 {
+		people, err := h.Store.People(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range people {
+			if p.Role == data.RoleAdmin && p.UserID != ConsoleUser {
+				userID, name = p.UserID, p.Name
+				break
+			}
+		}
+	}
+	if userID == 0 {
+		// The console admin is on the roster only while the console runs:
+		// left there, it would be listed by /users and sent the digest
+		// meant for the admins, at a chat that does not exist.
+		userID = ConsoleUser
+		if err := h.Store.SavePerson(ctx, data.Person{UserID: userID, Role: data.RoleAdmin, Name: name}); err != nil {
+			return err
+		}
+		defer func() {
+			if err := h.Store.ForceRemovePerson(context.WithoutCancel(ctx), userID); err != nil {
+				h.Log.Warn("console: console admin left on the roster", slog.Int64("user_id", userID), slog.Any("err", err))
+			}
+		}()
+	} else if p, err := h.Store.Person(ctx, userID); err != nil {
+		return fmt.Errorf("console: user %d is not on the roster: %w", userID, err)
+	} else if p.Name != "" {
+		name = p.Name
+	}
+	fmt.Fprintf(stdout, "控制台模式：以用户 %d（%s）身份发消息，每行一条；Ctrl-D 退出。试试：柯桥 辅导企业 +3 或 /status\n\n", userID, name)
+	return RunConsole(ctx, h, userID, name, stdin, stdout)
+}
 
 // RunConsole reads one message per line from in, as the given user in a
 // private chat, and writes each reply to out: the same Handle that Telegram uses.
