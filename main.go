@@ -146,7 +146,10 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 	if quiet {
 		level = slog.LevelWarn
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// One logger for everyone from the start, redacting every secret of the
+	// config in every encoding: the Bot API puts the token in every URL,
+	// and network errors quote URLs.
+	log := telegram.RedactLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), cfg.Telegram.Token)
 	if len(exposed) > 0 {
 		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the token in TELEGRAM_BOT_TOKEN",
 			slog.String("file", configPath), slog.String("mode", fmt.Sprintf("%04o", mode)), slog.String("keys", strings.Join(exposed, ",")))
@@ -184,6 +187,11 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 	return a, nil
 }
 
+// newTelegram builds the Telegram channel: the one place it is built.
+func (a *app) newTelegram() (*telegram.Adapter, error) {
+	return telegram.New(a.cfg.Telegram, a.handler(), a.log, telegram.Options{})
+}
+
 func (a *app) handler() *bot.Handler {
 	h := bot.NewHandler(a.store, &a.campaign, a.log)
 	if a.reminders != nil {
@@ -197,10 +205,7 @@ func (a *app) telegram(ctx context.Context) error {
 		return errors.New("没有 Telegram 机器人 token：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；" +
 			"不连 Telegram 试用请运行：go run . console")
 	}
-	// From here on no log line may carry the token: the Bot API puts it in
-	// every URL, and network errors quote URLs.
-	a.log = telegram.RedactLogger(a.log, a.cfg.Telegram.Token)
-	t, err := telegram.New(a.cfg.Telegram, a.handler(), a.log, telegram.Options{})
+	t, err := a.newTelegram()
 	if err != nil {
 		return err
 	}
@@ -329,8 +334,7 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 	if a.cfg.Telegram.Token == "" {
 		return errors.New("remind: 没有 Telegram 机器人 token，无法发送：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；只看内容请加 -dry-run")
 	}
-	a.log = telegram.RedactLogger(a.log, a.cfg.Telegram.Token)
-	t, err := telegram.New(a.cfg.Telegram, a.handler(), a.log, telegram.Options{})
+	t, err := a.newTelegram()
 	if err != nil {
 		return err
 	}
@@ -408,8 +412,8 @@ func (a *app) backup(ctx context.Context, out string, stdout io.Writer) error {
 // backup section stops the start with an error naming the key; a folder
 // that cannot be written is only logged, at each pass.
 func startBackups(ctx context.Context, a *app) (stop func(), err error) {
-	b, err := newBackups(a)
-	if err != nil || b == nil {
+	b, on, err := newBackups(a)
+	if err != nil || !on {
 		return func() {}, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -426,21 +430,22 @@ func startBackups(ctx context.Context, a *app) (stop func(), err error) {
 	}, nil
 }
 
-// newBackups builds the daily backup job; nil when there is none to run.
-func newBackups(a *app) (*jobs.Backups, error) {
+// newBackups builds the daily backup job; on is false when there is none
+// to run.
+func newBackups(a *app) (b *jobs.Backups, on bool, err error) {
 	if a.cfg.Backup.Dir == "" {
 		a.log.Info("backup: off (backup.dir is empty)")
-		return nil, nil
+		return nil, false, nil
 	}
 	if a.store.Driver() != "sqlite" {
 		a.log.Info("backup: off on PostgreSQL: back it up with pg_dump (see the README)")
-		return nil, nil
+		return nil, false, nil
 	}
-	b, err := jobs.NewBackups(a.store, a.cfg.Backup, a.campaign.Location, a.log)
+	b, err = jobs.NewBackups(a.store, a.cfg.Backup, a.campaign.Location, a.log)
 	if err != nil {
-		return nil, fmt.Errorf("config: %w", err)
+		return nil, false, fmt.Errorf("config: %w", err)
 	}
-	return b, nil
+	return b, true, nil
 }
 
 // check validates the config file and the database connection and prints

@@ -234,6 +234,7 @@ func TestCheck(t *testing.T) {
 		{"a holiday of another year", "[campaign]\nextra_holidays = [\"2026-10-01\"]\n", "config: campaign.extra_holidays: 2026-10-01", true},
 		{"bad date", "[campaign]\nlists_due = \"2027-09-31\"\n", "campaign.lists_due", true},
 		{"bad backup time", db("b.db") + backups + "time = \"2:30pm\"\n", "backup.time", true},
+		{"bad weekly digest", db("w.db") + "[reminders]\nweekly_digest = \"every monday\"\n", "config: reminders.weekly_digest", true},
 		{"unknown driver", "[database]\ndriver = \"mysql\"\n", "database.driver", true},
 		{"postgres without dsn", "[database]\ndriver = \"postgres\"\n", "database.dsn", true},
 		// Nothing listens on port 1: PostgreSQL is down at start-up.
@@ -250,6 +251,11 @@ func TestCheck(t *testing.T) {
 			if tc.fail {
 				if err == nil || !strings.Contains(err.Error(), tc.want) {
 					t.Errorf("err = %v, want one naming %q\n%s", err, tc.want, stdout.String())
+				}
+				// Config errors come first: no plan is printed for a
+				// config that will not start.
+				if strings.HasPrefix(tc.want, "config: ") && stdout.Len() > 0 {
+					t.Errorf("check printed before the config error:\n%s", stdout.String())
 				}
 				return
 			}

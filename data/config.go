@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+	"github.com/robfig/cron/v3"
 )
 
 // Config is the whole configuration file. Every section has a built-in
@@ -241,13 +242,18 @@ func (e *redactedError) Unwrap() error { return e.err }
 // it, so check accepts exactly what a start accepts. The values of the
 // telegram and database sections are never quoted back: a token or a
 // password pasted into the wrong key would end up in a log or a terminal.
-// The reminder and backup sections are checked where they are built, in
-// jobs (NewRunner, NewBackups), by run and check alike.
+// Every section is checked here, before anything starts.
 func (cfg Config) Validate() error {
 	if err := cfg.Telegram.validate(); err != nil {
 		return err
 	}
 	if err := cfg.Database.validate(); err != nil {
+		return err
+	}
+	if err := cfg.Reminders.validate(); err != nil {
+		return err
+	}
+	if err := cfg.Backup.validate(); err != nil {
 		return err
 	}
 	if _, err := cfg.BuildCampaign(); err != nil {
@@ -288,6 +294,45 @@ func (tc TelegramConfig) validate() error {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		return errors.New("config: telegram.webhook_listen: the port is not a number from 0 to 65535")
+	}
+	return nil
+}
+
+// ParseClock reads a time of day such as "09:00".
+func ParseClock(s string) (hour, minute int, err error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return 0, 0, fmt.Errorf("%q is not a time of day like 09:00", s)
+	}
+	return t.Hour(), t.Minute(), nil
+}
+
+func (rc RemindersConfig) validate() error {
+	if _, _, err := ParseClock(rc.Time); err != nil {
+		return fmt.Errorf("config: reminders.time: %w", err)
+	}
+	for _, n := range rc.DaysBefore {
+		if n < 0 {
+			return fmt.Errorf("config: reminders.days_before: %d is negative; 0 is the deadline itself", n)
+		}
+	}
+	if strings.TrimSpace(rc.WeeklyDigest) != "" {
+		if _, err := cron.ParseStandard(rc.WeeklyDigest); err != nil {
+			return fmt.Errorf("config: reminders.weekly_digest: %q is not a cron spec such as \"0 9 * * 1\" (Mondays 09:00): %w", rc.WeeklyDigest, err)
+		}
+	}
+	return nil
+}
+
+func (bc BackupConfig) validate() error {
+	if strings.TrimSpace(bc.Dir) == "" {
+		return nil // no daily backup: the other keys do not matter
+	}
+	if _, _, err := ParseClock(bc.Time); err != nil {
+		return fmt.Errorf("config: backup.time: %w", err)
+	}
+	if bc.Keep < 1 {
+		return fmt.Errorf("config: backup.keep: %d; keep at least 1 copy", bc.Keep)
 	}
 	return nil
 }

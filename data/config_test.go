@@ -82,6 +82,16 @@ name = "张三"
 		}},
 		{name: "acceptance ends before it starts", text: "[campaign]\nacceptance_to = \"2027-10-07\"\n", wantErr: "acceptance_to"},
 		{name: "unknown key", text: "[database]\nfile = \"x.db\"\n", wantErr: "database.file"},
+		{name: "reminder time", text: "[reminders]\ntime = \"9点\"\n", wantErr: "config: reminders.time: "},
+		{name: "negative reminder days", text: "[reminders]\ndays_before = [7, -1]\n", wantErr: "config: reminders.days_before: -1"},
+		{name: "weekly digest not a cron spec", text: "[reminders]\nweekly_digest = \"every monday\"\n", wantErr: "config: reminders.weekly_digest: "},
+		{name: "backup time", text: "[backup]\ndir = \"/var/backups/tsbot\"\ntime = \"2:30pm\"\n", wantErr: "config: backup.time: "},
+		{name: "backup keeps nothing", text: "[backup]\ndir = \"/var/backups/tsbot\"\nkeep = 0\n", wantErr: "config: backup.keep: 0"},
+		{name: "backup keys ignored without a dir", text: "[backup]\ntime = \"2:30pm\"\nkeep = 0\n", check: func(t *testing.T, cfg Config) {
+			if cfg.Backup.Keep != 0 {
+				t.Errorf("keep = %d", cfg.Backup.Keep)
+			}
+		}},
 		{name: "bad date", text: "[campaign]\nlists_due = \"9月30日\"\n", wantErr: "campaign.lists_due"},
 		{name: "bad holiday", text: "[campaign]\nholidays = [\"2027-13-01\"]\n", wantErr: "campaign.holidays"},
 		{name: "bad extra holiday", text: "[campaign]\nextra_holidays = [\"2027/10/08\"]\n", wantErr: "config: campaign.extra_holidays: "},

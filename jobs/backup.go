@@ -68,9 +68,9 @@ func NewBackups(store Backuper, cfg data.BackupConfig, loc *time.Location, log *
 	if strings.TrimSpace(cfg.Dir) == "" {
 		return nil, errors.New("jobs: backup.dir: empty (no daily backup)")
 	}
-	t, err := time.Parse("15:04", strings.TrimSpace(cfg.Time))
+	hour, minute, err := data.ParseClock(cfg.Time)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: backup.time: %q is not a time of day like 02:30", cfg.Time)
+		return nil, fmt.Errorf("jobs: backup.time: %w", err)
 	}
 	if cfg.Keep < 1 {
 		return nil, fmt.Errorf("jobs: backup.keep: %d; keep at least 1 copy", cfg.Keep)
@@ -78,7 +78,7 @@ func NewBackups(store Backuper, cfg data.BackupConfig, loc *time.Location, log *
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &Backups{store: store, dir: cfg.Dir, keep: cfg.Keep, hour: t.Hour(), minute: t.Minute(),
+	return &Backups{store: store, dir: cfg.Dir, keep: cfg.Keep, hour: hour, minute: minute,
 		loc: loc, log: log, Now: time.Now}, nil
 }
 

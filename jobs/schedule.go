@@ -273,11 +273,11 @@ func sameDate(a, b time.Time) bool {
 }
 
 func parseClock(s string) (hour, minute int, err error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	hour, minute, err = data.ParseClock(s)
 	if err != nil {
-		return 0, 0, fmt.Errorf("jobs: reminders.time: %q is not a time of day like 09:00", s)
+		return 0, 0, fmt.Errorf("jobs: reminders.time: %w", err)
 	}
-	return t.Hour(), t.Minute(), nil
+	return hour, minute, nil
 }
 
 // daysBefore validates reminders.days_before and drops repeats, which would
