@@ -33,6 +33,7 @@ import (
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
 	"tsbot/data/pgtest"
+	"tsbot/data/testkit"
 )
 
 // writeRemindConfig writes a config with a contact admin (1001), 柯桥's work
@@ -312,25 +313,7 @@ func writeBotConfig(t testing.TB, dir, apiURL string) (cfgPath, dbPath string) {
 	return cfgPath, dbPath
 }
 
-// lockedBuffer is the children's stderr, shared by several processes.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func startBot(t testing.TB, bin, cfgPath string, stderr *lockedBuffer) *exec.Cmd {
+func startBot(t testing.TB, bin, cfgPath string, stderr *testkit.Buffer) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(bin, "run", "-config", cfgPath)
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "TSBOT_CONFIG=")
@@ -414,7 +397,7 @@ func TestCrashExactlyOnce(t *testing.T) {
 		}
 	}()
 
-	stderr := &lockedBuffer{}
+	stderr := &testkit.Buffer{}
 	kills := 0
 	deadline := time.Now().Add(40 * time.Second)
 	for {
@@ -590,12 +573,12 @@ func recordedRepliesComplete(dbPath string, srv *telegramtest.Server) error {
 
 // idleBot starts the built binary against the fake Bot API, has it answer
 // one update, and leaves it idle in its long poll.
-func idleBot(tb testing.TB) (*exec.Cmd, *lockedBuffer) {
+func idleBot(tb testing.TB) (*exec.Cmd, *testkit.Buffer) {
 	dir := tb.TempDir()
 	bin := buildBot(tb, dir)
 	srv := telegramtest.New(tb)
 	cfgPath, _ := writeBotConfig(tb, dir, srv.URL())
-	stderr := &lockedBuffer{}
+	stderr := &testkit.Buffer{}
 	cmd := startBot(tb, bin, cfgPath, stderr)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -813,14 +796,14 @@ func freeAddrs(t testing.TB, n int) []string {
 type instance struct {
 	name   string
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *testkit.Buffer
 	url    string // its webhook endpoint
 	exited chan error
 }
 
 func startInstance(t testing.TB, bin, name, cfgPath, listen string) *instance {
 	t.Helper()
-	in := &instance{name: name, stderr: &lockedBuffer{}, url: "http://" + listen + twinPath, exited: make(chan error, 1)}
+	in := &instance{name: name, stderr: &testkit.Buffer{}, url: "http://" + listen + twinPath, exited: make(chan error, 1)}
 	in.cmd = startBot(t, bin, cfgPath, in.stderr)
 	go func() { in.exited <- in.cmd.Wait() }()
 	t.Cleanup(func() {
@@ -1249,7 +1232,6 @@ func TestConfigFileWithTokenReadableByOthers(t *testing.T) {
 		})
 	}
 }
-
 
 // One standing, everywhere: with 柯桥 over its tutoring target (25/20) and
 // 越城 short (15/20), the city lacks 85 enterprises (越城's 5 and the 80 of

@@ -3,18 +3,15 @@ package bot
 import (
 	"context"
 	"database/sql"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tsbot/data"
+	"tsbot/data/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // The people of the handler tests.
 const (
@@ -128,37 +125,7 @@ func (f *fixture) totals() map[string]data.Counts {
 
 func (f *fixture) golden(name string) {
 	f.t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(f.log.String()), 0o644); err != nil {
-			f.t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		f.t.Fatalf("%v (run go test ./bot -update to create it)", err)
-	}
-	if got := f.log.String(); got != string(want) {
-		f.t.Errorf("replies differ from %s (go test ./bot -update rewrites it):\n%s", path, diff(string(want), got))
-	}
-}
-
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\nwant %q\n got %q", i+1, wl, gl)
-		}
-	}
-	return ""
+	testkit.Golden(f.t, name, "replies", f.log.String())
 }
 
 func TestCountyStaffSession(t *testing.T) {

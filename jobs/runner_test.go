@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -16,6 +15,7 @@ import (
 	"unicode/utf16"
 
 	"tsbot/data"
+	"tsbot/data/testkit"
 )
 
 // The roster of the runner tests: the contact is an admin; 柯桥 has a work
@@ -44,7 +44,7 @@ type fixture struct {
 	store *data.Store
 	c     *data.Campaign
 	cfg   data.RemindersConfig
-	logs  *syncBuffer
+	logs  *testkit.Buffer
 }
 
 func newFixture(t testing.TB, tweak func(*data.Config)) *fixture {
@@ -55,7 +55,7 @@ func newFixture(t testing.TB, tweak func(*data.Config)) *fixture {
 			tweak(cfg)
 		}
 	})
-	f := &fixture{path: filepath.Join(t.TempDir(), "tsbot.db"), c: c, cfg: cfg, logs: &syncBuffer{}}
+	f := &fixture{path: filepath.Join(t.TempDir(), "tsbot.db"), c: c, cfg: cfg, logs: &testkit.Buffer{}}
 	f.open(t)
 	if err := f.store.SeedRoster(context.Background(), staff); err != nil {
 		t.Fatal(err)
@@ -101,23 +101,6 @@ func (f *fixture) rows(t testing.TB, prefix string) []data.SentReminder {
 		t.Fatal(err)
 	}
 	return rows
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // recorder is the fake at the edge: it records what would reach Telegram.

@@ -1,36 +1,19 @@
 package jobs
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tsbot/data"
+	"tsbot/data/testkit"
 )
-
-var update = flag.Bool("update", false, "rewrite the testdata/*.golden files")
 
 // golden compares got with testdata/name.golden byte for byte.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./jobs/ -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test ./jobs/ -update rewrites it)\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	testkit.Golden(t, name, "text", got)
 }
 
 func mustSchedule(t testing.TB, c *data.Campaign, cfg data.RemindersConfig) []Reminder {

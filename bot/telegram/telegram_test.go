@@ -23,6 +23,7 @@ import (
 	"tsbot/bot/telegram"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
+	"tsbot/data/testkit"
 )
 
 var (
@@ -30,31 +31,13 @@ var (
 	bob   = models.User{ID: 1002, FirstName: "Bob"}   // 诸暨 staff
 )
 
-// syncBuffer collects log output from many goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // fixture is a real store in a temp dir, the fake Bot API, and the adapter.
 type fixture struct {
 	t        testing.TB
 	srv      *telegramtest.Server
 	store    *data.Store
 	campaign data.Campaign
-	logs     *syncBuffer
+	logs     *testkit.Buffer
 	log      *slog.Logger
 	dbPath   string
 	cfg      data.TelegramConfig
@@ -83,7 +66,7 @@ func newFixture(t testing.TB, people ...data.Person) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	dbPath := filepath.Join(t.TempDir(), "tsbot.db")
 	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: dbPath}, log)
