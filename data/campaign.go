@@ -134,6 +134,7 @@ type Campaign struct {
 	Unscheduled []int
 
 	spellings []NameOf // CountyNames, worked out once by BuildCampaign
+	places    *Places  // the index of the spellings, built once by BuildCampaign
 }
 
 // County finds a county by exact name, full name or alias (after folding
@@ -156,6 +157,20 @@ func (c *Campaign) County(name string) (*County, bool) {
 func (c *Campaign) countyNames(i int) []string {
 	co := c.Counties[i]
 	return append([]string{co.Name, co.FullName}, co.Aliases...)
+}
+
+// Places is the campaign's county index for the grammar.
+func (c *Campaign) Places() *Places {
+	if c == nil {
+		return nil
+	}
+	if c.places == nil {
+		// A campaign not made by BuildCampaign (a literal in a test):
+		// index it afresh rather than cache it, as several goroutines may
+		// be reading the campaign.
+		return newPlaces(c.CountyNames())
+	}
+	return c.places
 }
 
 // CountyNames returns every spelling that identifies a county, longest first,

@@ -442,6 +442,7 @@ func (cfg Config) BuildCampaign() (Campaign, error) {
 		return Campaign{}, fmt.Errorf("config: %w", err)
 	}
 	c.spellings = c.countySpellings()
+	c.places = newPlaces(c.spellings)
 	return c, nil
 }
 

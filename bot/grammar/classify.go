@@ -2,7 +2,6 @@ package grammar
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"tsbot/data"
@@ -34,7 +33,7 @@ type partResult struct {
 // classifyParts reads each part in turn, carrying the county of a header
 // line or of the part before on the same line, and the list of names that
 // goes on after a ；. It returns the results and the number of updates.
-func classifyParts(text string, parts []msgPart, names []data.NameOf) ([]partResult, int) {
+func classifyParts(text string, parts []msgPart, names *data.Places) ([]partResult, int) {
 	results := make([]partResult, len(parts))
 	header := ""     // county named alone on an earlier line
 	lineCounty := "" // county of the previous part on this physical line
@@ -93,7 +92,7 @@ func classifyParts(text string, parts []msgPart, names []data.NameOf) ([]partRes
 }
 
 // classifyPart reads one part.
-func classifyPart(s string, names []data.NameOf) partResult {
+func classifyPart(s string, names *data.Places) partResult {
 	sc := scanLine(s, names)
 	r := partResult{sc: sc}
 	r.amountly = (sc.num != nil && sc.num.explicit) || sc.err != nil
@@ -131,7 +130,7 @@ func classifyPart(s string, names []data.NameOf) partResult {
 }
 
 // checkUpdate turns a part meant as an update into a change, an error or a question.
-func checkUpdate(r partResult, names []data.NameOf) partResult {
+func checkUpdate(r partResult, names *data.Places) partResult {
 	sc := r.sc
 	county := sc.countyName()
 	ind, indName := sc.indicator()
@@ -199,13 +198,8 @@ func partError(r partResult, msg string) partResult {
 // strangePlace reports leftover text that looks like a misspelt or foreign
 // place (柯乔, 宁波市), and stays quiet on filler (我们, 今天), so that a
 // county left out means "my own county", not an error.
-func strangePlace(sc lineScan, ind data.Indicator, names []data.NameOf) string {
-	var counties []string
-	for _, nm := range names {
-		if !slices.Contains(counties, nm.Canonical) {
-			counties = append(counties, nm.Canonical)
-		}
-	}
+func strangePlace(sc lineScan, ind data.Indicator, names *data.Places) string {
+	counties := names.Counties()
 	for _, chunk := range sc.text {
 		rs := []rune(chunk)
 		if len(rs) < 2 || len(rs) > 6 || !allHanRunes(rs) {

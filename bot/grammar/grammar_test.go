@@ -2,6 +2,7 @@ package grammar
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -488,13 +489,32 @@ func TestGrammarNilCampaign(t *testing.T) {
 	}
 }
 
+// BenchmarkParse is one typical message, against the city's six counties
+// and against a province's 90 (every spelling of each: 540 or so).
 func BenchmarkParse(b *testing.B) {
-	c := grammarCampaign(b)
 	msg := "柯桥 辅导企业 +3 甲纺织有限公司、乙印染有限公司\n柯桥 省级示范站 =1"
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Parse(msg, c); err != nil {
-			b.Fatal(err)
-		}
+	for _, tc := range []struct {
+		name     string
+		counties int
+	}{{"city", 6}, {"province", 90}} {
+		b.Run(tc.name, func(b *testing.B) {
+			cfg := data.DefaultConfig()
+			base := cfg.Campaign.Counties[0]
+			for i := len(cfg.Campaign.Counties); i < tc.counties; i++ {
+				co := base
+				co.Name, co.FullName, co.Aliases = fmt.Sprintf("省县%02d", i), fmt.Sprintf("省县%02d县", i), []string{fmt.Sprintf("第%02d县", i)}
+				cfg.Campaign.Counties = append(cfg.Campaign.Counties, co)
+			}
+			c, err := cfg.BuildCampaign()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Parse(msg, &c); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

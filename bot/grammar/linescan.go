@@ -78,7 +78,7 @@ func (sc *lineScan) addNumber(n amountTok) {
 // readNames looks at the text after the amount: a lone county there is the
 // county (辅导企业+3 柯桥); another indicator with an amount is a second
 // update crammed onto the line.
-func (sc *lineScan) readNames(names []data.NameOf, depth int) {
+func (sc *lineScan) readNames(names *data.Places, depth int) {
 	sc.readTotalMark()
 	if sc.names == "" {
 		return

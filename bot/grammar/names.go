@@ -26,7 +26,7 @@ func namesFor(s string, amount int) []string {
 // units: they would go on the official lists as typed. A second amount, an
 // indicator or county word, markup, or text with no letter in it is a
 // mistake to show, never a name to keep.
-func checkNames(r partResult, names []data.NameOf) partResult {
+func checkNames(r partResult, names *data.Places) partResult {
 	ch := r.change
 	for _, name := range ch.Names {
 		if msg := nameProblem(name, ch, names); msg != "" {
@@ -43,7 +43,7 @@ func checkNames(r partResult, names []data.NameOf) partResult {
 }
 
 // nameProblem says why name cannot go on a list, or "" if it can.
-func nameProblem(name string, ch Change, names []data.NameOf) string {
+func nameProblem(name string, ch Change, names *data.Places) string {
 	sample := sampleLine(ch.County, ch.Indicator, "+1 "+sampleName(ch.Indicator))
 	if hasMarkup(name) {
 		return fmt.Sprintf("名称“%s”里有格式符号（< > & * ` 等）。请只写名称本身，例如：%s", name, sample)
@@ -73,7 +73,7 @@ func twoAmounts(second, county string, ind data.Indicator) string {
 
 // isAmountText reports whether s reads as nothing but an amount: +2, =5,
 // 3家, 三家, 新增2, 000.
-func isAmountText(s string, names []data.NameOf) bool {
+func isAmountText(s string, names *data.Places) bool {
 	sc := scanDepth(s, names, 1)
 	amount := sc.num != nil || sc.err != nil && sc.err.kind != errNoNumber && sc.err.kind != errNonNumeric
 	return amount && sc.textRunes == 0 && len(sc.inds) == 0 && len(sc.counties) == 0

@@ -24,7 +24,7 @@ type numScan struct {
 }
 
 // scanNumber reads Arabic or Chinese numerals at s[i:], then a measure word.
-func scanNumber(s string, i int, names []data.NameOf) (numScan, bool) {
+func scanNumber(s string, i int, names *data.Places) (numScan, bool) {
 	n, han, ok := readNumeral(s, i)
 	if !ok {
 		return n, false
@@ -72,7 +72,7 @@ func readNumeral(s string, i int) (n numScan, han, ok bool) {
 // readMeasure reads the measure word after the digits, maybe after a space
 // (3家, 3 家, 3家企业, 3家左右), and sets end. It reports false for a Chinese
 // numeral inside a word, which is no number.
-func (n *numScan) readMeasure(s string, han bool, names []data.NameOf) bool {
+func (n *numScan) readMeasure(s string, han bool, names *data.Places) bool {
 	j := n.digitsEnd
 	k := j
 	for k < len(s) && s[k] == ' ' {

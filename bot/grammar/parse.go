@@ -177,10 +177,7 @@ func parseEmoji(text string, c *data.Campaign) (Parsed, error) {
 }
 
 func parseMessage(text string, c *data.Campaign) (Parsed, error) {
-	var names []data.NameOf
-	if c != nil {
-		names = c.CountyNames()
-	}
+	names := c.Places() // nil without a campaign: no county known
 	parts := splitParts(text, names)
 	results, updates := classifyParts(text, parts, names)
 	for k, r := range results {

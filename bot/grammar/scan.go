@@ -9,11 +9,11 @@ import (
 )
 
 // scanLine scans one normalized part.
-func scanLine(s string, names []data.NameOf) lineScan {
+func scanLine(s string, names *data.Places) lineScan {
 	return scanDepth(s, names, 0)
 }
 
-func scanDepth(s string, names []data.NameOf, depth int) lineScan {
+func scanDepth(s string, names *data.Places, depth int) lineScan {
 	z := &scanner{s: s, names: names, boundary: true}
 	for z.i < len(s) {
 		if z.pend == nil && z.sc.num != nil && len(z.sc.inds) > 0 {
@@ -45,7 +45,7 @@ func scanDepth(s string, names []data.NameOf, depth int) lineScan {
 // of token, tried in the order the package comment gives.
 type scanner struct {
 	s        string
-	names    []data.NameOf
+	names    *data.Places
 	i        int // byte offset of the next token
 	sc       lineScan
 	chunk    strings.Builder // leftover text not yet flushed into sc.text

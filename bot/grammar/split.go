@@ -17,7 +17,7 @@ type msgPart struct {
 // splitParts cuts the message into lines, each line at ；; and 。, and each of
 // those at ， or , where the next piece is an update of its own
 // (柯桥辅导+3，省级站+1) but not where it continues a list of names.
-func splitParts(text string, names []data.NameOf) []msgPart {
+func splitParts(text string, names *data.Places) []msgPart {
 	var out []msgPart
 	line := 1
 	start := 0
@@ -44,7 +44,7 @@ func splitParts(text string, names []data.NameOf) []msgPart {
 	return out
 }
 
-func splitCommas(text string, start, end, line int, names []data.NameOf) []msgPart {
+func splitCommas(text string, start, end, line int, names *data.Places) []msgPart {
 	var pieces []msgPart
 	s := start
 	for i := start; i < end; {

@@ -141,11 +141,9 @@ func matchList(s string, list []string) (string, int) {
 // matchPlace matches a county (or the city) at the start of s. A spelling
 // ending in 市/县/区 gives that character back when it starts an indicator:
 // 诸暨市级示范站 is 诸暨 + 市级示范站.
-func matchPlace(s string, names []data.NameOf) (canonical string, n int) {
-	for _, nm := range names {
-		if strings.HasPrefix(s, nm.Spelling) {
-			return nm.Canonical, giveBack(s, len(nm.Spelling))
-		}
+func matchPlace(s string, names *data.Places) (canonical string, n int) {
+	if canonical, n := names.Match(s); n > 0 {
+		return canonical, giveBack(s, n)
 	}
 	return "", 0
 }
