@@ -96,9 +96,9 @@ type CountyConfig struct {
 type PersonConfig struct {
 	UserID     int64  `toml:"user_id"`     // Telegram user id; 0: not on Telegram
 	DingTalkID string `toml:"dingtalk_id"` // DingTalk staff id; "": not on DingTalk
-	Role   string `toml:"role"`   // "admin", "county" or "viewer"
-	County string `toml:"county"` // for role "county"
-	Name   string `toml:"name"`
+	Role       string `toml:"role"`        // "admin", "county" or "viewer"
+	County     string `toml:"county"`      // for role "county"
+	Name       string `toml:"name"`
 }
 
 // RemindersConfig is the reminder schedule; times are local to campaign.timezone.
