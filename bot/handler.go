@@ -65,17 +65,17 @@ type Press struct {
 	UpdateID   int64
 	DeliveryID string // as in Message
 	SenderID   string // as in Message
-	UserID    int64
-	UserName  string
-	ChatID    int64
-	MessageID int64 // the bot's message carrying the button
-	Data      string
+	UserID     int64
+	UserName   string
+	ChatID     int64
+	MessageID  int64 // the bot's message carrying the button
+	Data       string
 }
 
 // Reply is what the bot answers. An empty Text means: say nothing.
 type Reply struct {
-	Text    string
-	Pre     bool // Text is a table: show it in a fixed-width font
+	Text string
+	Pre  bool // Text is a table: show it in a fixed-width font
 	// Plain, if set, is Text for a screen without a fixed-width font (a
 	// phone's DingTalk): the table as a list.
 	Plain   string
