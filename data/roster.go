@@ -33,13 +33,15 @@ type Person struct {
 }
 
 // FirstDingTalkUserID is the first user id the store allocates to a person
-// known only on DingTalk; the next ones go further down. Telegram's ids are
-// positive, and -1 is the console's stand-in admin.
-const FirstDingTalkUserID = -1001
+// known only on DingTalk; the next ones go further down. Telegram's user ids
+// are positive and its chat ids stay within 2^52 either way (a reminder's
+// recipient is a person's user id or a group's chat id, so the two must not
+// meet); -1 is the console's stand-in admin.
+const FirstDingTalkUserID = -(int64(1) << 56)
 
 // realPeople selects the roster members that count as admins: everyone but
 // the console's stand-in.
-const realPeople = "(user_id > 0 OR user_id <= -1001)"
+const realPeople = "(user_id > 0 OR user_id <= -72057594037927936)"
 
 // TableName keeps the table name in the domain's words.
 func (Person) TableName() string { return "roster" }
