@@ -106,7 +106,11 @@ func New(cfg data.DingTalkConfig, h *bot.Handler, log *slog.Logger, opts Options
 	if robotCode == "" {
 		robotCode = cfg.ClientID
 	}
-	a := &Adapter{cfg: cfg, h: h, store: h.Store, log: log, opts: opts, http: opts.HTTP,
+	var store *data.Store
+	if h != nil { // nil: check's credential test only
+		store = h.Store
+	}
+	a := &Adapter{cfg: cfg, h: h, store: store, log: log, opts: opts, http: opts.HTTP,
 		api:     newAPI(strings.TrimRight(cfg.APIURL, "/"), cfg.ClientID, cfg.ClientSecret, robotCode, opts.HTTP),
 		allowed: map[string]bool{"api.dingtalk.com": true, "oapi.dingtalk.com": true, base.Host: true},
 		robot:   NewRobot(cfg.RobotWebhookURL, opts.HTTP), robots: map[string]robotHook{}, start: time.Now(), kick: make(chan struct{}, 1)}
