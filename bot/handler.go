@@ -175,32 +175,31 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 		return r
 	}
 	m.once = d
-	if r, ok := h.resolveSender(ctx, &m.UserID, m.SenderID); !ok {
-		return h.settle(ctx, d, r)
+	if m.SenderID != "" {
+		id, r, ok := h.resolveSender(ctx, m.SenderID)
+		if !ok {
+			return h.settle(ctx, d, r)
+		}
+		m.UserID = id
 	}
 	return h.settle(ctx, d, h.handle(ctx, m))
 }
 
 // resolveSender is the one place a sender known by a channel's own id
-// (DingTalk's staff id) becomes a roster user id: *userID is set to the
-// person's. A stranger keeps user id 0, and is told their staff id where
-// the roster is consulted (rosterReply). It reports false with the reply
-// when the roster could not be read.
-func (h *Handler) resolveSender(ctx context.Context, userID *int64, senderID string) (Reply, bool) {
-	if senderID == "" {
-		return Reply{}, true
-	}
+// (DingTalk's staff id) becomes a roster user id: the person's. A stranger
+// gets user id 0, and is told their staff id where the roster is consulted
+// (rosterReply). It reports false with the reply when the roster could not
+// be read.
+func (h *Handler) resolveSender(ctx context.Context, senderID string) (int64, Reply, bool) {
 	p, err := h.Store.PersonByDingTalk(ctx, senderID)
 	switch {
 	case err == nil:
-		*userID = p.UserID
+		return p.UserID, Reply{}, true
 	case errors.Is(err, data.ErrNotFound):
-		*userID = 0
-	default:
-		h.Log.Error("roster lookup failed", slog.String("staff_id", senderID), slog.Any("err", err))
-		return Reply{Text: msgNotSaved, Retry: true}, false
+		return 0, Reply{}, true
 	}
-	return Reply{}, true
+	h.Log.Error("roster lookup failed", slog.String("staff_id", senderID), slog.Any("err", err))
+	return 0, Reply{Text: msgNotSaved, Retry: true}, false
 }
 
 func (h *Handler) handle(ctx context.Context, m Message) Reply {
@@ -472,8 +471,12 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 const msgStaleButton = "按钮已失效。"
 
 func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
-	if r, ok := h.resolveSender(ctx, &pr.UserID, pr.SenderID); !ok {
-		return r
+	if pr.SenderID != "" {
+		id, r, ok := h.resolveSender(ctx, pr.SenderID)
+		if !ok {
+			return r
+		}
+		pr.UserID = id
 	}
 	p, err := h.person(ctx, pr.UserID)
 	if err != nil {
