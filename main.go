@@ -113,7 +113,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "backup":
 		return a.backup(ctx, *outPath, stdout)
 	}
-	return a.telegram(ctx)
+	return a.channels(ctx)
 }
 
 // loadConfig reads and validates the config the way every subcommand, check
@@ -130,6 +130,9 @@ func loadConfig(configPath string, getenv func(string) string) (cfg data.Config,
 	}
 	if tok := getenv("TELEGRAM_BOT_TOKEN"); tok != "" {
 		cfg.Telegram.Token = tok
+	}
+	if sec := getenv("DINGTALK_CLIENT_SECRET"); sec != "" {
+		cfg.DingTalk.ClientSecret = sec
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, nil, 0, err
@@ -471,6 +474,9 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		src = "（内置默认）"
 	}
 	p("配置：%s", src)
+	if err := checkChannels(ctx, cfg, p); err != nil {
+		return err
+	}
 	if len(exposed) > 0 {
 		p("  注意：配置文件 %s 含有 %s，且同组或其他用户可读（权限 %04o）：请 chmod 600 %s，或把 token 放进环境变量 TELEGRAM_BOT_TOKEN", configPath, strings.Join(exposed, "、"), mode, configPath)
 	}

@@ -38,6 +38,9 @@ var Commands = []Command{
 	{Name: "remindnow", About: "立即把全市进度发给联系人", Admin: true},
 }
 
+// dtPrefix marks a DingTalk staff id in /adduser and /removeuser.
+const dtPrefix = "dt:"
+
 // command dispatches a message starting with "/".
 func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 	fields := strings.Fields(data.FoldWidth(text))
@@ -64,7 +67,7 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		}
 		return h.status(ctx, county)
 	case "targets":
-		return Reply{Text: targetsTable(h.Campaign), Pre: true}
+		return Reply{Text: targetsTable(h.Campaign), Pre: true, Plain: targetsPlain(h.Campaign)}
 	case "history":
 		county, bad := h.countyArg(args)
 		if bad != "" {
@@ -170,7 +173,7 @@ func (h *Handler) status(ctx context.Context, county string) Reply {
 	}
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityStatus(h.Campaign, done, now), Pre: true}
+		return Reply{Text: cityStatus(h.Campaign, done, now), Pre: true, Plain: cityStatusPlain(h.Campaign, done, now)}
 	}
 	return h.withNoteOne(ctx, Reply{Text: countyStatus(h.Campaign, county, done[county], now)}, county)
 }
@@ -193,7 +196,7 @@ const (
 
 // roster handles the admin's roster commands.
 func (h *Handler) roster(ctx context.Context, m Message, name string, args []string) Reply {
-	const addUsage = "用法：/adduser 用户ID 区县 [姓名]，或 /adduser 用户ID admin，或 /adduser 用户ID viewer [姓名]\n例如：/adduser 123456789 柯桥 张三"
+	const addUsage = "用法：/adduser 用户ID 区县 [姓名]，或 /adduser 用户ID admin，或 /adduser 用户ID viewer [姓名]\n例如：/adduser 123456789 柯桥 张三\n钉钉用户：/adduser dt:员工ID 柯桥 张三"
 	switch name {
 	case "users":
 		people, err := h.Store.People(ctx)
@@ -207,8 +210,16 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 			return Reply{Text: "用法：/removeuser 用户ID"}
 		}
 		id, err := strconv.ParseInt(args[0], 10, 64)
-		if err != nil || id <= 0 {
-			return Reply{Text: "用户ID应是一串数字。用法：/removeuser 用户ID"}
+		if staff, ok := strings.CutPrefix(args[0], dtPrefix); ok {
+			// Someone on DingTalk: by staff id.
+			q, lerr := h.Store.PersonByDingTalk(ctx, staff)
+			if lerr != nil {
+				return Reply{Text: fmt.Sprintf("名单里没有钉钉员工ID %s。", staff)}
+			}
+			id, err = q.UserID, nil
+		}
+		if err != nil || (id <= 0 && id > data.FirstDingTalkUserID) {
+			return Reply{Text: "用户ID应是一串数字（钉钉用户：dt:员工ID）。用法：/removeuser 用户ID"}
 		}
 		if id == m.UserID {
 			return Reply{Text: "不能移除自己。"}
@@ -230,11 +241,26 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 	if len(args) < 2 {
 		return Reply{Text: addUsage}
 	}
-	id, err := strconv.ParseInt(args[0], 10, 64)
-	if err != nil || id <= 0 {
-		return Reply{Text: "用户ID应是一串数字。\n" + addUsage}
+	staff, onDingTalk := strings.CutPrefix(args[0], dtPrefix)
+	var id int64
+	if onDingTalk {
+		if !data.ValidStaffID(staff) {
+			return Reply{Text: "钉钉员工ID只含字母、数字和 - _ . 。\n" + addUsage}
+		}
+		if q, err := h.Store.PersonByDingTalk(ctx, staff); err == nil {
+			id = q.UserID
+		}
+	} else {
+		var err error
+		id, err = strconv.ParseInt(args[0], 10, 64)
+		if err != nil || id <= 0 {
+			return Reply{Text: "用户ID应是一串数字。\n" + addUsage}
+		}
 	}
 	p := data.Person{UserID: id, Name: strings.Join(args[2:], " ")}
+	if onDingTalk {
+		p.DingTalkID = &staff
+	}
 	switch strings.ToLower(args[1]) {
 	case "admin", "管理员":
 		p.Role = data.RoleAdmin
@@ -257,13 +283,17 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 	if utf8.RuneCountInString(p.Name) > 50 || hasControl(p.Name) {
 		return Reply{Text: "姓名太长或含有特殊字符。"}
 	}
-	if err := h.Store.SavePerson(ctx, p); errors.Is(err, data.ErrLastAdmin) {
+	save := func() error { return h.Store.SavePerson(ctx, p) }
+	if onDingTalk {
+		save = func() (err error) { p, err = h.Store.SaveDingTalkPerson(ctx, p); return err }
+	}
+	if err := save(); errors.Is(err, data.ErrLastAdmin) {
 		return Reply{Text: msgLastAdminDemote}
 	} else if err != nil {
 		h.Log.Error("roster save failed", slog.Any("err", err))
 		return Reply{Text: msgNotSaved}
 	}
-	h.Log.Info("roster: saved", slog.Int64("user_id", id), slog.String("role", string(p.Role)), slog.String("county", p.County), slog.Int64("by", m.UserID))
+	h.Log.Info("roster: saved", slog.Int64("user_id", p.UserID), slog.String("role", string(p.Role)), slog.String("county", p.County), slog.Int64("by", m.UserID))
 	return Reply{Text: fmt.Sprintf("已添加：%s", personLine(p))}
 }
 

@@ -23,8 +23,15 @@ type Message struct {
 	// Channel names the transport ("telegram"); with UpdateID, the
 	// transport's id of this delivery, it makes a redelivery a no-op (see
 	// once.go). "" for the console.
-	Channel   string
-	UpdateID  int64 // Telegram's update id; 0 where there is none
+	Channel  string
+	UpdateID int64 // Telegram's update id; 0 where there is none
+	// DeliveryID is the delivery's id where the channel's ids are strings
+	// (DingTalk's msgId); when set it keys the delivery instead of UpdateID.
+	DeliveryID string
+	// SenderID is what the channel knows of the sender where it is not a
+	// roster user id (DingTalk's staff id): the handler resolves it to the
+	// person, and UserID to theirs, before anything else.
+	SenderID  string
 	UserID    int64
 	UserName  string
 	ChatID    int64
@@ -36,6 +43,10 @@ type Message struct {
 	Group     bool
 	Addressed bool
 	Edited    bool // an edit of an earlier message
+	// TypedAnswers says the channel's buttons cannot come back as presses
+	// (DingTalk's are links): a question is answered by typing its number,
+	// an undo by typing 撤销 (Button.Typed says what to type).
+	TypedAnswers bool
 
 	once   *delivery // set by Handle for a keyed delivery
 	choice int64     // the question this message answers (a press of its button)
@@ -49,20 +60,25 @@ type Message struct {
 
 // Press is a press of one of the bot's inline buttons.
 type Press struct {
-	Channel   string // as in Message
-	Group     bool   // the press is in a group chat
-	UpdateID  int64
-	UserID    int64
-	UserName  string
-	ChatID    int64
-	MessageID int64 // the bot's message carrying the button
-	Data      string
+	Channel    string // as in Message
+	Group      bool   // the press is in a group chat
+	UpdateID   int64
+	DeliveryID string // as in Message
+	SenderID   string // as in Message
+	UserID     int64
+	UserName   string
+	ChatID     int64
+	MessageID  int64 // the bot's message carrying the button
+	Data       string
 }
 
 // Reply is what the bot answers. An empty Text means: say nothing.
 type Reply struct {
-	Text    string
-	Pre     bool // Text is a table: show it in a fixed-width font
+	Text string
+	Pre  bool // Text is a table: show it in a fixed-width font
+	// Plain, if set, is Text for a screen without a fixed-width font (a
+	// phone's DingTalk): the table as a list.
+	Plain   string
 	Buttons []Button
 	// Document, if set, is a file sent with the reply (the /export spreadsheet).
 	Document *Document
@@ -82,6 +98,10 @@ type Reply struct {
 type Button struct {
 	Label string
 	Data  string
+	// Typed is what to type instead of pressing it ("1", "撤销"), where the
+	// channel's buttons cannot come back (Message.TypedAnswers); "" for a
+	// button that has no typed form.
+	Typed string `json:",omitempty"`
 }
 
 // Handler answers messages. It holds no transport: Telegram and the console
@@ -150,12 +170,36 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 		replyTo = m.MessageID
 	}
 	lookup := m.Edited || strings.HasPrefix(strings.TrimSpace(m.Text), "/")
-	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.ChatID, replyTo, 0, lookup)
+	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.DeliveryID, m.ChatID, replyTo, 0, lookup)
 	if done {
 		return r
 	}
 	m.once = d
+	if m.SenderID != "" {
+		id, r, ok := h.resolveSender(ctx, m.SenderID)
+		if !ok {
+			return h.settle(ctx, d, r)
+		}
+		m.UserID = id
+	}
 	return h.settle(ctx, d, h.handle(ctx, m))
+}
+
+// resolveSender is the one place a sender known by a channel's own id
+// (DingTalk's staff id) becomes a roster user id: the person's. A stranger
+// gets user id 0, and is told their staff id where the roster is consulted
+// (rosterReply). It reports false with the reply when the roster could not
+// be read.
+func (h *Handler) resolveSender(ctx context.Context, senderID string) (int64, Reply, bool) {
+	p, err := h.Store.PersonByDingTalk(ctx, senderID)
+	switch {
+	case err == nil:
+		return p.UserID, Reply{}, true
+	case errors.Is(err, data.ErrNotFound):
+		return 0, Reply{}, true
+	}
+	h.Log.Error("roster lookup failed", slog.String("staff_id", senderID), slog.Any("err", err))
+	return 0, Reply{Text: msgNotSaved, Retry: true}, false
 }
 
 func (h *Handler) handle(ctx context.Context, m Message) Reply {
@@ -170,6 +214,11 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	}
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)
+	}
+	if m.TypedAnswers {
+		if r, ok := h.typedAnswer(ctx, m, text); ok {
+			return r
+		}
 	}
 	if len(text) > maxText*4 || utf8.RuneCountInString(text) > maxText {
 		return h.quiet(m, fmt.Sprintf("消息太长（超过%d字），请分几条发送。", maxText))
@@ -226,6 +275,9 @@ func (h *Handler) person(ctx context.Context, userID int64) (data.Person, error)
 // rosterReply answers someone the roster does not know, or a lookup failure.
 // They see their user id, so an admin can add them, and nothing else.
 func (h *Handler) rosterReply(m Message, err error) Reply {
+	if errors.Is(err, data.ErrNotFound) && m.SenderID != "" {
+		return Reply{Text: fmt.Sprintf("您还没有登记，暂不能使用。请把您的钉钉员工ID %s 发给市局管理员，由其用 /adduser dt:%s 添加。", m.SenderID, m.SenderID)}
+	}
 	if errors.Is(err, data.ErrNotFound) {
 		return Reply{Text: fmt.Sprintf("您还没有登记，暂不能使用。请把您的用户ID %d 发给市局管理员，由其用 /adduser 添加。", m.UserID)}
 	}
@@ -258,7 +310,8 @@ func authorize(p data.Person, changes []grammar.Change) ([]data.Change, string) 
 }
 
 func author(m Message) data.Author {
-	return data.Author{UserID: m.UserID, Name: m.UserName, ChatID: m.ChatID, MessageID: m.MessageID, UpdateID: m.UpdateID, Text: m.Text}
+	return data.Author{UserID: m.UserID, Name: m.UserName, ChatID: m.ChatID, MessageID: m.MessageID, UpdateID: m.UpdateID,
+		Channel: m.Channel, MsgID: m.DeliveryID, Text: m.Text}
 }
 
 // record writes the changes of one message, all or nothing, and answers with
@@ -314,7 +367,7 @@ func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
 	}
 	r := Reply{Text: b.String()}
 	if !out.Duplicate && len(out.Effects) > 0 && (out.Batch.Kind == data.KindUpdate || out.Batch.Kind == data.KindEdit) {
-		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10)}}
+		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: typedUndo}}
 	}
 	return r
 }
@@ -364,7 +417,7 @@ func (h *Handler) ask(ctx context.Context, m Message, amb *grammar.Ambiguity, pr
 	question := func(id int64) Reply {
 		r := Reply{Text: prefix + amb.Error(), ClearKeyboard: m.choice != 0}
 		for i, label := range amb.Labels {
-			r.Buttons = append(r.Buttons, Button{Label: label, Data: fmt.Sprintf("c:%d:%d", id, i)})
+			r.Buttons = append(r.Buttons, Button{Label: label, Data: fmt.Sprintf("c:%d:%d", id, i), Typed: strconv.Itoa(i + 1)})
 		}
 		return r
 	}
@@ -408,7 +461,7 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 	if pr.Group {
 		replyTo = pr.MessageID
 	}
-	d, r, done := h.begin(ctx, pr.Channel, pr.UpdateID, pr.ChatID, replyTo, pr.MessageID, true)
+	d, r, done := h.begin(ctx, pr.Channel, pr.UpdateID, pr.DeliveryID, pr.ChatID, replyTo, pr.MessageID, true)
 	if done {
 		return r
 	}
@@ -418,9 +471,16 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 const msgStaleButton = "按钮已失效。"
 
 func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
+	if pr.SenderID != "" {
+		id, r, ok := h.resolveSender(ctx, pr.SenderID)
+		if !ok {
+			return r
+		}
+		pr.UserID = id
+	}
 	p, err := h.person(ctx, pr.UserID)
 	if err != nil {
-		return h.rosterReply(Message{UserID: pr.UserID}, err)
+		return h.rosterReply(Message{UserID: pr.UserID, SenderID: pr.SenderID}, err)
 	}
 	if pr.Channel != "" {
 		// A press carries whatever data its sender's client put in it:

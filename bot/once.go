@@ -70,21 +70,25 @@ func EncodeOutgoing(o Outgoing) []byte {
 // does is write, ask or answer, and each of those stores the receipt in its
 // own transaction, whose unique key turns a second delivery into a no-op
 // (ErrHandled) without the extra read on the busiest path.
-func (h *Handler) begin(ctx context.Context, channel string, updateID, chatID, replyTo, press int64, lookup bool) (d *delivery, r Reply, done bool) {
-	if channel == "" || updateID == 0 {
+func (h *Handler) begin(ctx context.Context, channel string, updateID int64, deliveryID string, chatID, replyTo, press int64, lookup bool) (d *delivery, r Reply, done bool) {
+	if channel == "" || (updateID == 0 && deliveryID == "") {
 		return nil, Reply{}, false
 	}
-	d = &delivery{key: channel + ":" + strconv.FormatInt(updateID, 10), channel: channel, chatID: chatID, replyTo: replyTo, press: press}
+	id := deliveryID // a channel with string ids (DingTalk's msgId): the id itself
+	if id == "" {
+		id = strconv.FormatInt(updateID, 10)
+	}
+	d = &delivery{key: channel + ":" + id, channel: channel, chatID: chatID, replyTo: replyTo, press: press}
 	if !lookup {
 		return d, Reply{}, false
 	}
 	seen, err := h.Store.Handled(ctx, d.key)
 	if err != nil {
-		h.Log.Error("receipt lookup failed", slog.Int64("update_id", updateID), slog.Any("err", err))
+		h.Log.Error("receipt lookup failed", slog.String("key", d.key), slog.Any("err", err))
 		return nil, Reply{Text: msgNotSaved, Retry: true}, true
 	}
 	if seen {
-		h.Log.Info("delivery seen before, nothing done", slog.String("channel", channel), slog.Int64("update_id", updateID))
+		h.Log.Info("delivery seen before, nothing done", slog.String("channel", channel), slog.String("key", d.key))
 		return nil, replayed(), true
 	}
 	return d, Reply{}, false

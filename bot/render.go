@@ -92,6 +92,32 @@ var shortHeads = [data.NumIndicators]string{"示范区", "省级站", "市县站
 // cityStatus is the whole city in the shape of 附件1: done/target per
 // indicator, the 合计 row, then each county's gaps and the note-1 flags.
 func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
+	return cityStatusAs(c, done, now, cityTable)
+}
+
+// cityStatusPlain is cityStatus for a screen without a fixed-width font.
+func cityStatusPlain(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
+	return cityStatusAs(c, done, now, cityList)
+}
+
+// cityList renders the rows of a table as a line per row, each cell named
+// by its column's head: readable on a phone in any font.
+func cityList(rows [][]string) string {
+	var b strings.Builder
+	for _, r := range rows[1:] {
+		b.WriteString(r[0] + "：")
+		for i, cell := range r[1:] {
+			if i > 0 {
+				b.WriteString("，")
+			}
+			b.WriteString(rows[0][i+1] + " " + cell)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func cityStatusAs(c *data.Campaign, done map[string]data.Counts, now time.Time, table func([][]string) string) string {
 	cs := data.StandCity(c, done)
 	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
 	for _, s := range append(cs.Counties, cs.Total) {
@@ -108,7 +134,7 @@ func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) st
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n完成/目标（%s）\n", c.Name, now.In(c.Location).Format("1月2日 15:04"))
-	b.WriteString(cityTable(rows))
+	b.WriteString(table(rows))
 	var gaps []string
 	for _, s := range cs.Counties {
 		if g := gapList(s); g != "" {
@@ -190,7 +216,12 @@ func countyStatus(c *data.Campaign, county string, d data.Counts, now time.Time)
 	return b.String()
 }
 
-func targetsTable(c *data.Campaign) string {
+func targetsTable(c *data.Campaign) string { return targetsAs(c, cityTable) }
+
+// targetsPlain is targetsTable for a screen without a fixed-width font.
+func targetsPlain(c *data.Campaign) string { return targetsAs(c, cityList) }
+
+func targetsAs(c *data.Campaign, table func([][]string) string) string {
 	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
 	for _, co := range c.Counties {
 		row := []string{co.Name}
@@ -205,7 +236,7 @@ func targetsTable(c *data.Campaign) string {
 		row = append(row, strconv.Itoa(t[ind]))
 	}
 	rows = append(rows, row)
-	return c.Name + "\n目标任务（单位：个；目标为最低要求）\n" + strings.TrimRight(cityTable(rows), "\n")
+	return c.Name + "\n目标任务（单位：个；目标为最低要求）\n" + strings.TrimRight(table(rows), "\n")
 }
 
 func historyText(c *data.Campaign, county string, entries []data.Entry) string {
@@ -254,6 +285,9 @@ func rosterText(people []data.Person) string {
 
 func personLine(p data.Person) string {
 	s := fmt.Sprintf("%d %s", p.UserID, p.Role.RoleName())
+	if p.DingTalkID != nil {
+		s = fmt.Sprintf("%d（钉钉 %s）%s", p.UserID, *p.DingTalkID, p.Role.RoleName())
+	}
 	if p.County != "" {
 		s += " " + p.County
 	}

@@ -98,3 +98,24 @@ func (s *Store) Choice(ctx context.Context, id int64) (Choice, error) {
 	}
 	return c, nil
 }
+
+// LatestChoice is the newest question asked in chatID since the given time,
+// open or closed: userID's own, or anyone's when userID is 0. A typed answer
+// ("1") on a channel without buttons goes to it.
+func (s *Store) LatestChoice(ctx context.Context, chatID, userID int64, since time.Time) (Choice, error) {
+	var c Choice
+	q := s.db.WithContext(ctx).Where("chat_id = ? AND created_at >= ?", chatID, since.UTC())
+	if userID != 0 {
+		q = q.Where("user_id = ?", userID)
+	} else {
+		q = q.Where("closed_at IS NULL")
+	}
+	err := q.Order("id DESC").Take(&c).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return c, ErrNotFound
+	}
+	if err != nil {
+		return c, fmt.Errorf("choice: latest in chat %d: %w", chatID, err)
+	}
+	return c, nil
+}

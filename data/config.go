@@ -27,6 +27,21 @@ type Config struct {
 	Roster    []PersonConfig  `toml:"roster"`
 	Reminders RemindersConfig `toml:"reminders"`
 	Backup    BackupConfig    `toml:"backup"`
+	DingTalk  DingTalkConfig  `toml:"dingtalk"`
+}
+
+// DingTalkConfig is the DingTalk channel: an internal app (企业内部应用) with a
+// robot in Stream mode. The secret is better given in the
+// DINGTALK_CLIENT_SECRET environment variable than written here.
+type DingTalkConfig struct {
+	Enabled      bool   `toml:"enabled"`
+	ClientID     string `toml:"client_id"`     // the app's AppKey / Client ID
+	ClientSecret string `toml:"client_secret"` // the app's AppSecret / Client Secret
+	RobotCode    string `toml:"robot_code"`    // the robot's code, for proactive sends
+	APIURL       string `toml:"api_url"`       // https://api.dingtalk.com
+	// RobotWebhookURL is the address custom group robots post to; a county's
+	// robot_webhook may give a whole URL of its own instead.
+	RobotWebhookURL string `toml:"robot_webhook_url"`
 }
 
 // TelegramConfig says how to reach the Bot API. The token is better given in
@@ -80,14 +95,21 @@ type CountyConfig struct {
 	CityStation       int      `toml:"city_station"`
 	Tutoring          int      `toml:"tutoring"`
 	ChatID            int64    `toml:"chat_id"`
+	// The county's DingTalk group: the app robot's group (its
+	// openConversationId), and/or a custom robot (自定义机器人) of the group,
+	// its webhook URL and signing secret, for reminders and the digest.
+	OpenConversationID string `toml:"open_conversation_id"`
+	RobotWebhook       string `toml:"robot_webhook"`
+	RobotSecret        string `toml:"robot_secret"`
 }
 
 // PersonConfig seeds the roster. Admins add more people from chat.
 type PersonConfig struct {
-	UserID int64  `toml:"user_id"`
-	Role   string `toml:"role"`   // "admin", "county" or "viewer"
-	County string `toml:"county"` // for role "county"
-	Name   string `toml:"name"`
+	UserID     int64  `toml:"user_id"`     // Telegram user id; 0: not on Telegram
+	DingTalkID string `toml:"dingtalk_id"` // DingTalk staff id; "": not on DingTalk
+	Role       string `toml:"role"`        // "admin", "county" or "viewer"
+	County     string `toml:"county"`      // for role "county"
+	Name       string `toml:"name"`
 }
 
 // RemindersConfig is the reminder schedule; times are local to campaign.timezone.
@@ -118,6 +140,7 @@ func DefaultConfig() Config {
 	}
 	return Config{
 		Telegram: TelegramConfig{APIURL: "https://api.telegram.org", Mode: "polling", WebhookListen: "127.0.0.1:8443"},
+		DingTalk: DingTalkConfig{APIURL: "https://api.dingtalk.com", RobotWebhookURL: "https://oapi.dingtalk.com/robot/send"},
 		Database: DatabaseConfig{Driver: "sqlite", Path: "tsbot.db"},
 		Campaign: CampaignConfig{
 			Name:           "绍兴市商业秘密保护示范单位培育",
@@ -262,8 +285,52 @@ func (cfg Config) Validate() error {
 	if _, err := cfg.BuildRoster(); err != nil {
 		return err
 	}
+	if err := cfg.validateDingTalk(); err != nil {
+		return err
+	}
 	return nil
 }
+
+// validateDingTalk checks the [dingtalk] section and the counties' DingTalk
+// keys. Like telegram's, its values are never quoted back.
+func (cfg Config) validateDingTalk() error {
+	dc := cfg.DingTalk
+	if dc.APIURL != "" && !httpURL(dc.APIURL) {
+		return errors.New("config: dingtalk.api_url: not an http(s) URL such as https://api.dingtalk.com")
+	}
+	if dc.RobotWebhookURL != "" && !httpURL(dc.RobotWebhookURL) {
+		return errors.New("config: dingtalk.robot_webhook_url: not an http(s) URL such as https://oapi.dingtalk.com/robot/send")
+	}
+	if dc.Enabled {
+		if dc.ClientID == "" {
+			return errors.New("config: dingtalk.client_id: empty (dingtalk.enabled needs the app's Client ID, AppKey)")
+		}
+		if dc.ClientSecret == "" {
+			return fmt.Errorf("config: dingtalk.client_secret: empty (set DINGTALK_CLIENT_SECRET in the environment): %w", ErrNoDingTalkSecret)
+		}
+		if dc.ClientSecret == dc.ClientID {
+			return errors.New("config: dingtalk.client_secret: the same as client_id: copy the Client Secret (AppSecret)")
+		}
+	}
+	for i, c := range cfg.Campaign.Counties {
+		if c.RobotWebhook != "" && !httpURL(c.RobotWebhook) && strings.ContainsAny(c.RobotWebhook, "/:?= ") {
+			return fmt.Errorf("config: campaign.counties[%d].robot_webhook: not a URL nor an access token", i)
+		}
+		if c.RobotWebhook != "" && c.RobotSecret == "" {
+			return fmt.Errorf("config: campaign.counties[%d].robot_secret: empty (a custom robot with 加签 has a secret starting SEC)", i)
+		}
+		if c.RobotSecret != "" && c.RobotWebhook == "" {
+			return fmt.Errorf("config: campaign.counties[%d].robot_webhook: empty while robot_secret is set", i)
+		}
+		if c.OpenConversationID != "" && (!dc.Enabled || dc.RobotCode == "") {
+			return fmt.Errorf("config: campaign.counties[%d].open_conversation_id: needs dingtalk.enabled and dingtalk.robot_code", i)
+		}
+	}
+	return nil
+}
+
+// ErrNoDingTalkSecret is returned when DingTalk is on without its secret.
+var ErrNoDingTalkSecret = errors.New("no DingTalk client secret")
 
 func (tc TelegramConfig) validate() error {
 	switch tc.Mode {
@@ -550,20 +617,37 @@ func (cfg Config) BuildRoster() ([]Person, error) {
 	}
 	var out []Person
 	seen := map[int64]bool{}
+	seenDT := map[string]bool{}
 	for i, p := range cfg.Roster {
-		if p.UserID == 0 {
-			return nil, fmt.Errorf("config: roster[%d].user_id: missing", i)
+		if p.UserID == 0 && p.DingTalkID == "" {
+			return nil, fmt.Errorf("config: roster[%d].user_id: missing (or dingtalk_id)", i)
 		}
-		if seen[p.UserID] {
+		if p.UserID < 0 {
+			return nil, fmt.Errorf("config: roster[%d].user_id: %d is not a Telegram user id", i, p.UserID)
+		}
+		if p.UserID != 0 && seen[p.UserID] {
 			return nil, fmt.Errorf("config: roster[%d].user_id: %d listed twice", i, p.UserID)
 		}
 		seen[p.UserID] = true
+		if p.DingTalkID != "" {
+			if seenDT[p.DingTalkID] {
+				return nil, fmt.Errorf("config: roster[%d].dingtalk_id: %q listed twice", i, p.DingTalkID)
+			}
+			if !ValidStaffID(p.DingTalkID) {
+				return nil, fmt.Errorf("config: roster[%d].dingtalk_id: %q is not a DingTalk staff id", i, p.DingTalkID)
+			}
+			seenDT[p.DingTalkID] = true
+		}
 		if k := strings.IndexFunc(p.Name, IsBidiControl); k >= 0 {
 			r, _ := utf8.DecodeRuneInString(p.Name[k:])
 			return nil, fmt.Errorf("config: roster[%d].name: %q has a text-direction control character (%U)", i, p.Name, r)
 		}
 		role := Role(p.Role)
 		person := Person{UserID: p.UserID, Role: role, Name: p.Name}
+		if p.DingTalkID != "" {
+			id := p.DingTalkID
+			person.DingTalkID = &id
+		}
 		switch role {
 		case RoleAdmin, RoleViewer:
 		case RoleCounty:
@@ -578,6 +662,20 @@ func (cfg Config) BuildRoster() ([]Person, error) {
 		out = append(out, person)
 	}
 	return out, nil
+}
+
+// ValidStaffID reports whether s can be a DingTalk staff id (userid): up to
+// 64 letters, digits and - _ . characters.
+func ValidStaffID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // ErrNoToken is returned when a Telegram run has no token.

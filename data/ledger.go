@@ -28,6 +28,12 @@ type Batch struct {
 	// recorded once. Nil for sources without one (the console).
 	UpdateID *int64 `gorm:"uniqueIndex"`
 	Kind     string `gorm:"not null"`
+	// Channel is the channel the message came by ("telegram", "dingtalk";
+	// "" for the console and for batches older than the column); MsgID is
+	// the platform's own message id where it is a string (DingTalk's
+	// msgId), "" otherwise.
+	Channel string `gorm:"not null;default:''"`
+	MsgID   string `gorm:"column:msg_id;not null;default:''"`
 	// Reverts is the batch this one compensates. Unique: a batch is undone at
 	// most once, even by two processes racing on one database.
 	Reverts   *int64 `gorm:"uniqueIndex"`
@@ -80,6 +86,8 @@ type Author struct {
 	ChatID    int64
 	MessageID int64
 	UpdateID  int64 // 0 when the source has none
+	Channel   string
+	MsgID     string // the platform's string message id (DingTalk's msgId)
 	Text      string
 	// Admin may still change a county after its lists closed (see ClosedError).
 	Admin bool
@@ -450,7 +458,8 @@ func (s *Store) afterConflict(tx *gorm.DB, r *writeReq, err error) (Outcome, err
 func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	a := r.a
 	now := s.Now().UTC()
-	b := Batch{Kind: r.kind, UserID: a.UserID, UserName: a.Name, ChatID: a.ChatID, MessageID: a.MessageID, Text: a.Text, CreatedAt: now}
+	b := Batch{Kind: r.kind, UserID: a.UserID, UserName: a.Name, ChatID: a.ChatID, MessageID: a.MessageID, Text: a.Text,
+		Channel: a.Channel, MsgID: a.MsgID, CreatedAt: now}
 	if a.UpdateID != 0 {
 		// No look-up first: the unique index refuses a redelivered update,
 		// and afterConflict then answers with what it recorded the first time.
@@ -692,4 +701,21 @@ func repairTotals(tx *gorm.DB) (int, error) {
 		return 0, fmt.Errorf("ledger: repair totals: %w", err)
 	}
 	return len(fix), nil
+}
+
+// LastUpdateIn is userID's latest update in chatID, undone or not: what a
+// typed "撤销" takes back on a channel without buttons. A second "撤销" finds
+// the same batch, already undone, and changes nothing.
+func (s *Store) LastUpdateIn(ctx context.Context, userID, chatID int64) (Batch, error) {
+	var b Batch
+	err := s.db.WithContext(ctx).
+		Where("user_id = ? AND chat_id = ? AND kind IN ?", userID, chatID, []string{KindUpdate, KindEdit}).
+		Order("id DESC").Take(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNotFound
+	}
+	if err != nil {
+		return b, fmt.Errorf("ledger: last update in chat %d: %w", chatID, err)
+	}
+	return b, nil
 }

@@ -71,6 +71,21 @@ func TestMigrateFromFirstSchema(t *testing.T) {
 	if got := mustTotals(t, s)["柯桥"][Tutoring]; got != 2 {
 		t.Errorf("total = %d, want 2", got)
 	}
+	// The DingTalk columns: old batches have no channel, the old person no
+	// staff id; the person can be given one, and a DingTalk-only person an id.
+	if b, err := s.Batch(ctx, 1); err != nil || b.Channel != "" || b.MsgID != "" {
+		t.Errorf("old batch after the upgrade: %+v, %v", b, err)
+	}
+	if p, err := s.Person(ctx, 9); err != nil || p.DingTalkID != nil {
+		t.Errorf("old person after the upgrade: %+v, %v", p, err)
+	}
+	staff := "manager4321"
+	if p, err := s.SaveDingTalkPerson(ctx, Person{Role: RoleCounty, County: "越城", Name: "李四", DingTalkID: &staff}); err != nil || p.UserID != FirstDingTalkUserID {
+		t.Errorf("DingTalk person after the upgrade: %+v, %v", p, err)
+	}
+	if out, err := s.Record(ctx, Author{UserID: FirstDingTalkUserID, Channel: "dingtalk", MsgID: "msgA", ChatID: FirstDingTalkChatID}, []Change{add("越城", Tutoring, 1)}); err != nil || out.Batch.Channel != "dingtalk" {
+		t.Errorf("DingTalk batch after the upgrade: %+v, %v", out, err)
+	}
 	if ok, err := s.ClaimReminder(ctx, "k", 1, testNow); err != nil || !ok {
 		t.Errorf("a table new since the first release: claim = %v, %v", ok, err)
 	}

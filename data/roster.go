@@ -18,13 +18,30 @@ const (
 	RoleViewer Role = "viewer" // leaders and colleagues: read only
 )
 
-// Person is one roster member, keyed by Telegram user id.
+// Person is one roster member, keyed by user id: their Telegram user id, or,
+// for someone known only on DingTalk, an id the store allocates (below
+// FirstDingTalkUserID). Role and county are the person's, whichever channel
+// they write from.
 type Person struct {
 	UserID int64  `gorm:"primaryKey;autoIncrement:false"`
 	Role   Role   `gorm:"not null"`
 	County string // canonical county name, for RoleCounty
 	Name   string
+	// DingTalkID is the person's DingTalk staff id (senderStaffId); nil for
+	// someone not on DingTalk.
+	DingTalkID *string `gorm:"column:dingtalk_id;uniqueIndex"`
 }
+
+// FirstDingTalkUserID is the first user id the store allocates to a person
+// known only on DingTalk; the next ones go further down. Telegram's user ids
+// are positive and its chat ids stay within 2^52 either way (a reminder's
+// recipient is a person's user id or a group's chat id, so the two must not
+// meet); -1 is the console's stand-in admin.
+const FirstDingTalkUserID = -(int64(1) << 56)
+
+// realPeople selects the roster members that count as admins: everyone but
+// the console's stand-in.
+const realPeople = "(user_id > 0 OR user_id <= -72057594037927936)"
 
 // TableName keeps the table name in the domain's words.
 func (Person) TableName() string { return "roster" }
@@ -66,6 +83,68 @@ func (s *Store) Person(ctx context.Context, userID int64) (Person, error) {
 	return p, nil
 }
 
+// PersonByDingTalk looks a person up by their DingTalk staff id.
+func (s *Store) PersonByDingTalk(ctx context.Context, staffID string) (Person, error) {
+	var p Person
+	err := s.db.WithContext(ctx).Take(&p, "dingtalk_id = ?", staffID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, ErrNotFound
+	}
+	if err != nil {
+		return p, fmt.Errorf("roster: look up DingTalk staff %s: %w", staffID, err)
+	}
+	return p, nil
+}
+
+// SaveDingTalkPerson adds a person by DingTalk staff id, or changes the role
+// of the person who has it (who may be on Telegram too). Someone new gets a
+// user id allocated below FirstDingTalkUserID. It returns the person saved.
+func (s *Store) SaveDingTalkPerson(ctx context.Context, p Person) (Person, error) {
+	if p.DingTalkID == nil || *p.DingTalkID == "" {
+		return p, fmt.Errorf("roster: no DingTalk staff id")
+	}
+	err := s.rosterWrite(ctx, func(tx *gorm.DB) error {
+		var old Person
+		err := tx.Take(&old, "dingtalk_id = ?", *p.DingTalkID).Error
+		switch {
+		case err == nil:
+			p.UserID = old.UserID
+			if p.Role != RoleAdmin {
+				if err := keepAnAdmin(tx, p.UserID); err != nil {
+					return err
+				}
+			}
+		case !errors.Is(err, gorm.ErrRecordNotFound):
+			return fmt.Errorf("roster: look up DingTalk staff %s: %w", *p.DingTalkID, err)
+		}
+		return saveByDingTalk(tx, &p)
+	})
+	return p, err
+}
+
+// saveByDingTalk writes p, found by its staff id, or new with an allocated
+// user id.
+func saveByDingTalk(tx *gorm.DB, p *Person) error {
+	var old Person
+	err := tx.Take(&old, "dingtalk_id = ?", *p.DingTalkID).Error
+	switch {
+	case err == nil:
+		p.UserID = old.UserID
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		var low *int64
+		if err := tx.Model(&Person{}).Where("user_id <= ?", FirstDingTalkUserID).Select("MIN(user_id)").Scan(&low).Error; err != nil {
+			return fmt.Errorf("roster: allocate a user id: %w", err)
+		}
+		p.UserID = FirstDingTalkUserID
+		if low != nil {
+			p.UserID = *low - 1
+		}
+	default:
+		return fmt.Errorf("roster: look up DingTalk staff %s: %w", *p.DingTalkID, err)
+	}
+	return upsertPerson(tx, *p)
+}
+
 // People lists the roster, admins first, then by county and user id.
 func (s *Store) People(ctx context.Context) ([]Person, error) {
 	var out []Person
@@ -93,9 +172,13 @@ func (s *Store) SavePerson(ctx context.Context, p Person) error {
 }
 
 func upsertPerson(tx *gorm.DB, p Person) error {
+	cols := []string{"role", "county", "name"}
+	if p.DingTalkID != nil {
+		cols = append(cols, "dingtalk_id")
+	}
 	err := tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "user_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"role", "county", "name"}),
+		DoUpdates: clause.AssignmentColumns(cols),
 	}).Create(&p).Error
 	if err != nil {
 		return fmt.Errorf("roster: save %d: %w", p.UserID, err)
@@ -146,8 +229,8 @@ func (s *Store) rosterWrite(ctx context.Context, fn func(tx *gorm.DB) error) err
 }
 
 // keepAnAdmin refuses, with ErrLastAdmin, a change that takes userID's admin
-// role away when no other admin would remain. Only real Telegram users
-// (ids above zero) count: the console's stand-in goes when the console ends.
+// role away when no other admin would remain. Only real people count (on
+// Telegram or DingTalk): the console's stand-in goes when the console ends.
 func keepAnAdmin(tx *gorm.DB, userID int64) error {
 	var p Person
 	err := tx.Take(&p, "user_id = ?", userID).Error
@@ -161,7 +244,7 @@ func keepAnAdmin(tx *gorm.DB, userID int64) error {
 		return nil
 	}
 	var others int64
-	err = tx.Model(&Person{}).Where("role = ? AND user_id <> ? AND user_id > 0", RoleAdmin, userID).Count(&others).Error
+	err = tx.Model(&Person{}).Where("role = ? AND user_id <> ? AND "+realPeople, RoleAdmin, userID).Count(&others).Error
 	if err != nil {
 		return fmt.Errorf("roster: count admins: %w", err)
 	}
@@ -186,6 +269,13 @@ func (s *Store) SeedRoster(ctx context.Context, people []Person) error {
 			return err
 		}
 		for _, p := range people {
+			if p.UserID == 0 {
+				// Known only on DingTalk: found by staff id, or given an id.
+				if err := saveByDingTalk(tx, &p); err != nil {
+					return err
+				}
+				continue
+			}
 			if err := upsertPerson(tx, p); err != nil {
 				return err
 			}
@@ -203,7 +293,7 @@ func (s *Store) SeedRoster(ctx context.Context, people []Person) error {
 
 func countAdmins(tx *gorm.DB) (int64, error) {
 	var n int64
-	if err := tx.Model(&Person{}).Where("role = ? AND user_id > 0", RoleAdmin).Count(&n).Error; err != nil {
+	if err := tx.Model(&Person{}).Where("role = ? AND "+realPeople, RoleAdmin).Count(&n).Error; err != nil {
 		return 0, fmt.Errorf("roster: count admins: %w", err)
 	}
 	return n, nil

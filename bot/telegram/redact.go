@@ -25,8 +25,8 @@ func RedactLogger(log *slog.Logger, secret string) *slog.Logger {
 	if secret == "" {
 		return log
 	}
-	if _, ok := log.Handler().(*redactHandler); ok {
-		return log
+	if rh, ok := log.Handler().(*redactHandler); ok && rh.s.secrets[0] == secret {
+		return log // a second secret (DingTalk's) wraps again
 	}
 	return slog.New(&redactHandler{inner: log.Handler(), s: newScrubber(secret)})
 }

@@ -1,0 +1,292 @@
+package dingtalk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"tsbot/bot"
+	"tsbot/data"
+)
+
+// The outbox, DingTalk's side (as bot/telegram/outbox.go): the handler
+// stores each reply with the receipt of the message it answers; this loop
+// sends what is pending, oldest first, through the conversation's session
+// webhook while it is valid, else through the robot OpenAPI, and marks it
+// sent. What a crash left unsent goes out at the next start, marked 补发.
+
+const (
+	outboxBatch    = 50
+	outboxAttempts = 8
+)
+
+func (a *Adapter) poke() {
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+func (a *Adapter) runOutbox(ctx context.Context) {
+	if err := a.store.OutboxWake(ctx, Name); err != nil {
+		a.log.Warn("dingtalk: outbox wake failed", slog.Any("err", err))
+	}
+	tick := time.NewTicker(a.opts.OutboxEvery)
+	defer tick.Stop()
+	for {
+		for a.claim(ctx) == outboxBatch {
+		}
+		select {
+		case <-a.kick:
+		case <-tick.C:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// claim sends the due messages, one after the other (a chat's replies stay
+// in order); it returns how many it took.
+func (a *Adapter) claim(ctx context.Context) int {
+	ms, err := a.store.ClaimOutbox(ctx, Name, outboxBatch, a.opts.OutboxLease)
+	if err != nil {
+		if ctx.Err() == nil {
+			a.log.Warn("dingtalk: outbox claim failed", slog.Any("err", err))
+		}
+		return 0
+	}
+	var sent []int64
+	for _, m := range ms {
+		err := a.deliver(ctx, m)
+		attrs := []any{slog.Int64("outbox_id", m.ID), slog.Int64("chat_id", m.ChatID), slog.Int("attempt", m.Attempts+1)}
+		switch {
+		case err == nil:
+			sent = append(sent, m.ID)
+			continue
+		case errors.Is(err, ErrQuota):
+			a.log.Error("dingtalk: organisation API quota used up (90020): message given up, not retried", append(attrs, slog.Int64("api_calls", a.api.calls.Load()))...)
+			err = a.store.OutboxFailed(ctx, m.ID, err.Error())
+		case errors.Is(err, ErrRefused) || m.Attempts+1 >= outboxAttempts || (m.Expires != nil && time.Now().After(*m.Expires)):
+			a.log.Error("dingtalk: message given up", append(attrs, slog.Any("err", err))...)
+			err = a.store.OutboxFailed(ctx, m.ID, err.Error())
+		default:
+			wait := min(time.Duration(1<<min(m.Attempts, 10))*a.opts.OutboxBackoff, time.Hour)
+			a.log.Warn("dingtalk: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
+			err = a.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())
+		}
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("dingtalk: outbox result not recorded", append(attrs, slog.Any("err", err))...)
+		}
+	}
+	if err := a.store.OutboxSent(context.WithoutCancel(ctx), sent); err != nil {
+		a.log.Error("dingtalk: sent messages not marked", slog.Int("count", len(sent)), slog.Any("err", err))
+	}
+	return len(ms)
+}
+
+// deliver sends one outbox message.
+func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
+	out, err := bot.DecodeOutgoing(m.Body)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRefused, err)
+	}
+	r := out.Reply
+	if r.Text == "" && r.Document == nil {
+		return nil // only cleared buttons: nothing to show here
+	}
+	if m.Attempts > 0 || m.CreatedAt.Before(a.start) {
+		r.Text, r.Plain = "（补发）"+r.Text, prefixed("（补发）", r.Plain)
+	}
+	c, err := a.store.DingTalkChatByID(ctx, m.ChatID)
+	if err != nil {
+		return err
+	}
+	group := c.Group
+	switch {
+	case strings.HasPrefix(c.ConversationID, robotPrefix):
+		hook := a.robotFor(strings.TrimPrefix(c.ConversationID, robotPrefix))
+		if hook.url == "" {
+			return fmt.Errorf("%w: no robot_webhook for %s", ErrRefused, c.ConversationID)
+		}
+		title, text := markdown(r, true)
+		return a.robot.Send(ctx, hook.url, hook.secret, title, text)
+	case c.Webhook != "" && time.Now().Before(c.WebhookExpires.Add(-time.Minute)) && a.webhookAllowed(c.Webhook):
+		return a.postWebhook(ctx, c.Webhook, webhookBody(r, group))
+	case !group && c.StaffID != "":
+		key, param := robotMessage(r, group)
+		return a.api.SendToStaff(ctx, []string{c.StaffID}, key, param)
+	case group:
+		key, param := robotMessage(r, group)
+		return a.api.SendToGroup(ctx, c.ConversationID, key, param)
+	}
+	return fmt.Errorf("%w: conversation %d has no way to reach it", ErrRefused, m.ChatID)
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}
+
+// sendDirect answers through the webhook without the outbox (the database
+// failed).
+func (a *Adapter) sendDirect(ctx context.Context, webhook string, r bot.Reply) error {
+	if !a.webhookAllowed(webhook) {
+		return fmt.Errorf("%w: no usable session webhook", ErrRefused)
+	}
+	return a.postWebhook(ctx, webhook, webhookBody(r, true))
+}
+
+func (a *Adapter) postWebhook(ctx context.Context, webhook string, body map[string]any) error {
+	b, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, webhook, bytes.NewReader(b))
+	if err != nil {
+		return fmt.Errorf("%w: session webhook: %w", ErrRefused, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.http.Do(req)
+	if err != nil {
+		// The webhook's URL carries a session key: not quoted.
+		return errors.New("dingtalk: session webhook: post failed")
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	var out struct {
+		ErrCode int    `json:"errcode"`
+		ErrMsg  string `json:"errmsg"`
+	}
+	json.Unmarshal(raw, &out)
+	switch {
+	case resp.StatusCode == 429 || resp.StatusCode >= 500:
+		return fmt.Errorf("dingtalk: session webhook: HTTP %d", resp.StatusCode)
+	case resp.StatusCode != 200 || out.ErrCode != 0:
+		return fmt.Errorf("dingtalk: session webhook: HTTP %d errcode %d %s: %w", resp.StatusCode, out.ErrCode, out.ErrMsg, ErrRefused)
+	}
+	return nil
+}
+
+// typedHint says what to type instead of the buttons: "回复 1 或 2",
+// "写错了？回复：撤销".
+func typedHint(bs []bot.Button) string {
+	var typed []string
+	digits := true
+	for _, b := range bs {
+		if b.Typed == "" {
+			continue
+		}
+		typed = append(typed, b.Typed)
+		if b.Typed[0] < '0' || b.Typed[0] > '9' {
+			digits = false
+		}
+	}
+	switch {
+	case len(typed) == 0:
+		return ""
+	case digits:
+		return "回复 " + strings.Join(typed, " 或 ")
+	}
+	return "写错了？回复：" + strings.Join(typed, " 或 ")
+}
+
+// markdown renders a reply for DingTalk's markdown: the phone's plain list
+// instead of a fixed-width table, hard line breaks, the typed hint.
+func markdown(r bot.Reply, hint bool) (title, text string) {
+	body := r.Text
+	if r.Plain != "" {
+		body = r.Plain
+	}
+	if r.Document != nil {
+		body += "\n（钉钉里暂不能发送文件：请在电脑上用 tsbot export 导出，或在 Telegram 里用 /export）"
+	}
+	if h := typedHint(r.Buttons); hint && h != "" {
+		body += "\n\n" + h
+	}
+	title, _, _ = strings.Cut(body, "\n")
+	if utf8.RuneCountInString(title) > 20 {
+		title = string([]rune(title)[:20])
+	}
+	lines := strings.Split(body, "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, "#") || strings.HasPrefix(l, ">") || strings.HasPrefix(l, "-") || strings.HasPrefix(l, "*") {
+			lines[i] = `\` + l
+		}
+	}
+	return title, strings.Join(lines, "  \n")
+}
+
+// webhookBody is a session webhook message: an ActionCard with link
+// buttons in a private chat (a dtmd link makes the user send the typed
+// form), markdown otherwise; the words to type are always shown.
+func webhookBody(r bot.Reply, group bool) map[string]any {
+	title, text := markdown(r, true)
+	if btns := linkButtons(r.Buttons); !group && len(btns) > 0 {
+		return map[string]any{"msgtype": "actionCard", "actionCard": map[string]any{
+			"title": title, "text": text, "btnOrientation": "0", "btns": btns}}
+	}
+	return map[string]any{"msgtype": "markdown", "markdown": map[string]string{"title": title, "text": text}}
+}
+
+func linkButtons(bs []bot.Button) []map[string]string {
+	var out []map[string]string
+	for _, b := range bs {
+		if b.Typed != "" {
+			out = append(out, map[string]string{"title": b.Label, "actionURL": "dtmd://dingtalkclient/sendMessage?content=" + url.QueryEscape(b.Typed)})
+		}
+	}
+	return out
+}
+
+// robotMessage is the same reply as an OpenAPI robot message.
+func robotMessage(r bot.Reply, group bool) (string, map[string]any) {
+	title, text := markdown(r, true)
+	return "sampleMarkdown", map[string]any{"title": title, "text": text}
+}
+
+// robotPrefix names the pseudo-conversation of a county's custom robot.
+const robotPrefix = "robot:"
+
+type robotHook struct{ url, secret string }
+
+// robotFor is the custom robot of a county, from the campaign config.
+func (a *Adapter) robotFor(county string) robotHook {
+	if h, ok := a.robots[county]; ok {
+		return h
+	}
+	return robotHook{}
+}
+
+// QueueReminder claims reminder key for a DingTalk chat and queues it in the
+// outbox (jobs.Queue).
+func (a *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+	ok, err := a.store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}}), expires)
+	if ok {
+		a.poke()
+	}
+	return ok, err
+}
+
+// PersonChat is the chat id of a person's private messages (reminders go
+// there through the robot OpenAPI).
+func (a *Adapter) PersonChat(ctx context.Context, staffID string) (int64, error) {
+	return a.store.DingTalkChatFor(ctx, "staff:"+staffID, false, staffID)
+}
+
+// GroupChat is the chat id of a county group by its openConversationId.
+func (a *Adapter) GroupChat(ctx context.Context, openConversationID string) (int64, error) {
+	return a.store.DingTalkChatFor(ctx, openConversationID, true, "")
+}
+
+// RobotChat is the chat id of a county's custom robot.
+func (a *Adapter) RobotChat(ctx context.Context, county string) (int64, error) {
+	return a.store.DingTalkChatFor(ctx, robotPrefix+county, true, "")
+}
