@@ -20,6 +20,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"tsbot/bot"
+	"tsbot/bot/dingtalk"
 	"tsbot/bot/telegram"
 	"tsbot/data"
 	"tsbot/data/export"
@@ -149,10 +150,11 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 	if quiet {
 		level = slog.LevelWarn
 	}
-	// One logger for everyone from the start, redacting every secret of the
-	// config in every encoding: the Bot API puts the token in every URL,
+	// One logger for everyone from the start, redacting both channels'
+	// secrets in every encoding: the Bot API puts the token in every URL,
 	// and network errors quote URLs.
-	log := telegram.RedactLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), cfg.Telegram.Token)
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log = telegram.RedactLogger(telegram.RedactLogger(log, cfg.Telegram.Token), cfg.DingTalk.ClientSecret)
 	if len(exposed) > 0 {
 		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the token in TELEGRAM_BOT_TOKEN",
 			slog.String("file", configPath), slog.String("mode", fmt.Sprintf("%04o", mode)), slog.String("keys", strings.Join(exposed, ",")))
@@ -575,5 +577,96 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		p("备份：每天 %s 备份到 %s，保留 %d 份", cfg.Backup.Time, cfg.Backup.Dir, cfg.Backup.Keep)
 	}
 	p("检查通过。")
+	return nil
+}
+
+// The channels of run: Telegram, DingTalk, or both in one process on the
+// same handler, ledger and reminders.
+
+// channels runs whichever channels the config turns on.
+func (a *app) channels(ctx context.Context) error {
+	if !a.cfg.DingTalk.Enabled {
+		return a.telegram(ctx)
+	}
+	dt, err := dingtalk.New(a.cfg.DingTalk, a.handler(), a.log, dingtalk.Options{Counties: a.cfg.Campaign.Counties})
+	if err != nil {
+		return err
+	}
+	if a.cfg.Telegram.Token == "" {
+		// DingTalk alone: reminders to each person's DingTalk.
+		defer startReminders(ctx, a, dingtalkNotifier{a.store, dt})()
+		stopBackups, err := startBackups(ctx, a)
+		if err != nil {
+			return err
+		}
+		defer stopBackups()
+		a.log.Info("tsbot: starting", slog.String("channels", "dingtalk"), slog.String("database", a.cfg.Database.Path))
+		return dt.Run(ctx)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- dt.Run(ctx) }()
+	a.log.Info("tsbot: DingTalk beside Telegram", slog.String("channels", "telegram,dingtalk"))
+	err = a.telegram(ctx)
+	cancel()
+	return err
+}
+
+// dingtalkNotifier queues reminders for DingTalk: the runner names a person
+// by their roster user id; they get it privately on DingTalk when they have
+// a staff id.
+type dingtalkNotifier struct {
+	store *data.Store
+	dt    *dingtalk.Adapter
+}
+
+func (n dingtalkNotifier) chat(ctx context.Context, chatID int64) (int64, error) {
+	p, err := n.store.Person(ctx, chatID)
+	if err != nil || p.DingTalkID == nil {
+		return 0, fmt.Errorf("dingtalk: chat %d is nobody on DingTalk", chatID)
+	}
+	return n.dt.PersonChat(ctx, *p.DingTalkID)
+}
+
+func (n dingtalkNotifier) Notify(ctx context.Context, chatID int64, text string) error {
+	_, err := n.QueueReminder(ctx, fmt.Sprintf("now:%d", time.Now().UnixNano()), chatID, text, time.Now().Add(time.Hour))
+	return err
+}
+
+func (n dingtalkNotifier) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+	c, err := n.chat(ctx, chatID)
+	if err != nil {
+		return false, err
+	}
+	return n.dt.QueueReminder(ctx, key, c, text, expires)
+}
+
+// checkChannels says which channels are on and, for DingTalk, whether it
+// accepts the credentials (the token call). No secret is printed.
+func checkChannels(ctx context.Context, cfg data.Config, p func(string, ...any)) error {
+	on := "Telegram"
+	switch {
+	case cfg.DingTalk.Enabled && cfg.Telegram.Token != "":
+		on = "Telegram + 钉钉"
+	case cfg.DingTalk.Enabled:
+		on = "钉钉"
+	case cfg.Telegram.Token == "":
+		on = "Telegram（未设置 token）"
+	}
+	p("渠道：%s", on)
+	if !cfg.DingTalk.Enabled {
+		return nil
+	}
+	dt, err := dingtalk.New(cfg.DingTalk, nil, slog.New(slog.DiscardHandler), dingtalk.Options{})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := dt.CheckCredentials(ctx); err != nil {
+		return fmt.Errorf("config: dingtalk.client_id / dingtalk.client_secret: DingTalk did not accept them: %w", err)
+	}
+	p("  钉钉：凭据有效（已取得 access token）")
 	return nil
 }
