@@ -53,19 +53,20 @@ type Batch struct {
 type Entry struct {
 	ID        int64     `gorm:"primaryKey"`
 	BatchID   int64     `gorm:"index;not null"`
-	County    string    `gorm:"index:idx_entries_county;index:idx_entries_recent,priority:2;not null"`
-	Indicator Indicator `gorm:"index:idx_entries_recent,priority:3;not null"`
+	County    string    `gorm:"index:idx_entries_recent,priority:2;index:idx_entries_sums,priority:1;not null"`
+	Indicator Indicator `gorm:"index:idx_entries_recent,priority:3;index:idx_entries_sums,priority:2;not null"`
 	Op        Op        `gorm:"not null"`
 	Amount    int       // as typed: the delta for OpAdd, the new total for OpSet
-	Delta     int       `gorm:"index:idx_entries_recent,priority:4;not null"`
+	Delta     int       `gorm:"index:idx_entries_recent,priority:4;index:idx_entries_sums,priority:3;not null"`
 	Line      string    // the line of the message this entry came from
 	UserID    int64     `gorm:"not null"`
 	UserName  string
 	ChatID    int64
 	MessageID int64
 	Late      bool `gorm:"not null;default:false"` // written after the county's lists closed
-	// idx_entries_recent covers the pace query: the entries of the last
-	// weeks, read from the index alone.
+	// idx_entries_recent covers the pace query (the entries of the last
+	// weeks), idx_entries_sums the start-up check of every total (a sum per
+	// county and indicator): both read from the index alone.
 	CreatedAt time.Time `gorm:"index:idx_entries_recent,priority:1;not null"`
 
 	names []nameOp // the names this entry puts on or takes off its list; see names.go
