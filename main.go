@@ -119,15 +119,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 // loadConfig reads and validates the config the way every subcommand, check
 // included, does: the file over the defaults, the token of the environment
-// over the file's, then one data.Config.Validate. exposed lists the secrets
-// the file holds while group or others may read it, to warn about.
-func loadConfig(configPath string, getenv func(string) string) (cfg data.Config, exposed []string, mode fs.FileMode, err error) {
+// over the file's, then one data.Config.Build: every section validated, the
+// campaign and the roster built once. exposed lists the secrets the file
+// holds while group or others may read it, to warn about.
+func loadConfig(configPath string, getenv func(string) string) (cfg data.Config, built data.Built, exposed []string, mode fs.FileMode, err error) {
 	cfg, err = data.LoadConfig(configPath)
 	if err != nil {
-		return cfg, nil, 0, err
+		return cfg, built, nil, 0, err
 	}
 	if exposed, mode, err = cfg.Exposed(configPath); err != nil {
-		return cfg, nil, 0, err
+		return cfg, built, nil, 0, err
 	}
 	if tok := getenv("TELEGRAM_BOT_TOKEN"); tok != "" {
 		cfg.Telegram.Token = tok
@@ -135,17 +136,18 @@ func loadConfig(configPath string, getenv func(string) string) (cfg data.Config,
 	if sec := getenv("DINGTALK_CLIENT_SECRET"); sec != "" {
 		cfg.DingTalk.ClientSecret = sec
 	}
-	if err := cfg.Validate(); err != nil {
-		return cfg, nil, 0, err
+	if built, err = cfg.Build(); err != nil {
+		return cfg, built, nil, 0, err
 	}
-	return cfg, exposed, mode, nil
+	return cfg, built, exposed, mode, nil
 }
 
 func openApp(ctx context.Context, configPath string, getenv func(string) string, stderr io.Writer, quiet bool) (*app, error) {
-	cfg, exposed, mode, err := loadConfig(configPath, getenv)
+	cfg, built, exposed, mode, err := loadConfig(configPath, getenv)
 	if err != nil {
 		return nil, err
 	}
+	campaign, people := built.Campaign, built.Roster
 	level := slog.LevelInfo
 	if quiet {
 		level = slog.LevelWarn
@@ -159,17 +161,9 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the token in TELEGRAM_BOT_TOKEN",
 			slog.String("file", configPath), slog.String("mode", fmt.Sprintf("%04o", mode)), slog.String("keys", strings.Join(exposed, ",")))
 	}
-	campaign, err := cfg.BuildCampaign()
-	if err != nil {
-		return nil, err
-	}
 	for _, y := range campaign.Unscheduled {
 		log.Warn("calendar: the holiday data (lunar-go) has no State Council schedule for this year: only weekends are off; list its days in campaign.extra_holidays and extra_workdays, or upgrade lunar-go",
 			slog.Int("year", y))
-	}
-	people, err := cfg.BuildRoster()
-	if err != nil {
-		return nil, err
 	}
 	store, err := data.Open(cfg.Database, log)
 	if err != nil {
@@ -458,18 +452,11 @@ func newBackups(a *app) (b *jobs.Backups, on bool, err error) {
 // at fault and makes the exit status non-zero. Opening the database brings
 // its schema up to date, exactly as a start would; nothing else is written.
 func check(ctx context.Context, configPath string, getenv func(string) string, stdout io.Writer) error {
-	cfg, exposed, mode, err := loadConfig(configPath, getenv)
+	cfg, built, exposed, mode, err := loadConfig(configPath, getenv)
 	if err != nil {
 		return err
 	}
-	campaign, err := cfg.BuildCampaign()
-	if err != nil {
-		return err
-	}
-	roster, err := cfg.BuildRoster()
-	if err != nil {
-		return err
-	}
+	campaign, roster := built.Campaign, built.Roster
 	p := func(format string, args ...any) { fmt.Fprintf(stdout, format+"\n", args...) }
 	src := configPath
 	if src == "" {

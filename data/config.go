@@ -267,28 +267,44 @@ func (e *redactedError) Unwrap() error { return e.err }
 // password pasted into the wrong key would end up in a log or a terminal.
 // Every section is checked here, before anything starts.
 func (cfg Config) Validate() error {
+	_, err := cfg.Build()
+	return err
+}
+
+// Built is what a valid config makes: the campaign and the roster, built
+// once per start.
+type Built struct {
+	Campaign Campaign
+	Roster   []Person
+}
+
+// Build validates every section and builds the campaign and the roster:
+// what a start, and check, do once.
+func (cfg Config) Build() (Built, error) {
 	if err := cfg.Telegram.validate(); err != nil {
-		return err
+		return Built{}, err
 	}
 	if err := cfg.Database.validate(); err != nil {
-		return err
+		return Built{}, err
 	}
 	if err := cfg.Reminders.validate(); err != nil {
-		return err
+		return Built{}, err
 	}
 	if err := cfg.Backup.validate(); err != nil {
-		return err
-	}
-	if _, err := cfg.BuildCampaign(); err != nil {
-		return err
-	}
-	if _, err := cfg.BuildRoster(); err != nil {
-		return err
+		return Built{}, err
 	}
 	if err := cfg.validateDingTalk(); err != nil {
-		return err
+		return Built{}, err
 	}
-	return nil
+	c, err := cfg.BuildCampaign()
+	if err != nil {
+		return Built{}, err
+	}
+	r, err := cfg.buildRoster(&c)
+	if err != nil {
+		return Built{}, err
+	}
+	return Built{Campaign: c, Roster: r}, nil
 }
 
 // validateDingTalk checks the [dingtalk] section and the counties' DingTalk
@@ -615,6 +631,10 @@ func (cfg Config) BuildRoster() ([]Person, error) {
 	if err != nil {
 		return nil, err
 	}
+	return cfg.buildRoster(&c)
+}
+
+func (cfg Config) buildRoster(c *Campaign) ([]Person, error) {
 	var out []Person
 	seen := map[int64]bool{}
 	seenDT := map[string]bool{}
