@@ -31,6 +31,7 @@ var Commands = []Command{
 	{Name: "whoami", About: "我的身份和权限"},
 	{Name: "help", About: "填报格式说明"},
 	{Name: "start", About: "开始使用"},
+	{Name: "reopen", Args: "区县 原因", About: "重新开放已确认的名单", Admin: true},
 	{Name: "users", About: "查看名单", Admin: true},
 	{Name: "adduser", Args: "用户ID 区县|admin|viewer [姓名]", About: "添加人员", Admin: true},
 	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
@@ -82,6 +83,8 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.detail(ctx, m, p, text)
 	case "confirm":
 		return h.confirm(ctx, m, p, args)
+	case "reopen":
+		return h.reopen(ctx, m, p, args)
 	case "users", "adduser", "removeuser":
 		if p.Role != data.RoleAdmin {
 			return Reply{Text: "只有市局管理员可以管理名单。"}

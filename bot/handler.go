@@ -174,6 +174,9 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if len(text) > maxText*4 || utf8.RuneCountInString(text) > maxText {
 		return h.quiet(m, fmt.Sprintf("消息太长（超过%d字），请分几条发送。", maxText))
 	}
+	if county, ok := h.typedConfirm(text); ok && !m.Edited && (!m.Group || m.Addressed) {
+		return h.confirmTyped(ctx, m, county)
+	}
 	parsed, perr := grammar.Parse(text, h.Campaign)
 	if m.Edited {
 		if r, ok := h.editNoLongerRecords(ctx, m, parsed, perr); ok {
@@ -459,6 +462,13 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		}
 		m.UpdateID = pr.UpdateID // a redelivered press is recorded once
 		return h.addToTutoring(ctx, m, p, id)
+	case "k":
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || id <= 0 {
+			return Reply{Text: msgStaleButton}
+		}
+		m.UpdateID = pr.UpdateID
+		return h.confirmPress(ctx, m, p, id)
 	}
 	return Reply{Text: msgStaleButton}
 }

@@ -49,6 +49,7 @@ type Store interface {
 	ClaimReminder(ctx context.Context, key string, chatID int64, at time.Time) (bool, error)
 	SkipReminder(ctx context.Context, key string, chatID int64, reason string, at time.Time) (bool, error)
 	FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error
+	Confirmations(ctx context.Context) (map[string]data.Confirmation, error)
 }
 
 // Skip reasons recorded in sent_reminders.
@@ -177,7 +178,16 @@ func (r *Runner) snapshot(ctx context.Context, now time.Time) (Snapshot, error) 
 	for _, p := range progress {
 		history = append(history, Point{At: p.At, County: p.County, Indicator: p.Indicator, Delta: p.Delta})
 	}
-	return NewSnapshot(r.campaign, now, done, history), nil
+	confs, err := r.store.Confirmations(ctx)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("jobs: confirmations: %w", err)
+	}
+	s := NewSnapshot(r.campaign, now, done, history)
+	s.Confirmed = map[string]bool{}
+	for county := range confs {
+		s.Confirmed[county] = true
+	}
+	return s, nil
 }
 
 // render is the text of a reminder; ok is false when there is nothing to
