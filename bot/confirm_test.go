@@ -93,4 +93,3 @@ func TestTypedConfirmInGroupNeedsAddress(t *testing.T) {
 		t.Errorf("reply to the bot 确认: %q", r.Text)
 	}
 }
-
