@@ -37,6 +37,10 @@ var Commands = []Command{
 	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
 	{Name: "reminders", About: "接下来的提醒"},
 	{Name: "remindnow", About: "立即把全市进度发给联系人", Admin: true},
+	{Name: "remind", Args: "区县 [内容]", About: "立即提醒一个区县", Admin: true},
+	{Name: "pause", Args: "[until 日期]", About: "暂停定时提醒", Admin: true},
+	{Name: "resume", About: "恢复定时提醒", Admin: true},
+	{Name: "skip", Args: "编号", About: "跳过一条提醒（编号见 /reminders）", Admin: true},
 }
 
 // command dispatches a message starting with "/".
@@ -92,6 +96,8 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.roster(ctx, m, name, args)
 	case "reminders", "remindnow":
 		return h.reminders(ctx, p, name)
+	case "remind", "pause", "resume", "skip":
+		return h.remindctl(ctx, m, p, name, args)
 	}
 	// In a group, a command this bot does not know is another bot's
 	// (/start and /help reach every bot), unless it named this one.
@@ -277,12 +283,12 @@ func (h *Handler) reminders(ctx context.Context, p data.Person, name string) Rep
 		return Reply{Text: "提醒未启用。"}
 	}
 	if name == "reminders" {
-		lines := h.Reminders.Upcoming(h.Now(), 5)
+		lines := h.Reminders.Upcoming(ctx, h.Now(), 5)
 		text := "没有待发的提醒。"
 		if len(lines) > 0 {
 			text = "接下来的提醒：\n" + strings.Join(lines, "\n")
 		}
-		return Reply{Text: text + h.failedReminders(ctx)}
+		return Reply{Text: text + h.reminderControls(ctx, p) + h.failedReminders(ctx)}
 	}
 	if p.Role != data.RoleAdmin {
 		return Reply{Text: "只有市局管理员可以立即发送提醒。"}

@@ -98,8 +98,14 @@ type Handler struct {
 // Reminders is the reminder schedule as the commands see it (package jobs
 // implements it; bot does not import jobs).
 type Reminders interface {
-	// Upcoming describes the next n reminder times after now, a line each.
-	Upcoming(now time.Time, n int) []string
+	// Upcoming describes the next n reminder times after now, a line each,
+	// starting with the id /skip takes ("#12 …").
+	Upcoming(ctx context.Context, now time.Time, n int) []string
+	// Resolve finds the reminder keys of an id Upcoming showed, still to come.
+	Resolve(now time.Time, id int) (keys []string, line string, ok bool)
+	// NudgeNow sends a one-off reminder to a county's chats (text, or its
+	// gaps when ""), and says to how many; 0 with no error: nothing to say.
+	NudgeNow(ctx context.Context, county, text string) (int, error)
 	// SendDigestNow sends the contact person's digest and says to how many chats.
 	SendDigestNow(ctx context.Context) (int, error)
 }
