@@ -32,6 +32,9 @@ var Commands = []Command{
 	{Name: "help", About: "填报格式说明"},
 	{Name: "start", About: "开始使用"},
 	{Name: "reopen", Args: "区县 原因", About: "重新开放已确认的名单", Admin: true},
+	{Name: "chatid", About: "本聊天的ID"},
+	{Name: "bind", Args: "区县", About: "在群里发：该区县的提醒发到本群", Admin: true},
+	{Name: "unbind", About: "解除本群与区县的绑定", Admin: true},
 	{Name: "users", About: "查看名单", Admin: true},
 	{Name: "adduser", Args: "用户ID 区县|admin|viewer [姓名]", About: "添加人员", Admin: true},
 	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
@@ -87,6 +90,8 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.detail(ctx, m, p, text)
 	case "confirm":
 		return h.confirm(ctx, m, p, args)
+	case "bind", "unbind", "chatid":
+		return h.groups(ctx, m, p, name, args)
 	case "reopen":
 		return h.reopen(ctx, m, p, args)
 	case "users", "adduser", "removeuser":

@@ -51,6 +51,7 @@ type Store interface {
 	FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error
 	Confirmations(ctx context.Context) (map[string]data.Confirmation, error)
 	ReminderState(ctx context.Context, now time.Time) (data.ReminderState, error)
+	Bindings(ctx context.Context) (map[string]int64, error)
 }
 
 // Skip reasons recorded in sent_reminders.
@@ -95,6 +96,19 @@ type Runner struct {
 	// handled holds the keys this process has recorded for every recipient,
 	// so a tick each minute does not ask the database about last week.
 	handled map[string]bool
+	// bound are the groups bound from chat (/bind), by county, as read at
+	// the start of the pass under way.
+	bound map[string]int64
+}
+
+// loadBindings reads the groups bound from chat for the pass under way.
+func (r *Runner) loadBindings(ctx context.Context) error {
+	b, err := r.store.Bindings(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: bindings: %w", err)
+	}
+	r.bound = b
+	return nil
 }
 
 // NewRunner checks the reminder config against the campaign and builds the
@@ -151,6 +165,9 @@ func (r *Runner) plan(ctx context.Context, now time.Time) ([]Delivery, error) {
 	people, err := r.store.People(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	if err := r.loadBindings(ctx); err != nil {
+		return nil, err
 	}
 	var out []Delivery
 	for _, m := range missed {
@@ -277,6 +294,9 @@ func (r *Runner) recipients(county string, people []data.Person) ([]int64, strin
 			}
 		}
 		return chats, "reminders.contact_chat_id (0: every admin on the roster)"
+	}
+	if id, ok := r.bound[county]; ok {
+		return []int64{id}, "/bind " + county
 	}
 	i := r.countyIndex(county)
 	key := fmt.Sprintf("campaign.counties[%d].chat_id", i)
@@ -560,6 +580,9 @@ func (r *Runner) NudgeNow(ctx context.Context, county, text string) (int, error)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: recipients: %w", err)
 	}
+	if err := r.loadBindings(ctx); err != nil {
+		return 0, err
+	}
 	sent := 0
 	for _, d := range r.deliveries(rem, people, text, "") {
 		if d.Skip == SkipNoRecipient {
@@ -606,6 +629,9 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("jobs: recipients: %w", err)
 	}
+	if err := r.loadBindings(ctx); err != nil {
+		return 0, err
+	}
 	s, err := r.snapshot(ctx, now)
 	if err != nil {
 		return 0, err
@@ -640,6 +666,11 @@ func (r *Runner) Problems(ctx context.Context) ([]Problem, error) {
 	people, err := r.store.People(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.loadBindings(ctx); err != nil {
+		return nil, err
 	}
 	var out []Problem
 	if chats, key := r.recipients("", people); len(chats) == 0 {
