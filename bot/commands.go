@@ -35,6 +35,7 @@ var Commands = []Command{
 	{Name: "chatid", About: "本聊天的ID"},
 	{Name: "bind", Args: "区县", About: "在群里发：该区县的提醒发到本群", Admin: true},
 	{Name: "unbind", About: "解除本群与区县的绑定", Admin: true},
+	{Name: "invite", Args: "区县|admin|viewer [姓名]", About: "生成一次性邀请链接", Admin: true},
 	{Name: "users", About: "查看名单", Admin: true},
 	{Name: "adduser", Args: "用户ID 区县|admin|viewer [姓名]", About: "添加人员", Admin: true},
 	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
@@ -54,6 +55,9 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		name = name[:at] // /status@ShaoxingBot in a group
 	}
 	args := fields[1:]
+	if name == "start" && len(args) == 1 && !m.Group {
+		return h.startInvite(ctx, m, args[0]) // an invite link opened
+	}
 	p, err := h.person(ctx, m.UserID)
 	if err != nil {
 		return h.rosterReply(m, err)
@@ -94,6 +98,8 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.groups(ctx, m, p, name, args)
 	case "reopen":
 		return h.reopen(ctx, m, p, args)
+	case "invite":
+		return h.invite(ctx, m, p, args)
 	case "users", "adduser", "removeuser":
 		if p.Role != data.RoleAdmin {
 			return Reply{Text: "只有市局管理员可以管理名单。"}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -93,6 +94,8 @@ type Handler struct {
 	Now      func() time.Time
 	// Reminders backs /reminders and /remindnow; nil: reminders are off.
 	Reminders Reminders
+	// botName is the channel's bot username, for invite links (SetBotUsername).
+	botName atomic.Value
 }
 
 // Reminders is the reminder schedule as the commands see it (package jobs

@@ -240,7 +240,7 @@ const migrateLock = ledgerLock + 1
 // migration runs in one transaction under an advisory lock: the second
 // waits, then finds the schema up to date.
 func (s *Store) migrate() error {
-	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}}
+	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}}
 	var err error
 	if s.dialect == "postgres" {
 		err = s.db.Transaction(func(tx *gorm.DB) error {

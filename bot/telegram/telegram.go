@@ -268,6 +268,7 @@ func (t *Adapter) hello(ctx context.Context) error {
 		if err == nil {
 			t.botID = me.ID
 			t.botTag = "@" + strings.ToLower(me.Username)
+			t.h.SetBotUsername(me.Username)
 			t.log.Info("telegram: connected", slog.String("bot", me.Username), slog.Int64("bot_id", me.ID), slog.String("mode", t.cfg.Mode))
 			break
 		}
