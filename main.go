@@ -375,20 +375,36 @@ func parseInstant(s string, loc *time.Location) (time.Time, error) {
 	return t, nil
 }
 
-// printPlan writes a dry run: one block per reminder and chat.
+// printPlan writes a dry run: one block per reminder and chat due at that
+// instant, then one line for what would be recorded as not sent, by reason.
 func printPlan(w io.Writer, now time.Time, plan []jobs.Delivery) {
 	fmt.Fprintf(w, "%s 到期的提醒（试运行：不发送，不记录）\n", now.Format("2006-01-02 15:04 MST"))
-	if len(plan) == 0 {
-		fmt.Fprintln(w, "（无）")
-		return
-	}
+	var reasons []string
+	skipped := map[string]int{}
+	sent := 0
 	for _, d := range plan {
-		fmt.Fprintf(w, "\n== %s → chat %d (%s)\n", d.Reminder.Key, d.ChatID, d.ConfigKey)
 		if d.Skip != "" {
-			fmt.Fprintf(w, "跳过：%s\n", d.Skip)
+			if skipped[d.Skip] == 0 {
+				reasons = append(reasons, d.Skip)
+			}
+			skipped[d.Skip]++
 			continue
 		}
+		sent++
+		fmt.Fprintf(w, "\n== %s → chat %d (%s)\n", d.Reminder.Key, d.ChatID, d.ConfigKey)
 		fmt.Fprintln(w, strings.TrimRight(d.Text, "\n"))
+	}
+	if sent == 0 {
+		fmt.Fprintln(w, "（无）")
+	}
+	if len(reasons) > 0 {
+		parts := make([]string, len(reasons))
+		n := 0
+		for i, r := range reasons {
+			parts[i] = fmt.Sprintf("%s %d条", jobs.SkipLabel(r), skipped[r])
+			n += skipped[r]
+		}
+		fmt.Fprintf(w, "\n另有%d条不发送（%s）。\n", n, strings.Join(parts, "，"))
 	}
 }
 
@@ -535,7 +551,7 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	if !cfg.Reminders.Enabled {
 		p("提醒：关闭（reminders.enabled = false）")
 	} else {
-		next := runner.Upcoming(time.Now(), 5)
+		next := runner.Upcoming(ctx, time.Now(), 5)
 		p("提醒：开启，共 %d 条；接下来：", len(runner.Reminders()))
 		if len(next) == 0 {
 			p("  （没有了）")

@@ -34,6 +34,7 @@ import (
 	"tsbot/data"
 	"tsbot/data/pgtest"
 	"tsbot/data/testkit"
+	"tsbot/jobs"
 )
 
 // writeRemindConfig writes a config with a contact admin (1001), 柯桥's work
@@ -99,7 +100,6 @@ func TestRemindDryRun(t *testing.T) {
 	out := stdout.String()
 	for _, want := range []string{
 		"2027-09-21 09:00 CST 到期的提醒（试运行：不发送，不记录）",
-		"== weekly_digest:2027-09-20 → chat 1001 (reminders.contact_chat_id (0: every admin on the roster))\n跳过：missed: its day passed while the bot was down\n",
 		"== contact_digest:2027-09-30:d-7 → chat 1001 (reminders.contact_chat_id (0: every admin on the roster))\n" +
 			"【截止提醒】绍兴市商业秘密保护示范单位培育\n" +
 			"今天9月21日（周二），距9月30日（周四）名单报送截止还有9天（7个工作日）。\n",
@@ -109,11 +109,16 @@ func TestRemindDryRun(t *testing.T) {
 			"今天9月21日（周二），距9月30日（周四）名单报送截止还有9天（7个工作日）。尚缺：\n" +
 			"· 省级示范站 1个（0/1）\n· 市县级示范站 7个（0/7）\n· 企业专项辅导 20家（0/20，含培育单位）\n",
 		"== county_nag:2027-09-30:d-7:上虞 → chat 3001 (campaign.counties[2].chat_id (0: the county's staff on the roster))\n【上虞】",
-		"== county_nag:2027-09-30:d-7:越城 → chat 0 (campaign.counties[0].chat_id (0: the county's staff on the roster))\n跳过：no recipient\n",
+		// What is not sent is one line at the end, in Chinese.
+		"条不发送（停机期间到期、已错过 ",
+		"，没有收件人 ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks\n%s\n--- got\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "跳过") || strings.Contains(out, "missed") || strings.Contains(out, "weekly_digest:2027-09-20") {
+		t.Errorf("dry run lists skipped reminders one by one:\n%s", out)
 	}
 	if rows := sentReminders(t, dbPath); len(rows) != 0 {
 		t.Errorf("a dry run recorded %d rows", len(rows))
@@ -1316,5 +1321,143 @@ func TestOneStandingEverywhere(t *testing.T) {
 	left := regexp.MustCompile(`还有(\d+)天（(\d+)个工作日）`)
 	if a, b := left.FindStringSubmatch(status), left.FindStringSubmatch(digest); a == nil || b == nil || a[0] != b[0] {
 		t.Errorf("days left: /status says %q, the digest %q", a, b)
+	}
+}
+
+// notes records what the runner sends: the fake at the network edge.
+type notes struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (n *notes) Notify(ctx context.Context, chatID int64, text string) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.sent = append(n.sent, fmt.Sprintf("%d: %s", chatID, strings.SplitN(text, "\n", 2)[0]))
+	return nil
+}
+
+// remindWorld is the handler and the reminder runner on one SQLite file,
+// reopened by restart as a new process would.
+type remindWorld struct {
+	t      *testing.T
+	path   string
+	c      data.Campaign
+	cfg    data.Config
+	now    time.Time
+	store  *data.Store
+	runner *jobs.Runner
+	h      *bot.Handler
+	n      *notes
+	log    strings.Builder
+	id     int64
+}
+
+func newRemindWorld(t *testing.T) *remindWorld {
+	cfg := data.DefaultConfig()
+	cfg.Campaign.Counties[1].ChatID = -100 // 柯桥's group
+	c, err := cfg.BuildCampaign()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &remindWorld{t: t, path: filepath.Join(t.TempDir(), "tsbot.db"), c: c, cfg: cfg, n: &notes{},
+		now: time.Date(2027, 9, 22, 9, 30, 0, 0, c.Location)}
+	w.open()
+	if err := w.store.SeedRoster(context.Background(), []data.Person{
+		{UserID: 1001, Role: data.RoleAdmin, Name: "凌晓波"},
+		{UserID: 2001, Role: data.RoleCounty, County: "柯桥", Name: "张三"},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *remindWorld) open() {
+	s, err := data.Open(data.DatabaseConfig{Path: w.path}, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { s.Close() })
+	s.Now = func() time.Time { return w.now }
+	r, err := jobs.NewRunner(s, w.n, &w.c, w.cfg.Reminders, nil)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	r.Now = func() time.Time { return w.now }
+	h := bot.NewHandler(s, &w.c, nil)
+	h.Now = func() time.Time { return w.now }
+	h.Reminders = r
+	w.store, w.runner, w.h = s, r, h
+}
+
+func (w *remindWorld) restart() {
+	w.store.Close()
+	w.open()
+	fmt.Fprintf(&w.log, "—— 重启 ——\n\n")
+}
+
+func (w *remindWorld) say(user int64, text string) string {
+	w.id++
+	r := w.h.Handle(context.Background(), bot.Message{UserID: user, ChatID: user, MessageID: w.id, Text: text})
+	fmt.Fprintf(&w.log, "> %d: %s\n%s\n\n", user, text, r.Text)
+	return r.Text
+}
+
+func (w *remindWorld) run(at time.Time) {
+	w.now = at
+	before := len(w.n.sent)
+	if _, err := w.runner.RunAt(context.Background(), at); err != nil {
+		w.t.Fatal(err)
+	}
+	fmt.Fprintf(&w.log, "== 提醒 %s：发出%d条\n%s\n\n", at.Format("01-02 15:04"), len(w.n.sent)-before, strings.Join(w.n.sent[before:], "\n"))
+}
+
+func (w *remindWorld) golden(name string) {
+	w.t.Helper()
+	testkit.Golden(w.t, name, "replies", w.log.String())
+}
+
+// The contact person pauses, skips one reminder and resumes from chat; a
+// restart keeps all of it, and the runner honours it. A nudge goes out at
+// once, once an hour per county.
+func TestReminderControlSurvivesRestart(t *testing.T) {
+	w := newRemindWorld(t)
+	const admin, staff = 1001, 2001
+	w.say(admin, "/reminders")
+	w.say(staff, "/pause")
+	w.say(admin, "/skip 35") // 9月27日 county nags
+	w.say(admin, "/skip 999")
+	w.say(admin, "/pause until 9月27日")
+	w.say(admin, "/reminders")
+	w.restart()
+	w.say(admin, "/reminders")
+	w.run(time.Date(2027, 9, 24, 9, 0, 0, 0, w.c.Location)) // paused: nothing goes out
+	w.say(admin, "/resume")
+	w.run(time.Date(2027, 9, 27, 9, 0, 0, 0, w.c.Location)) // the digest goes, the skipped nags do not
+	w.say(admin, "/pause")
+	w.restart()
+	w.run(time.Date(2027, 9, 29, 9, 0, 0, 0, w.c.Location)) // paused until /resume
+	w.say(admin, "/resume")
+	w.say(admin, "/remind 柯桥 请今天报送辅导名单")
+	w.say(admin, "/remind 柯桥")
+	w.now = w.now.Add(61 * time.Minute)
+	w.say(admin, "/remind 柯桥")
+	w.say(admin, "/remind")
+	w.golden("remindctl")
+
+	rows, err := w.store.SentReminders(context.Background(), "county_nag:2027-09-30:d-3:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Status != data.ReminderSkipped || r.Error != jobs.SkipByContact {
+			t.Errorf("skipped nag recorded as %+v", r)
+		}
+	}
+	if len(rows) == 0 {
+		t.Error("the skipped nags were not recorded")
+	}
+	if got := strings.Join(w.n.sent, "\n"); !strings.Contains(got, "-100: 【柯桥】市局提醒：") || strings.Count(got, "-100: ") != 2 {
+		t.Errorf("sent:\n%s", got)
 	}
 }

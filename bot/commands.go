@@ -31,11 +31,20 @@ var Commands = []Command{
 	{Name: "whoami", About: "我的身份和权限"},
 	{Name: "help", About: "填报格式说明"},
 	{Name: "start", About: "开始使用"},
+	{Name: "reopen", Args: "区县 原因", About: "重新开放已确认的名单", Admin: true},
+	{Name: "chatid", About: "本聊天的ID"},
+	{Name: "bind", Args: "区县", About: "在群里发：该区县的提醒发到本群", Admin: true},
+	{Name: "unbind", About: "解除本群与区县的绑定", Admin: true},
+	{Name: "invite", Args: "区县|admin|viewer [姓名]", About: "生成一次性邀请链接", Admin: true},
 	{Name: "users", About: "查看名单", Admin: true},
 	{Name: "adduser", Args: "用户ID 区县|admin|viewer [姓名]", About: "添加人员", Admin: true},
 	{Name: "removeuser", Args: "用户ID", About: "移除人员", Admin: true},
 	{Name: "reminders", About: "接下来的提醒"},
 	{Name: "remindnow", About: "立即把全市进度发给联系人", Admin: true},
+	{Name: "remind", Args: "区县 [内容]", About: "立即提醒一个区县", Admin: true},
+	{Name: "pause", Args: "[until 日期]", About: "暂停定时提醒", Admin: true},
+	{Name: "resume", About: "恢复定时提醒", Admin: true},
+	{Name: "skip", Args: "编号", About: "跳过一条提醒（编号见 /reminders）", Admin: true},
 }
 
 // dtPrefix marks a DingTalk staff id in /adduser and /removeuser.
@@ -49,6 +58,9 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		name = name[:at] // /status@ShaoxingBot in a group
 	}
 	args := fields[1:]
+	if name == "start" && len(args) == 1 && !m.Group {
+		return h.startInvite(ctx, m, args[0]) // an invite link opened
+	}
 	p, err := h.person(ctx, m.UserID)
 	if err != nil {
 		return h.rosterReply(m, err)
@@ -85,6 +97,12 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.detail(ctx, m, p, text)
 	case "confirm":
 		return h.confirm(ctx, m, p, args)
+	case "bind", "unbind", "chatid":
+		return h.groups(ctx, m, p, name, args)
+	case "reopen":
+		return h.reopen(ctx, m, p, args)
+	case "invite":
+		return h.invite(ctx, m, p, args)
 	case "users", "adduser", "removeuser":
 		if p.Role != data.RoleAdmin {
 			return Reply{Text: "只有市局管理员可以管理名单。"}
@@ -92,6 +110,8 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.roster(ctx, m, name, args)
 	case "reminders", "remindnow":
 		return h.reminders(ctx, p, name)
+	case "remind", "pause", "resume", "skip":
+		return h.remindctl(ctx, m, p, name, args)
 	}
 	// In a group, a command this bot does not know is another bot's
 	// (/start and /help reach every bot), unless it named this one.
@@ -304,12 +324,12 @@ func (h *Handler) reminders(ctx context.Context, p data.Person, name string) Rep
 		return Reply{Text: "提醒未启用。"}
 	}
 	if name == "reminders" {
-		lines := h.Reminders.Upcoming(h.Now(), 5)
+		lines := h.Reminders.Upcoming(ctx, h.Now(), 5)
 		text := "没有待发的提醒。"
 		if len(lines) > 0 {
 			text = "接下来的提醒：\n" + strings.Join(lines, "\n")
 		}
-		return Reply{Text: text + h.failedReminders(ctx)}
+		return Reply{Text: text + h.reminderControls(ctx, p) + h.failedReminders(ctx)}
 	}
 	if p.Role != data.RoleAdmin {
 		return Reply{Text: "只有市局管理员可以立即发送提醒。"}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -113,13 +114,21 @@ type Handler struct {
 	Now      func() time.Time
 	// Reminders backs /reminders and /remindnow; nil: reminders are off.
 	Reminders Reminders
+	// botName is the channel's bot username, for invite links (SetBotUsername).
+	botName atomic.Value
 }
 
 // Reminders is the reminder schedule as the commands see it (package jobs
 // implements it; bot does not import jobs).
 type Reminders interface {
-	// Upcoming describes the next n reminder times after now, a line each.
-	Upcoming(now time.Time, n int) []string
+	// Upcoming describes the next n reminder times after now, a line each,
+	// starting with the id /skip takes ("#12 …").
+	Upcoming(ctx context.Context, now time.Time, n int) []string
+	// Resolve finds the reminder keys of an id Upcoming showed, still to come.
+	Resolve(now time.Time, id int) (keys []string, line string, ok bool)
+	// NudgeNow sends a one-off reminder to a county's chats (text, or its
+	// gaps when ""), and says to how many; 0 with no error: nothing to say.
+	NudgeNow(ctx context.Context, county, text string) (int, error)
 	// SendDigestNow sends the contact person's digest and says to how many chats.
 	SendDigestNow(ctx context.Context) (int, error)
 }
@@ -222,6 +231,9 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	}
 	if len(text) > maxText*4 || utf8.RuneCountInString(text) > maxText {
 		return h.quiet(m, fmt.Sprintf("消息太长（超过%d字），请分几条发送。", maxText))
+	}
+	if county, ok := h.typedConfirm(text); ok && !m.Edited && (!m.Group || m.Addressed) {
+		return h.confirmTyped(ctx, m, county)
 	}
 	parsed, perr := grammar.Parse(text, h.Campaign)
 	if m.Edited {
@@ -519,6 +531,13 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		}
 		m.UpdateID = pr.UpdateID // a redelivered press is recorded once
 		return h.addToTutoring(ctx, m, p, id)
+	case "k":
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || id <= 0 {
+			return Reply{Text: msgStaleButton}
+		}
+		m.UpdateID = pr.UpdateID
+		return h.confirmPress(ctx, m, p, id)
 	}
 	return Reply{Text: msgStaleButton}
 }

@@ -190,12 +190,17 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 		h.Log.Error("confirmations failed", slog.Any("err", err))
 		return Reply{Text: msgInternal}
 	}
+	reos, err := h.Store.Reopenings(ctx)
+	if err != nil {
+		h.Log.Error("reopenings failed", slog.Any("err", err))
+		return Reply{Text: msgInternal}
+	}
 	rn := h.rosterNames(ctx)
 	rn.Listed(names)
 	rn.Confirmations(confs)
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityLists(h.Campaign, done, names, confs, now), Pre: true}
+		return Reply{Text: cityLists(h.Campaign, done, names, confs, reos, now), Pre: true}
 	}
 	var only *data.Indicator
 	if one {
@@ -205,7 +210,12 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 	if c, ok := confs[county]; ok {
 		conf = &c
 	}
-	r := Reply{Text: countyLists(h.Campaign, county, done[county], names, only, conf, now)}
+	var reo *data.Reopening
+	if ro, ok := reos[county]; ok && conf == nil {
+		ro.UserName = rn.Of(ro.UserID, ro.UserName)
+		reo = &ro
+	}
+	r := Reply{Text: countyLists(h.Campaign, county, done[county], names, only, conf, reo, now)}
 	if note, buttons := noteOne(names, county); note != "" {
 		r.Text += "\n" + note
 		r.Buttons = buttons
@@ -215,7 +225,7 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 
 // countyLists is one county's names, with who recorded each and when, and
 // how many of the count are still unnamed.
-func countyLists(c *data.Campaign, county string, done data.Counts, names []data.Listed, only *data.Indicator, conf *data.Confirmation, now time.Time) string {
+func countyLists(c *data.Campaign, county string, done data.Counts, names []data.Listed, only *data.Indicator, conf *data.Confirmation, reo *data.Reopening, now time.Time) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s 名单（%s）", county, now.In(c.Location).Format("1月2日 15:04"))
 	limit := listCapAll
@@ -273,13 +283,16 @@ func countyLists(c *data.Campaign, county string, done data.Counts, names []data
 	if conf != nil {
 		fmt.Fprintf(&b, "\n✅ 名单已由%s于%s确认报送", who(conf.UserName, conf.UserID), conf.CreatedAt.In(c.Location).Format("1月2日 15:04"))
 	} else {
+		if reo != nil {
+			fmt.Fprintf(&b, "\n↩️ 名单已由%s于%s重新开放（%s）", who(reo.UserName, reo.UserID), reo.CreatedAt.In(c.Location).Format("1月2日 15:04"), reo.Reason)
+		}
 		b.WriteString("\n名单核对无误后，请发 /confirm 确认报送。")
 	}
 	return b.String()
 }
 
 // cityLists is the city's summary: named of done per county, and sign-offs.
-func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Listed, confs map[string]data.Confirmation, now time.Time) string {
+func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Listed, confs map[string]data.Confirmation, reos map[string]data.Reopening, now time.Time) string {
 	named := map[string]data.Counts{}
 	for _, l := range names {
 		n := named[l.County]
@@ -298,6 +311,8 @@ func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Liste
 		mark := "—"
 		if _, ok := confs[co.Name]; ok {
 			mark = "✓"
+		} else if _, ok := reos[co.Name]; ok {
+			mark = "↩"
 		}
 		rows = append(rows, []string{co.Name, fmt.Sprintf("%d/%d", cult(n), cult(d)), fmt.Sprintf("%d/%d", n[data.Tutoring], d[data.Tutoring]), mark})
 		if k := missing[co.Name]; k > 0 {
@@ -309,6 +324,17 @@ func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Liste
 	b.WriteString(cityTable(rows))
 	for _, w := range warn {
 		b.WriteString(w + "\n")
+	}
+	var signed []string
+	for _, co := range c.Counties {
+		if _, ok := confs[co.Name]; ok {
+			signed = append(signed, co.Name)
+		}
+	}
+	if len(signed) > 0 {
+		fmt.Fprintf(&b, "已确认：%s（%d/%d）\n", strings.Join(signed, "、"), len(signed), len(c.Counties))
+	} else {
+		b.WriteString("各区县名单均未确认\n")
 	}
 	b.WriteString("查看一个区县：/list 柯桥；下载表格：/export")
 	return b.String()
@@ -392,86 +418,6 @@ func (h *Handler) addToTutoring(ctx context.Context, m Message, p data.Person, i
 	}
 	m.once.wrote(out)
 	return reply(out)
-}
-
-// confirm answers /confirm: a county's staff sign off its lists.
-func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []string) Reply {
-	county, bad := h.countyArg(args)
-	if bad != "" {
-		return Reply{Text: bad}
-	}
-	switch p.Role {
-	case data.RoleViewer:
-		return Reply{Text: msgViewer}
-	case data.RoleCounty:
-		if county != "" && county != p.County {
-			return Reply{Text: fmt.Sprintf("您只能确认%s的名单。", p.County)}
-		}
-		county = p.County
-	default:
-		if county == "" {
-			return Reply{Text: "请写明区县，例如：/confirm 柯桥"}
-		}
-	}
-	m.Text = "/confirm " + county
-	// What the lists hold is read first, so that the reply is stored with
-	// the confirmation (a /confirm does not change the lists).
-	names, err := h.Store.Names(ctx, county)
-	if err != nil {
-		h.Log.Error("names failed", slog.Any("err", err))
-		names = nil
-	}
-	done, err := h.Store.Totals(ctx)
-	if err != nil {
-		h.Log.Error("totals failed", slog.Any("err", err))
-	}
-	reply := func(out data.Outcome) Reply {
-		return Reply{Text: confirmedText(h.Campaign, county, out.Batch, names, done[county])}
-	}
-	a := authorAs(m, p)
-	a.Answer = m.once.answer(reply)
-	conf, err := h.Store.Confirm(ctx, a, county)
-	if errors.Is(err, data.ErrAlreadyConfirmed) {
-		m.once.refused()
-		confs, cerr := h.Store.Confirmations(ctx)
-		if c, ok := confs[county]; cerr == nil && ok {
-			c.UserName = h.rosterNames(ctx).Of(c.UserID, c.UserName)
-			return Reply{Text: fmt.Sprintf("%s的名单已于%s由%s确认过，无需重复确认。", county,
-				c.CreatedAt.In(h.Campaign.Location).Format("1月2日 15:04"), who(c.UserName, c.UserID))}
-		}
-	}
-	if r, failed := h.writeFailed(m, err); failed {
-		return r
-	}
-	if m.once != nil {
-		m.once.answered = true // Confirm stored the answer with its batch
-	}
-	return Reply{Text: confirmedText(h.Campaign, county, data.Batch{UserName: conf.UserName, UserID: conf.UserID, CreatedAt: conf.CreatedAt, Late: conf.Late}, names, done[county])}
-}
-
-// confirmedText is the reply to a confirmation: what was submitted.
-func confirmedText(c *data.Campaign, county string, conf data.Batch, names []data.Listed, d data.Counts) string {
-	var named data.Counts
-	for _, l := range names {
-		named[l.Indicator]++
-	}
-	cult := named[data.Zone] + named[data.ProvincialStation] + named[data.CityStation]
-	unnamed := data.Stand(county, data.Counts{}, d).Unnamed(named).Sum()
-	var b strings.Builder
-	late := ""
-	if conf.Late {
-		late = "，逾期"
-	}
-	fmt.Fprintf(&b, "✅ 已确认报送%s名单（%s，%s%s）。\n培育名单%d个，专项辅导名单%d家", county, who(conf.UserName, conf.UserID),
-		conf.CreatedAt.In(c.Location).Format("1月2日 15:04"), late, cult, named[data.Tutoring])
-	if unnamed > 0 {
-		fmt.Fprintf(&b, "；另有%d个未具名", unnamed)
-	}
-	b.WriteString("。\n此后" + county + "的修改需由市局管理员办理，并标为逾期。")
-	if note, _ := noteOne(names, county); note != "" {
-		b.WriteString("\n" + note)
-	}
-	return b.String()
 }
 
 // export answers /export with the spreadsheet: a county's staff get their

@@ -112,7 +112,7 @@ func TestConfirmAndLateChanges(t *testing.T) {
 	f.say(viewer, "/confirm")
 	f.say(admin, "/confirm")
 	f.say(keqiao, "/confirm 越城")
-	f.say(keqiao, "/confirm")
+	f.signOff(keqiao)
 	f.say(keqiao2, "/confirm")
 	f.say(keqiao2, "辅导企业 +1 丙公司") // confirmed: staff are refused
 	f.say(keqiao, "/undo")
@@ -134,7 +134,7 @@ func TestListsDeadline(t *testing.T) {
 	f.say(keqiao, "辅导企业 +1 丙公司")
 	f.press(keqiao, r, 0)
 	f.say(admin, "柯桥 辅导企业 -1 乙公司")
-	f.say(keqiao, "/confirm") // a late sign-off is still a sign-off
+	f.signOff(keqiao) // a late sign-off is still a sign-off
 	f.say(keqiao, "/history")
 	f.golden("deadline")
 	if got := f.names("柯桥", data.Tutoring); fmt.Sprint(got) != "[甲公司]" {

@@ -48,7 +48,7 @@ func TestRosterNameShownNotTelegramName(t *testing.T) {
 	if b, err := f.store.History(ctx, "柯桥", 1); err != nil || len(b) != 1 || b[0].UserName != "张三" {
 		t.Errorf("the entry written now: %+v, %v; want the name 张三", b, err)
 	}
-	if _, err := f.store.Confirm(ctx, old, "柯桥"); err != nil {
+	if _, err := f.store.Confirm(ctx, old, "柯桥", 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, cmd := range []string{"/history 柯桥", "/list 柯桥"} {

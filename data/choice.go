@@ -119,3 +119,15 @@ func (s *Store) LatestChoice(ctx context.Context, chatID, userID int64, since ti
 	}
 	return c, nil
 }
+
+// OpenChoices are the open questions the bot asked userID in chatID,
+// newest first.
+func (s *Store) OpenChoices(ctx context.Context, userID, chatID int64) ([]Choice, error) {
+	var cs []Choice
+	err := s.db.WithContext(ctx).Where("user_id = ? AND chat_id = ? AND closed_at IS NULL", userID, chatID).
+		Order("id DESC").Limit(20).Find(&cs).Error
+	if err != nil {
+		return nil, fmt.Errorf("choice: open questions: %w", err)
+	}
+	return cs, nil
+}

@@ -176,7 +176,7 @@ func TestDetails(t *testing.T) {
 		}
 
 		// Confirmed: staff are refused, the admin's records are late.
-		if _, err := s.Confirm(ctx, zhang, "柯桥"); err != nil {
+		if _, err := s.Confirm(ctx, zhang, "柯桥", 0); err != nil {
 			t.Fatal(err)
 		}
 		var ce *ClosedError

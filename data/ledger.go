@@ -443,8 +443,11 @@ func (s *Store) afterConflict(tx *gorm.DB, r *writeReq, err error) (Outcome, err
 			return dup, nil
 		}
 	}
-	if r.kind == KindConfirm {
+	switch r.kind {
+	case KindConfirm:
 		return Outcome{}, ErrAlreadyConfirmed
+	case KindReopen:
+		return Outcome{}, ErrNotConfirmed
 	}
 	if r.kind != KindUpdate {
 		return Outcome{}, ErrAlreadyUndone

@@ -64,21 +64,6 @@ type Listed struct {
 	Late      bool
 }
 
-// Confirmation is a county's sign-off of its lists (/confirm). A county
-// confirms once; after that its changes need an admin and count as late.
-type Confirmation struct {
-	ID        int64  `gorm:"primaryKey"`
-	BatchID   int64  `gorm:"not null"`
-	County    string `gorm:"uniqueIndex;not null"`
-	UserID    int64  `gorm:"not null"`
-	UserName  string
-	Late      bool      `gorm:"not null;default:false"`
-	CreatedAt time.Time `gorm:"not null"`
-}
-
-// KindConfirm is the batch of a /confirm.
-const KindConfirm = "confirm"
-
 // NameProblem says what is wrong with a name in a change.
 type NameProblem int
 
@@ -118,9 +103,6 @@ type ClosedError struct {
 func (e *ClosedError) Error() string {
 	return fmt.Sprintf("ledger: %s lists are closed", e.County)
 }
-
-// ErrAlreadyConfirmed is returned when a county confirms its lists twice.
-var ErrAlreadyConfirmed = errors.New("ledger: lists already confirmed")
 
 // NormalizeName is the key duplicates are judged on: width folded, letters
 // in lower case, spaces and brackets dropped, so that 甲（集团）有限公司 and
@@ -334,9 +316,9 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 		return nil
 	}
 	deadline := !s.ListsClose.IsZero() && !now.Before(s.ListsClose)
-	var confs []Confirmation
-	if err := tx.Where("county IN ?", countiesOf(entries)).Find(&confs).Error; err != nil {
-		return fmt.Errorf("ledger: load confirmations: %w", err)
+	confs, err := openConfirmations(tx, countiesOf(entries))
+	if err != nil {
+		return err
 	}
 	confirmed := map[string]*Confirmation{}
 	for i := range confs {
@@ -354,46 +336,6 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 		e.Late, b.Late = true, true
 	}
 	return nil
-}
-
-// Confirm records that county's lists as submitted. Staff confirm their
-// own county; the caller checks who may.
-func (s *Store) Confirm(ctx context.Context, a Author, county string) (Confirmation, error) {
-	var conf Confirmation
-	_, err := s.writeThen(ctx, a, KindConfirm, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
-		var n int64
-		if err := tx.Model(&Confirmation{}).Where("county = ?", county).Count(&n).Error; err != nil {
-			return nil, fmt.Errorf("ledger: check confirmation: %w", err)
-		}
-		if n > 0 {
-			return nil, ErrAlreadyConfirmed
-		}
-		b.Late = !s.ListsClose.IsZero() && !b.CreatedAt.Before(s.ListsClose)
-		return nil, nil
-	}, func(tx *gorm.DB, b *Batch) error {
-		conf = Confirmation{BatchID: b.ID, County: county, UserID: b.UserID, UserName: b.UserName, Late: b.Late, CreatedAt: b.CreatedAt}
-		if err := tx.Create(&conf).Error; err != nil {
-			return fmt.Errorf("ledger: insert confirmation: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return Confirmation{}, err
-	}
-	return conf, nil
-}
-
-// Confirmations returns the sign-off of every county that confirmed.
-func (s *Store) Confirmations(ctx context.Context) (map[string]Confirmation, error) {
-	var rows []Confirmation
-	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("ledger: confirmations: %w", err)
-	}
-	out := make(map[string]Confirmation, len(rows))
-	for _, r := range rows {
-		out[r.County] = r
-	}
-	return out, nil
 }
 
 // Names returns what is on the lists now, of one county or (county "") all,

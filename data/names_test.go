@@ -215,10 +215,10 @@ func TestListsCloseAndConfirm(t *testing.T) {
 	if _, err := s.Record(ctx, staff, []Change{named("柯桥", Tutoring, 1, "甲公司")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Confirm(ctx, staff, "柯桥"); err != nil {
+	if _, err := s.Confirm(ctx, staff, "柯桥", 0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Confirm(ctx, staff, "柯桥"); !errors.Is(err, ErrAlreadyConfirmed) {
+	if _, err := s.Confirm(ctx, staff, "柯桥", 0); !errors.Is(err, ErrAlreadyConfirmed) {
 		t.Errorf("second confirm: %v", err)
 	}
 	var closed *ClosedError

@@ -240,20 +240,38 @@ const migrateLock = ledgerLock + 1
 // migration runs in one transaction under an advisory lock: the second
 // waits, then finds the schema up to date.
 func (s *Store) migrate() error {
-	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}}
+	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}}
 	var err error
 	if s.dialect == "postgres" {
 		err = s.db.Transaction(func(tx *gorm.DB) error {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLock).Error; err != nil {
 				return err
 			}
-			return tx.AutoMigrate(models...)
+			if err := tx.AutoMigrate(models...); err != nil {
+				return err
+			}
+			return dropOldIndexes(tx)
 		})
 	} else {
 		err = s.db.AutoMigrate(models...)
+		if err == nil {
+			err = dropOldIndexes(s.db)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// dropOldIndexes removes the unique indexes a later schema relaxed: one
+// confirmation per county became one per opening of its lists (/reopen).
+func dropOldIndexes(tx *gorm.DB) error {
+	m := tx.Migrator()
+	if m.HasIndex(&Confirmation{}, "idx_confirmations_county") {
+		if err := m.DropIndex(&Confirmation{}, "idx_confirmations_county"); err != nil {
+			return fmt.Errorf("drop idx_confirmations_county: %w", err)
+		}
 	}
 	return nil
 }

@@ -65,6 +65,9 @@ type Snapshot struct {
 	Now      time.Time
 	Done     map[string]data.Counts // canonical county name → cumulative done
 	Pace     map[string]Pace        // county → pace, from PaceOf
+	// Confirmed holds the counties whose lists stand confirmed (/confirm);
+	// nil when not known, and the digest then says nothing of them.
+	Confirmed map[string]bool
 }
 
 // NewSnapshot measures the pace from history once, so rendering ninety
@@ -162,6 +165,9 @@ func ContactDigest(s Snapshot, r Reminder) string {
 	total := data.StandCity(c, s.Done).Total
 	writeRow(&b, "合计", total.Done, total.Target, total.Gap)
 
+	if s.Confirmed != nil {
+		b.WriteString(confirmedLine(c, s.Confirmed))
+	}
 	switch {
 	case allMet:
 		b.WriteString("\n各区县均已完成目标。\n")
@@ -176,6 +182,25 @@ func ContactDigest(s Snapshot, r Reminder) string {
 		}
 	}
 	return b.String()
+}
+
+// confirmedLine says which counties have confirmed their lists.
+func confirmedLine(c *data.Campaign, confirmed map[string]bool) string {
+	var yes, no []string
+	for _, co := range c.Counties {
+		if confirmed[co.Name] {
+			yes = append(yes, co.Name)
+		} else {
+			no = append(no, co.Name)
+		}
+	}
+	switch {
+	case len(no) == 0:
+		return "\n名单：各区县均已确认报送。\n"
+	case len(yes) == 0:
+		return "\n名单：各区县均未确认报送。\n"
+	}
+	return fmt.Sprintf("\n名单已确认：%s\n未确认：%s\n", strings.Join(yes, "、"), strings.Join(no, "、"))
 }
 
 // writeRow writes "越城 0/1｜—｜3/7｜12/20" and, if any, the gaps beneath it.

@@ -49,6 +49,9 @@ type Store interface {
 	ClaimReminder(ctx context.Context, key string, chatID int64, at time.Time) (bool, error)
 	SkipReminder(ctx context.Context, key string, chatID int64, reason string, at time.Time) (bool, error)
 	FinishReminder(ctx context.Context, key string, chatID int64, status, errText string, at time.Time) error
+	Confirmations(ctx context.Context) (map[string]data.Confirmation, error)
+	ReminderState(ctx context.Context, now time.Time) (data.ReminderState, error)
+	Bindings(ctx context.Context) (map[string]int64, error)
 }
 
 // Skip reasons recorded in sent_reminders.
@@ -56,7 +59,26 @@ const (
 	SkipMissed      = "missed: its day passed while the bot was down"
 	SkipTargetsMet  = "nothing to say: every target met"
 	SkipNoRecipient = "no recipient"
+	SkipPaused      = "paused by the contact person (/pause)"
+	SkipByContact   = "skipped by the contact person (/skip)"
 )
+
+// SkipLabel says a skip reason in Chinese, for remind -dry-run.
+func SkipLabel(reason string) string {
+	switch reason {
+	case SkipMissed:
+		return "停机期间到期、已错过"
+	case SkipTargetsMet:
+		return "已完成全部目标"
+	case SkipNoRecipient:
+		return "没有收件人"
+	case SkipPaused:
+		return "提醒已暂停"
+	case SkipByContact:
+		return "已由联系人跳过"
+	}
+	return reason
+}
 
 // Runner sends the campaign's reminders: at most once per reminder and chat,
 // recorded in the store before the send.
@@ -74,6 +96,19 @@ type Runner struct {
 	// handled holds the keys this process has recorded for every recipient,
 	// so a tick each minute does not ask the database about last week.
 	handled map[string]bool
+	// bound are the groups bound from chat (/bind), by county, as read at
+	// the start of the pass under way.
+	bound map[string]int64
+}
+
+// loadBindings reads the groups bound from chat for the pass under way.
+func (r *Runner) loadBindings(ctx context.Context) error {
+	b, err := r.store.Bindings(ctx)
+	if err != nil {
+		return fmt.Errorf("jobs: bindings: %w", err)
+	}
+	r.bound = b
+	return nil
 }
 
 // NewRunner checks the reminder config against the campaign and builds the
@@ -131,6 +166,9 @@ func (r *Runner) plan(ctx context.Context, now time.Time) ([]Delivery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: recipients: %w", err)
 	}
+	if err := r.loadBindings(ctx); err != nil {
+		return nil, err
+	}
 	var out []Delivery
 	for _, m := range missed {
 		out = append(out, r.deliveries(m, people, "", SkipMissed)...)
@@ -138,11 +176,29 @@ func (r *Runner) plan(ctx context.Context, now time.Time) ([]Delivery, error) {
 	if len(due) == 0 {
 		return out, nil
 	}
+	state, err := r.store.ReminderState(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: controls: %w", err)
+	}
+	var send []Reminder
+	for _, d := range due {
+		switch {
+		case state.Skipped[d.Key]:
+			out = append(out, r.deliveries(d, people, "", SkipByContact)...)
+		case state.Paused:
+			out = append(out, r.deliveries(d, people, "", SkipPaused)...)
+		default:
+			send = append(send, d)
+		}
+	}
+	if len(send) == 0 {
+		return out, nil
+	}
 	s, err := r.snapshot(ctx, now)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range due {
+	for _, d := range send {
 		text, ok := render(s, d)
 		skip := ""
 		if !ok {
@@ -177,7 +233,16 @@ func (r *Runner) snapshot(ctx context.Context, now time.Time) (Snapshot, error) 
 	for _, p := range progress {
 		history = append(history, Point{At: p.At, County: p.County, Indicator: p.Indicator, Delta: p.Delta})
 	}
-	return NewSnapshot(r.campaign, now, done, history), nil
+	confs, err := r.store.Confirmations(ctx)
+	if err != nil {
+		return Snapshot{}, fmt.Errorf("jobs: confirmations: %w", err)
+	}
+	s := NewSnapshot(r.campaign, now, done, history)
+	s.Confirmed = map[string]bool{}
+	for county := range confs {
+		s.Confirmed[county] = true
+	}
+	return s, nil
 }
 
 // render is the text of a reminder; ok is false when there is nothing to
@@ -229,6 +294,9 @@ func (r *Runner) recipients(county string, people []data.Person) ([]int64, strin
 			}
 		}
 		return chats, "reminders.contact_chat_id (0: every admin on the roster)"
+	}
+	if id, ok := r.bound[county]; ok {
+		return []int64{id}, "/bind " + county
 	}
 	i := r.countyIndex(county)
 	key := fmt.Sprintf("campaign.counties[%d].chat_id", i)
@@ -407,34 +475,134 @@ func (r *Runner) Run(ctx context.Context) error {
 	return nil
 }
 
-// Upcoming describes the next n reminder times after now, one line each in
-// Chinese and local time; the per-county copies of one reminder share a line.
-func (r *Runner) Upcoming(now time.Time, n int) []string {
-	var lines []string
-	next := Next(r.all, now, 0)
-	for i := 0; i < len(next) && len(lines) < n; {
-		rem := next[i]
+// group is the reminders of one line of /reminders: the per-county copies
+// of one reminder share it. ID is the 1-based position of its first
+// reminder in the schedule: stable while the config is.
+type group struct {
+	ID   int
+	Rems []Reminder
+}
+
+// groups are the reminder lines after now, at most n (0: all).
+func (r *Runner) groups(now time.Time, n int) []group {
+	var out []group
+	for i := 0; i < len(r.all) && (n == 0 || len(out) < n); {
+		rem := r.all[i]
 		j := i + 1
-		for j < len(next) && next[j].At.Equal(rem.At) && next[j].Kind == rem.Kind && (next[j].County == "") == (rem.County == "") {
+		for j < len(r.all) && r.all[j].At.Equal(rem.At) && r.all[j].Kind == rem.Kind && (r.all[j].County == "") == (rem.County == "") {
 			j++
 		}
-		who := "联系人"
-		if rem.County != "" {
-			who = "各区县"
-			if j-i == 1 {
-				who = rem.County
-			}
+		if rem.At.After(now) {
+			out = append(out, group{ID: i + 1, Rems: r.all[i:j]})
 		}
-		at := rem.At.In(r.campaign.Zone())
-		year := ""
-		if at.Year() != now.In(at.Location()).Year() {
-			year = fmt.Sprintf("%d年", at.Year()) // a campaign set up a year ahead
-		}
-		lines = append(lines, fmt.Sprintf("%s%s%s %s → %s", year, monthDayWeek(at), at.Format("15:04"), rem.Kind.Label(), who))
 		i = j
+	}
+	return out
+}
+
+func (r *Runner) line(g group, now time.Time) string {
+	rem := g.Rems[0]
+	who := "联系人"
+	if rem.County != "" {
+		who = "各区县"
+		if len(g.Rems) == 1 {
+			who = rem.County
+		}
+	}
+	at := rem.At.In(r.campaign.Zone())
+	year := ""
+	if at.Year() != now.In(at.Location()).Year() {
+		year = fmt.Sprintf("%d年", at.Year()) // a campaign set up a year ahead
+	}
+	return fmt.Sprintf("#%d %s%s%s %s → %s", g.ID, year, monthDayWeek(at), at.Format("15:04"), rem.Kind.Label(), who)
+}
+
+// Upcoming describes the next n reminder times after now, one line each in
+// Chinese and local time, with the id /skip takes; the per-county copies of
+// one reminder share a line. A line the contact person skipped says so.
+func (r *Runner) Upcoming(ctx context.Context, now time.Time, n int) []string {
+	state, err := r.store.ReminderState(ctx, now)
+	if err != nil {
+		r.log.Warn("reminders: controls not read", slog.Any("err", err))
+	}
+	var lines []string
+	for _, g := range r.groups(now, n) {
+		l := r.line(g, now)
+		if state.Skipped[g.Rems[0].Key] {
+			l += "（已跳过）"
+		}
+		lines = append(lines, l)
 	}
 	return lines
 }
+
+// Resolve finds the reminders of line id (see Upcoming) that are still to
+// come after now: their keys and the line.
+func (r *Runner) Resolve(now time.Time, id int) (keys []string, line string, ok bool) {
+	for _, g := range r.groups(now, 0) {
+		if g.ID == id {
+			for _, rem := range g.Rems {
+				keys = append(keys, rem.Key)
+			}
+			return keys, r.line(g, now), true
+		}
+	}
+	return nil, "", false
+}
+
+// NudgeNow sends a one-off reminder to county's chats now: text, or when
+// empty the county's gaps and the time left. It returns how many chats got
+// it. The rate limit is the caller's (data.Store.Nudge).
+func (r *Runner) NudgeNow(ctx context.Context, county, text string) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.campaign
+	cal := data.NewCalendar(c)
+	now := r.Now().In(cal.Location())
+	rem := Reminder{Key: "nudge:" + county + ":" + now.Format("2006-01-02T15:04:05"), Kind: KindCountyNag, County: county, At: now, Deadline: c.ListsDue}
+	if !c.ListsDue.IsZero() {
+		rem.DaysLeft, rem.WorkingDaysLeft = cal.DaysLeft(now, c.ListsDue), cal.WorkingDaysLeft(now, c.ListsDue)
+	}
+	if text == "" {
+		s, err := r.snapshot(ctx, now)
+		if err != nil {
+			return 0, err
+		}
+		t, ok := CountyNag(s, county, rem)
+		if !ok {
+			return 0, ErrNothingToSay
+		}
+		text = t
+	} else {
+		text = "【" + county + "】市局提醒：\n" + text
+	}
+	people, err := r.store.People(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	if err := r.loadBindings(ctx); err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, d := range r.deliveries(rem, people, text, "") {
+		if d.Skip == SkipNoRecipient {
+			return 0, fmt.Errorf("jobs: nudge: no recipient: set %s", d.ConfigKey)
+		}
+		o, err := r.deliver(ctx, d)
+		if err != nil {
+			return sent, err
+		}
+		if o.Status == data.ReminderSent || o.Status == StatusQueued {
+			sent++
+		} else if o.Err != nil {
+			return sent, o.Err
+		}
+	}
+	return sent, nil
+}
+
+// ErrNothingToSay refuses a nudge without text of a county that met every target.
+var ErrNothingToSay = errors.New("jobs: nudge: every target met")
 
 // SendDigestNow sends the contact person's digest at once (/remindnow).
 // It is recorded under a key of the current minute, so a button pressed
@@ -460,6 +628,9 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 	people, err := r.store.People(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	if err := r.loadBindings(ctx); err != nil {
+		return 0, err
 	}
 	s, err := r.snapshot(ctx, now)
 	if err != nil {
@@ -495,6 +666,11 @@ func (r *Runner) Problems(ctx context.Context) ([]Problem, error) {
 	people, err := r.store.People(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: recipients: %w", err)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := r.loadBindings(ctx); err != nil {
+		return nil, err
 	}
 	var out []Problem
 	if chats, key := r.recipients("", people); len(chats) == 0 {

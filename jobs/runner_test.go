@@ -349,7 +349,7 @@ func TestRunAtCampaignWithoutDates(t *testing.T) {
 	if len(rec.messages()) != 0 || len(f.rows(t, "")) != 0 {
 		t.Error("a campaign with no dates sent or recorded something")
 	}
-	if lines := r.Upcoming(local("2027-01-01"), 5); len(lines) != 0 {
+	if lines := r.Upcoming(context.Background(), local("2027-01-01"), 5); len(lines) != 0 {
 		t.Errorf("upcoming %v", lines)
 	}
 }
@@ -530,17 +530,17 @@ func TestUpcomingAndSendDigestNow(t *testing.T) {
 	now := local("2027-09-22 09:30")
 	rec := &recorder{}
 	r := f.runner(t, rec, now)
-	got := r.Upcoming(now, 3)
+	got := r.Upcoming(context.Background(), now, 3)
 	want := []string{
-		"9月27日（周一）09:00 截止提醒（联系人） → 联系人",
-		"9月27日（周一）09:00 截止提醒（区县） → 各区县",
-		"9月29日（周三）09:00 截止提醒（联系人） → 联系人",
+		"#34 9月27日（周一）09:00 截止提醒（联系人） → 联系人",
+		"#35 9月27日（周一）09:00 截止提醒（区县） → 各区县",
+		"#41 9月29日（周三）09:00 截止提醒（联系人） → 联系人",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("Upcoming =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// Seen from the year before, the dates carry their year.
-	if got := r.Upcoming(local("2026-11-28 10:00"), 1); len(got) != 1 || !strings.HasPrefix(got[0], "2027年") {
+	if got := r.Upcoming(context.Background(), local("2026-11-28 10:00"), 1); len(got) != 1 || !strings.HasPrefix(got[0], "#1 2027年") {
 		t.Errorf("Upcoming from 2026 = %q, want a line starting 2027年", got)
 	}
 

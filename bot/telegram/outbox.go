@@ -159,6 +159,12 @@ func (o *telegramOutbox) finish(m data.OutboxMessage, dones []chan error, err er
 	case permanentSend(err) || m.Attempts+1 >= outboxAttempts || (m.Expires != nil && time.Now().Add(o.backoffFor(m)).After(*m.Expires)):
 		serr = o.store.OutboxFailed(ctx, m.ID, err.Error())
 		o.log.Error("outbox: message given up", append(attrs, slog.String("reminder_key", m.Reminder), slog.Any("err", err))...)
+		if m.Reminder != "" && chatGone(err) {
+			if gerr := o.t.h.ChatGone(ctx, Name, m.ChatID); gerr != nil {
+				o.log.Error("outbox: chat gone not reported", append(attrs, slog.Any("err", gerr))...)
+			}
+			o.poke()
+		}
 	default:
 		wait := o.backoffFor(m)
 		serr = o.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())

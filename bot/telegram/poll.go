@@ -238,6 +238,8 @@ func updateChat(u *models.Update) int64 {
 			return m.Chat.ID
 		}
 		return u.CallbackQuery.From.ID
+	case u.MyChatMember != nil:
+		return u.MyChatMember.Chat.ID
 	}
 	return 0
 }

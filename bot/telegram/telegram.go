@@ -136,7 +136,7 @@ type chatLock struct {
 }
 
 // allowedUpdates are the update types the bot handles; Telegram sends no others.
-var allowedUpdates = []string{"message", "edited_message", "callback_query"}
+var allowedUpdates = []string{"message", "edited_message", "callback_query", "my_chat_member"}
 
 // New builds the adapter. It makes no network call; Run does.
 func New(cfg data.TelegramConfig, h *bot.Handler, log *slog.Logger, opts Options) (*Adapter, error) {
@@ -268,6 +268,7 @@ func (t *Adapter) hello(ctx context.Context) error {
 		if err == nil {
 			t.botID = me.ID
 			t.botTag = "@" + strings.ToLower(me.Username)
+			t.h.SetBotUsername(me.Username)
 			t.log.Info("telegram: connected", slog.String("bot", me.Username), slog.Int64("bot_id", me.ID), slog.String("mode", t.cfg.Mode))
 			break
 		}
@@ -315,6 +316,9 @@ func (t *Adapter) handleUpdate(ctx context.Context, in inbound) (done bool) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, t.opts.HandleTimeout)
 	defer cancel()
+	if ev, ok := membership(u); ok {
+		return t.handleMembership(ctx, ev)
+	}
 	switch {
 	case u.Message != nil:
 		return t.handleMessage(ctx, u.ID, u.Message, false, in.msg.forwarded())

@@ -97,7 +97,7 @@ func seed(t *testing.T, s *data.Store) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := s.Confirm(ctx, zhang, "柯桥"); err != nil {
+	if _, err := s.Confirm(ctx, zhang, "柯桥", 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Record(ctx, admin, []data.Change{named("柯桥", data.Tutoring, "丁机械有限公司")}); err != nil {
@@ -298,7 +298,7 @@ func TestWorkbookShowsRosterNames(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Confirm(ctx, nick, "柯桥"); err != nil {
+	if _, err := s.Confirm(ctx, nick, "柯桥", 0); err != nil {
 		t.Fatal(err)
 	}
 	in, err := Load(ctx, s, c, "柯桥", seedNow)
