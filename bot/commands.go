@@ -64,7 +64,7 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		}
 		return h.status(ctx, county)
 	case "targets":
-		return Reply{Text: targetsTable(h.Campaign), Pre: true}
+		return Reply{Text: targetsText(h.Campaign)}
 	case "history":
 		county, bad := h.countyArg(args)
 		if bad != "" {
@@ -170,7 +170,7 @@ func (h *Handler) status(ctx context.Context, county string) Reply {
 	}
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityStatus(h.Campaign, done, now), Pre: true}
+		return Reply{Text: cityStatus(h.Campaign, done, now)}
 	}
 	return h.withNoteOne(ctx, Reply{Text: countyStatus(h.Campaign, county, done[county], now)}, county)
 }

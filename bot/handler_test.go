@@ -35,6 +35,9 @@ type fixture struct {
 	path   string
 	nextID int64
 	log    strings.Builder
+	// shown is every reply of the session as a phone shows it, for the
+	// width check and the screenshots (phone_test.go).
+	shown []shownReply
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -102,6 +105,7 @@ func (f *fixture) press(user int64, r Reply, i int) Reply {
 }
 
 func (f *fixture) record(in string, r Reply) {
+	f.shown = append(f.shown, shownReply{in: in, r: r})
 	fmt.Fprintf(&f.log, "> %s\n", in)
 	if r.Text == "" {
 		f.log.WriteString("（不回复）\n")
@@ -128,6 +132,7 @@ func (f *fixture) totals() map[string]data.Counts {
 
 func (f *fixture) golden(name string) {
 	f.t.Helper()
+	f.phone(name)
 	path := filepath.Join("testdata", name+".golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(f.log.String()), 0o644); err != nil {

@@ -195,7 +195,7 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 	rn.Confirmations(confs)
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityLists(h.Campaign, done, names, confs, now), Pre: true}
+		return Reply{Text: cityLists(h.Campaign, done, names, confs, now)}
 	}
 	var only *data.Indicator
 	if one {
@@ -290,27 +290,25 @@ func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Liste
 	for _, l := range data.MissingFromTutoring(names) {
 		missing[l.County]++
 	}
-	rows := [][]string{{"区县", "培育具名", "辅导具名", "确认"}}
+	var b strings.Builder
+	fmt.Fprintf(&b, "全市名单 具名/总数\n%s\n", now.In(c.Location).Format("1月2日 15:04"))
 	var warn []string
 	for _, co := range c.Counties {
 		d, n := done[co.Name], named[co.Name]
 		cult := func(x data.Counts) int { return x[data.Zone] + x[data.ProvincialStation] + x[data.CityStation] }
-		mark := "—"
+		fmt.Fprintf(&b, "%s 培育%d/%d 辅导%d/%d", co.Name, cult(n), cult(d), n[data.Tutoring], d[data.Tutoring])
 		if _, ok := confs[co.Name]; ok {
-			mark = "✓"
+			b.WriteString(" 已确认")
 		}
-		rows = append(rows, []string{co.Name, fmt.Sprintf("%d/%d", cult(n), cult(d)), fmt.Sprintf("%d/%d", n[data.Tutoring], d[data.Tutoring]), mark})
+		b.WriteString("\n")
 		if k := missing[co.Name]; k > 0 {
 			warn = append(warn, fmt.Sprintf("⚠️ %s %d个示范站未列入辅导名单", co.Name, k))
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "全市名单 具名/总数（%s）\n", now.In(c.Location).Format("1月2日 15:04"))
-	b.WriteString(cityTable(rows))
 	for _, w := range warn {
 		b.WriteString(w + "\n")
 	}
-	b.WriteString("查看一个区县：/list 柯桥；下载表格：/export")
+	b.WriteString("查看一个区县：/list 柯桥\n下载表格：/export")
 	return b.String()
 }
 
@@ -334,7 +332,7 @@ func noteOne(names []data.Listed, county string) (string, []Button) {
 			buttons = append(buttons, Button{Label: "加入辅导名单：" + clip(l.Name, 16), Data: "t:" + strconv.FormatInt(l.ID, 10)})
 		}
 	}
-	s := fmt.Sprintf("⚠️ 辅导企业数含培育数，以下%d个示范站还不在%s辅导名单上：%s", len(missing), county, strings.Join(ns, "、"))
+	s := fmt.Sprintf("⚠️ %s辅导名单还缺%d个示范站\n（辅导企业数应含培育数）：\n%s", county, len(missing), strings.Join(ns, "\n"))
 	if len(missing) > noteButtons {
 		s += fmt.Sprintf("（按钮只列前%d个）", noteButtons)
 	}
@@ -378,7 +376,7 @@ func (h *Handler) addToTutoring(ctx context.Context, m Message, p data.Person, i
 	line := fmt.Sprintf("%s 辅导企业 +1 %s", l.County, l.Name)
 	m.Text = "加入辅导名单：" + l.Name
 	reply := func(out data.Outcome) Reply {
-		head := fmt.Sprintf("✅ 已将“%s”加入%s辅导名单", l.Name, l.County)
+		head := fmt.Sprintf("✅ 已加入%s辅导名单：\n%s", l.County, l.Name)
 		if out.Duplicate {
 			head = "这条已记录过，未重复计数"
 		}
