@@ -357,21 +357,21 @@ func (h *Handler) withNoteOne(ctx context.Context, r Reply, county string) Reply
 // the county of the station.
 func (h *Handler) addToTutoring(ctx context.Context, m Message, p data.Person, id int64) Reply {
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return m.refuse(Reply{Text: msgViewer})
 	}
 	l, err := h.Store.ListedName(ctx, id)
 	if errors.Is(err, data.ErrNotFound) {
-		return Reply{Text: "这个示范站已不在名单上，按钮已失效。"}
+		return m.refuse(Reply{Text: "这个示范站已不在名单上，按钮已失效。"})
 	}
 	if err != nil {
 		h.Log.Error("load name failed", slog.Int64("name_id", id), slog.Any("err", err))
-		return Reply{Text: msgInternal}
+		return m.refuse(Reply{Text: msgInternal})
 	}
 	if l.Indicator != data.ProvincialStation && l.Indicator != data.CityStation {
-		return Reply{Text: "按钮已失效。"}
+		return m.refuse(Reply{Text: msgStaleButton})
 	}
 	if !p.CanWrite(l.County) {
-		return Reply{Text: fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, l.County)}
+		return m.refuse(Reply{Text: fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, l.County)})
 	}
 	line := fmt.Sprintf("%s 辅导企业 +1 %s", l.County, l.Name)
 	m.Text = "加入辅导名单：" + l.Name
@@ -474,7 +474,7 @@ func confirmedText(c *data.Campaign, county string, conf data.Batch, names []dat
 
 // export answers /export with the spreadsheet: a county's staff get their
 // county's file, the admin and viewers the city's (or one county's).
-func (h *Handler) export(ctx context.Context, p data.Person, args []string) Reply {
+func (h *Handler) export(ctx context.Context, m Message, p data.Person, args []string) Reply {
 	county, bad := h.countyArg(args)
 	if bad != "" {
 		return Reply{Text: bad}
@@ -486,6 +486,7 @@ func (h *Handler) export(ctx context.Context, p data.Person, args []string) Repl
 		county = p.County
 	}
 	now := h.Now()
+	m.working(WorkDocument)
 	in, err := export.Load(ctx, h.Store, h.Campaign, county, now)
 	if err != nil {
 		h.Log.Error("export load failed", slog.Any("err", err))
