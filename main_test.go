@@ -544,7 +544,7 @@ func recordedRepliesComplete(dbPath string, srv *telegramtest.Server) error {
 		return err
 	}
 	told := map[string]map[int]bool{}
-	shown := regexp.MustCompile(`企业专项辅导 (\d+)/`)
+	shown := regexp.MustCompile(`辅导企业 (\d+)/`)
 	for _, c := range srv.CallsTo("sendMessage") {
 		text := strings.TrimPrefix(c.Params["text"], "（补发）")
 		if c.Status != http.StatusOK || !strings.HasPrefix(text, "✅ 已记录") {

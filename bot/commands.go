@@ -13,23 +13,25 @@ import (
 )
 
 // Command is one chat command, for /help and the phone's command menu.
+// Admin: for admins only; Writes: changes the ledger or the lists, so not
+// for viewers; Group: in the short menu of a group chat.
 type Command struct {
-	Name, Args, About string
-	Admin             bool
+	Name, Args, About    string
+	Admin, Writes, Group bool
 }
 
 // Commands lists what staff can type, in the order /help shows them.
 var Commands = []Command{
-	{Name: "status", Args: "[区县]", About: "查看进度：全市或一个区县"},
-	{Name: "targets", About: "查看各区县目标任务"},
-	{Name: "history", Args: "[区县]", About: "最近的填报记录"},
-	{Name: "undo", About: "撤销您最近一次填报"},
-	{Name: "list", Args: "[区县] [指标]", About: "查看培育名单和专项辅导名单"},
+	{Name: "status", Args: "[区县]", About: "查看进度：全市或一个区县", Group: true},
+	{Name: "targets", About: "查看各区县目标任务", Group: true},
+	{Name: "history", Args: "[区县]", About: "最近的填报记录", Group: true},
+	{Name: "undo", About: "撤销您最近一次填报", Writes: true, Group: true},
+	{Name: "list", Args: "[区县] [指标]", About: "查看培育名单和专项辅导名单", Group: true},
 	{Name: "export", Args: "[区县]", About: "下载名单表格（Excel）"},
-	{Name: "detail", Args: "名称 信用代码 … 联系人 … 电话 …", About: "补充名单上单位的信用代码、联系人等信息"},
-	{Name: "confirm", About: "核对无误后确认报送本区县名单"},
+	{Name: "detail", Args: "名称 信用代码 … 联系人 … 电话 …", About: "补充名单上单位的信用代码、联系人等信息", Writes: true},
+	{Name: "confirm", About: "核对无误后确认报送本区县名单", Writes: true},
 	{Name: "whoami", About: "我的身份和权限"},
-	{Name: "help", About: "填报格式说明"},
+	{Name: "help", About: "填报格式说明", Group: true},
 	{Name: "start", About: "开始使用"},
 	{Name: "reopen", Args: "区县 原因", About: "重新开放已确认的名单", Admin: true},
 	{Name: "chatid", About: "本聊天的ID"},
@@ -49,6 +51,35 @@ var Commands = []Command{
 
 // dtPrefix marks a DingTalk staff id in /adduser and /removeuser.
 const dtPrefix = "dt:"
+
+// Menu is what a role may use, in /help's order: an admin everything,
+// county staff all but the admins' commands, a viewer only what reads.
+func Menu(role data.Role) []Command {
+	var out []Command
+	for _, c := range Commands {
+		switch {
+		case role == data.RoleAdmin:
+		case c.Admin:
+			continue
+		case c.Writes && role != data.RoleCounty:
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// GroupMenu is the short menu of a group chat: what is useful in front of
+// everyone.
+func GroupMenu() []Command {
+	var out []Command
+	for _, c := range Commands {
+		if c.Group {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // command dispatches a message starting with "/".
 func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
@@ -79,7 +110,7 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		}
 		return h.status(ctx, county)
 	case "targets":
-		return Reply{Text: targetsTable(h.Campaign), Pre: true, Plain: targetsPlain(h.Campaign)}
+		return Reply{Text: targetsText(h.Campaign)}
 	case "history":
 		county, bad := h.countyArg(args)
 		if bad != "" {
@@ -92,7 +123,7 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 	case "list", "lists":
 		return h.lists(ctx, p, args)
 	case "export":
-		return h.export(ctx, p, args)
+		return h.export(ctx, m, p, args)
 	case "detail", "details":
 		return h.detail(ctx, m, p, text)
 	case "confirm":
@@ -152,10 +183,7 @@ func help(p data.Person) string {
 	var b strings.Builder
 	b.WriteString(hint(p))
 	b.WriteString("\n\n指标：示范区、省级示范站、市县级示范站、辅导企业\n一条消息可写多行，每行一项；数字可写 +3、加3、新增三家、=12、累计12家。\n\n命令：")
-	for _, c := range Commands {
-		if c.Admin && p.Role != data.RoleAdmin {
-			continue
-		}
+	for _, c := range Menu(p.Role) {
 		b.WriteString("\n/" + c.Name)
 		if c.Args != "" {
 			b.WriteString(" " + c.Args)
@@ -193,7 +221,7 @@ func (h *Handler) status(ctx context.Context, county string) Reply {
 	}
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityStatus(h.Campaign, done, now), Pre: true, Plain: cityStatusPlain(h.Campaign, done, now)}
+		return Reply{Text: cityStatus(h.Campaign, done, now)}
 	}
 	return h.withNoteOne(ctx, Reply{Text: countyStatus(h.Campaign, county, done[county], now)}, county)
 }
@@ -256,7 +284,7 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 			return Reply{Text: msgNotSaved}
 		}
 		h.Log.Info("roster: removed", slog.Int64("user_id", id), slog.Int64("by", m.UserID))
-		return Reply{Text: fmt.Sprintf("已移除用户 %d。", id)}
+		return Reply{Text: fmt.Sprintf("已移除用户 %d。", id), RosterChanged: true}
 	}
 	if len(args) < 2 {
 		return Reply{Text: addUsage}
@@ -314,7 +342,7 @@ func (h *Handler) roster(ctx context.Context, m Message, name string, args []str
 		return Reply{Text: msgNotSaved}
 	}
 	h.Log.Info("roster: saved", slog.Int64("user_id", p.UserID), slog.String("role", string(p.Role)), slog.String("county", p.County), slog.Int64("by", m.UserID))
-	return Reply{Text: fmt.Sprintf("已添加：%s", personLine(p))}
+	return Reply{Text: fmt.Sprintf("已添加：%s", personLine(p)), RosterChanged: true}
 }
 
 // reminders answers /reminders (what is scheduled next) and /remindnow (the

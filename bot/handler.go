@@ -57,6 +57,32 @@ type Message struct {
 	// Unreadable is a message the channel could not read (a shape its
 	// library does not know): answered, never handled.
 	Unreadable bool
+	// Working, if set, is told when the answer takes a while to build (a
+	// document), so the channel can show the chat that something is coming.
+	Working func(Work)
+
+	pressed bool // the message stands for a press of a button
+}
+
+// Work is what the bot is busy building for a chat.
+type Work int
+
+// WorkDocument: a document (the /export spreadsheet) is being built.
+const WorkDocument Work = 1
+
+func (m Message) working(w Work) {
+	if m.Working != nil {
+		m.Working(w)
+	}
+}
+
+// refuse marks r as a refusal of a press, for the presser alone (an alert,
+// not a message to the chat); a refusal of a typed message is a reply.
+func (m Message) refuse(r Reply) Reply {
+	if m.pressed {
+		r.Alert = true
+	}
+	return r
 }
 
 // Press is a press of one of the bot's inline buttons.
@@ -75,17 +101,28 @@ type Press struct {
 
 // Reply is what the bot answers. An empty Text means: say nothing.
 type Reply struct {
-	Text string
-	Pre  bool // Text is a table: show it in a fixed-width font
-	// Plain, if set, is Text for a screen without a fixed-width font (a
-	// phone's DingTalk): the table as a list.
-	Plain   string
+	Text    string
+	Pre     bool // Text is a table: show it in a fixed-width font
 	Buttons []Button
 	// Document, if set, is a file sent with the reply (the /export spreadsheet).
 	Document *Document
 	// ClearKeyboard, in answer to a button, says the buttons under the
-	// pressed message have done their job (an undo, a reading chosen).
+	// pressed message have done their job (a question closed meanwhile).
 	ClearKeyboard bool
+	// Replace, in answer to a button, says the reply takes the place of the
+	// message the button was under, its buttons included: after an undo the
+	// "✅ 已记录" becomes "↩️ 已撤销"; a chosen reading replaces the
+	// question with the result. Without a pressed message it is a new one.
+	Replace bool
+	// Alert says the reply is a refusal for the presser alone (someone
+	// else's button, one pressed twice, a question closed): shown to them
+	// and not to the chat, and not stored, since a second delivery of the
+	// press is refused the same way.
+	Alert bool
+	// RosterChanged says the answer changed the roster (/adduser,
+	// /removeuser): the channel refreshes what depends on who is who (the
+	// command menus).
+	RosterChanged bool `json:"-"`
 	// Retry says the database failed and nothing was saved. A transport
 	// that can take the message in again later (Telegram: by not
 	// acknowledging the update) should do so rather than show Text.
@@ -331,7 +368,7 @@ func author(m Message) data.Author {
 func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes []grammar.Change, edited bool) Reply {
 	dc, refusal := authorize(p, changes)
 	if refusal != "" {
-		return Reply{Text: refusal}
+		return m.refuse(Reply{Text: refusal})
 	}
 	reply := func(out data.Outcome) Reply {
 		head := "✅ 已记录"
@@ -343,8 +380,8 @@ func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes 
 		}
 		r := h.outcomeReply(head, out)
 		if m.choice != 0 {
-			// Once the asker picked, the question is answered.
-			r.ClearKeyboard = true
+			// Once the asker picked, the answer replaces the question.
+			r.Replace = true
 		}
 		return r
 	}
@@ -394,11 +431,11 @@ func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 		return replayed(), true
 	case errors.Is(err, data.ErrChoiceClosed):
 		m.once.refused()
-		return Reply{Text: msgChoiceClosed, ClearKeyboard: true}, true
+		return m.refuse(Reply{Text: msgChoiceClosed, ClearKeyboard: true}), true
 	}
 	if r, ok := h.listFailed(err); ok {
 		m.once.refused()
-		return r, true
+		return m.refuse(r), true
 	}
 	var bz *data.BelowZeroError
 	if errors.As(err, &bz) || errors.Is(err, data.ErrAlreadyUndone) || errors.Is(err, data.ErrNotFound) {
@@ -406,12 +443,12 @@ func (h *Handler) writeFailed(m Message, err error) (Reply, bool) {
 	}
 	switch {
 	case errors.As(err, &bz):
-		return Reply{Text: fmt.Sprintf("未记录：%s %s 现有%d%s，%+d后会小于0。请核对后再发。",
-			bz.County, bz.Indicator.Name(), bz.Done, bz.Indicator.Unit(), bz.Delta)}, true
+		return m.refuse(Reply{Text: fmt.Sprintf("未记录：%s %s 现有%d%s，%+d后会小于0。请核对后再发。",
+			bz.County, bz.Indicator.Name(), bz.Done, bz.Indicator.Unit(), bz.Delta)}), true
 	case errors.Is(err, data.ErrAlreadyUndone):
-		return Reply{Text: "这条已经撤销过了，未重复撤销。"}, true
+		return m.refuse(Reply{Text: "这条已经撤销过了，未重复撤销。"}), true
 	case errors.Is(err, data.ErrNotFound):
-		return Reply{Text: "没有可撤销的记录。"}, true
+		return m.refuse(Reply{Text: "没有可撤销的记录。"}), true
 	}
 	h.Log.Error("ledger write failed", slog.Int64("user_id", m.UserID), slog.Int64("chat_id", m.ChatID),
 		slog.Int64("update_id", m.UpdateID), slog.Any("err", err))
@@ -427,7 +464,8 @@ const msgChoiceClosed = "这个问题已经回答过或已失效，未重复记�
 // is the question this one follows from, or 0.
 func (h *Handler) ask(ctx context.Context, m Message, amb *grammar.Ambiguity, prefix string) Reply {
 	question := func(id int64) Reply {
-		r := Reply{Text: prefix + amb.Error(), ClearKeyboard: m.choice != 0}
+		// A question that follows from a chosen reading replaces the first.
+		r := Reply{Text: prefix + amb.Error(), Replace: m.choice != 0}
 		for i, label := range amb.Labels {
 			r.Buttons = append(r.Buttons, Button{Label: label, Data: fmt.Sprintf("c:%d:%d", id, i), Typed: strconv.Itoa(i + 1)})
 		}
@@ -446,7 +484,7 @@ func (h *Handler) ask(ctx context.Context, m Message, amb *grammar.Ambiguity, pr
 		return replayed()
 	case errors.Is(err, data.ErrChoiceClosed):
 		m.once.refused()
-		return Reply{Text: msgChoiceClosed, ClearKeyboard: true}
+		return m.refuse(Reply{Text: msgChoiceClosed, ClearKeyboard: true})
 	case err != nil:
 		// A question without its buttons cannot be answered: say it was
 		// not taken, so that the transport tries the message again.
@@ -490,9 +528,10 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		}
 		pr.UserID = id
 	}
+	m := Message{UserID: pr.UserID, UserName: pr.UserName, ChatID: pr.ChatID, MessageID: pr.MessageID, once: d, pressed: true}
 	p, err := h.person(ctx, pr.UserID)
 	if err != nil {
-		return h.rosterReply(Message{UserID: pr.UserID, SenderID: pr.SenderID}, err)
+		return m.refuse(h.rosterReply(Message{UserID: pr.UserID, SenderID: pr.SenderID}, err))
 	}
 	if pr.Channel != "" {
 		// A press carries whatever data its sender's client put in it:
@@ -504,16 +543,15 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		}
 		if !ok {
 			h.Log.Warn("press of a button the bot did not issue", slog.Int64("chat_id", pr.ChatID), slog.Int64("user_id", pr.UserID))
-			return Reply{Text: msgStaleButton}
+			return m.refuse(Reply{Text: msgStaleButton})
 		}
 	}
 	kind, rest, _ := strings.Cut(pr.Data, ":")
-	m := Message{UserID: pr.UserID, UserName: pr.UserName, ChatID: pr.ChatID, MessageID: pr.MessageID, once: d}
 	switch kind {
 	case "u":
 		id, err := strconv.ParseInt(rest, 10, 64)
 		if err != nil || id <= 0 {
-			return Reply{Text: msgStaleButton}
+			return m.refuse(Reply{Text: msgStaleButton})
 		}
 		return h.undo(ctx, m, p, id)
 	case "c":
@@ -521,13 +559,13 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		id, err1 := strconv.ParseInt(a, 10, 64)
 		n, err2 := strconv.Atoi(b)
 		if err1 != nil || err2 != nil || id <= 0 {
-			return Reply{Text: msgStaleButton}
+			return m.refuse(Reply{Text: msgStaleButton})
 		}
 		return h.choose(ctx, m, p, id, n)
 	case "t":
 		id, err := strconv.ParseInt(rest, 10, 64)
 		if err != nil || id <= 0 {
-			return Reply{Text: msgStaleButton}
+			return m.refuse(Reply{Text: msgStaleButton})
 		}
 		m.UpdateID = pr.UpdateID // a redelivered press is recorded once
 		return h.addToTutoring(ctx, m, p, id)
@@ -539,26 +577,26 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		m.UpdateID = pr.UpdateID
 		return h.confirmPress(ctx, m, p, id)
 	}
-	return Reply{Text: msgStaleButton}
+	return m.refuse(Reply{Text: msgStaleButton})
 }
 
 func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64, n int) Reply {
 	c, err := h.Store.Choice(ctx, id)
 	if errors.Is(err, data.ErrNotFound) || (err == nil && (n < 0 || n >= len(c.Options))) {
-		return Reply{Text: "按钮已失效。"}
+		return m.refuse(Reply{Text: msgStaleButton})
 	}
 	if err != nil {
 		h.Log.Error("load choice failed", slog.Int64("choice_id", id), slog.Any("err", err))
-		return Reply{Text: msgInternal}
+		return m.refuse(Reply{Text: msgInternal})
 	}
 	if c.UserID != m.UserID {
-		return Reply{Text: "只有发这条消息的人可以选择。"}
+		return m.refuse(Reply{Text: "只有发这条消息的人可以选择。"})
 	}
 	if c.ChatID != m.ChatID {
-		return Reply{Text: msgStaleButton}
+		return m.refuse(Reply{Text: msgStaleButton})
 	}
 	if c.ClosedAt != nil {
-		return Reply{Text: msgChoiceClosed, ClearKeyboard: true}
+		return m.refuse(Reply{Text: msgChoiceClosed, ClearKeyboard: true})
 	}
 	m.MessageID = c.MessageID
 	m.Text = c.Options[n]
@@ -571,36 +609,34 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 		return h.ask(ctx, m, amb, "")
 	}
 	if perr != nil {
-		return Reply{Text: perr.Error()}
+		return m.refuse(Reply{Text: perr.Error()})
 	}
 	// The choice id is also the batch's idempotency key: a second press of
 	// any of its buttons finds the batch of the first and changes nothing.
 	m.UpdateID = -id
-	r := h.record(ctx, m, p, parsed.Changes, false)
-	r.ClearKeyboard = true
-	return r
+	return h.record(ctx, m, p, parsed.Changes, false)
 }
 
 func (h *Handler) undo(ctx context.Context, m Message, p data.Person, batchID int64) Reply {
 	if batchID != 0 {
 		b, err := h.Store.Batch(ctx, batchID)
 		if errors.Is(err, data.ErrNotFound) {
-			return Reply{Text: "没有可撤销的记录。"}
+			return m.refuse(Reply{Text: "没有可撤销的记录。"})
 		}
 		if err != nil {
 			h.Log.Error("load batch failed", slog.Int64("batch_id", batchID), slog.Any("err", err))
-			return Reply{Text: msgInternal}
+			return m.refuse(Reply{Text: msgInternal})
 		}
 		if b.UserID != m.UserID && p.Role != data.RoleAdmin {
-			return Reply{Text: "只能撤销您自己填报的记录。"}
+			return m.refuse(Reply{Text: "只能撤销您自己填报的记录。"})
 		}
 	}
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return m.refuse(Reply{Text: msgViewer})
 	}
 	reply := func(out data.Outcome) Reply {
 		r := h.outcomeReply("↩️ 已撤销", out)
-		r.ClearKeyboard = true
+		r.Replace = true // the undone "✅ 已记录" becomes this
 		return r
 	}
 	a := authorAs(m, p)

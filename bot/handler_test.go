@@ -32,6 +32,9 @@ type fixture struct {
 	path   string
 	nextID int64
 	log    strings.Builder
+	// shown is every reply of the session as a phone shows it, for the
+	// width check and the screenshots (phone_test.go).
+	shown []shownReply
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -99,10 +102,16 @@ func (f *fixture) press(user int64, r Reply, i int) Reply {
 }
 
 func (f *fixture) record(in string, r Reply) {
+	f.shown = append(f.shown, shownReply{in: in, r: r})
 	fmt.Fprintf(&f.log, "> %s\n", in)
-	if r.Text == "" {
+	switch {
+	case r.Text == "":
 		f.log.WriteString("（不回复）\n")
-	} else {
+	case r.Alert:
+		f.log.WriteString("（只给按键人的提示框）" + r.Text + "\n")
+	case r.Replace:
+		f.log.WriteString("（替换按钮所在的消息）\n" + r.Text + "\n")
+	default:
 		f.log.WriteString(r.Text + "\n")
 	}
 	for _, b := range r.Buttons {
@@ -125,6 +134,7 @@ func (f *fixture) totals() map[string]data.Counts {
 
 func (f *fixture) golden(name string) {
 	f.t.Helper()
+	f.phone(name)
 	testkit.Golden(f.t, name, "replies", f.log.String())
 }
 
@@ -271,7 +281,7 @@ func TestDatabaseFailureSaysNotSaved(t *testing.T) {
 }
 
 // A message with two ambiguous parts asks about one, then the other, each
-// with its buttons; the first answer clears the first question's keyboard.
+// with its buttons; each answer takes the place of the question it answers.
 func TestTwoAmbiguitiesAskedInTurn(t *testing.T) {
 	f := newFixture(t)
 	first := f.say(keqiao, "辅导企业 三；市县级示范站 两")
@@ -279,14 +289,14 @@ func TestTwoAmbiguitiesAskedInTurn(t *testing.T) {
 		t.Fatalf("first question %q has %d buttons, want 2", first.Text, len(first.Buttons))
 	}
 	second := f.press(keqiao, first, 0) // 新增3
-	if !second.ClearKeyboard || len(second.Buttons) != 2 || !strings.Contains(second.Text, "两") {
+	if !second.Replace || len(second.Buttons) != 2 || !strings.Contains(second.Text, "两") {
 		t.Fatalf("after the first answer: %+v, want the second question with its 2 buttons", second)
 	}
 	if got := f.totals(); len(got) != 0 {
 		t.Errorf("recorded %v before the second answer", got)
 	}
 	done := f.press(keqiao, second, 1) // 累计共2
-	if !strings.HasPrefix(done.Text, "✅ 已记录") || !done.ClearKeyboard {
+	if !strings.HasPrefix(done.Text, "✅ 已记录") || !done.Replace {
 		t.Errorf("after the second answer: %+v", done)
 	}
 	if got, want := f.totals()["柯桥"], (data.Counts{0, 0, 2, 3}); got != want {

@@ -200,7 +200,7 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 	rn.Confirmations(confs)
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityLists(h.Campaign, done, names, confs, reos, now), Pre: true}
+		return Reply{Text: cityLists(h.Campaign, done, names, confs, reos, now)}
 	}
 	var only *data.Indicator
 	if one {
@@ -303,25 +303,23 @@ func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Liste
 	for _, l := range data.MissingFromTutoring(names) {
 		missing[l.County]++
 	}
-	rows := [][]string{{"区县", "培育具名", "辅导具名", "确认"}}
+	var b strings.Builder
+	fmt.Fprintf(&b, "全市名单 具名/总数\n%s\n", now.In(c.Location).Format("1月2日 15:04"))
 	var warn []string
 	for _, co := range c.Counties {
 		d, n := done[co.Name], named[co.Name]
 		cult := func(x data.Counts) int { return x[data.Zone] + x[data.ProvincialStation] + x[data.CityStation] }
-		mark := "—"
+		fmt.Fprintf(&b, "%s 培育%d/%d 辅导%d/%d", co.Name, cult(n), cult(d), n[data.Tutoring], d[data.Tutoring])
 		if _, ok := confs[co.Name]; ok {
-			mark = "✓"
+			b.WriteString(" 已确认")
 		} else if _, ok := reos[co.Name]; ok {
-			mark = "↩"
+			b.WriteString(" 已重开")
 		}
-		rows = append(rows, []string{co.Name, fmt.Sprintf("%d/%d", cult(n), cult(d)), fmt.Sprintf("%d/%d", n[data.Tutoring], d[data.Tutoring]), mark})
+		b.WriteString("\n")
 		if k := missing[co.Name]; k > 0 {
 			warn = append(warn, fmt.Sprintf("⚠️ %s %d个示范站未列入辅导名单", co.Name, k))
 		}
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "全市名单 具名/总数（%s）\n", now.In(c.Location).Format("1月2日 15:04"))
-	b.WriteString(cityTable(rows))
 	for _, w := range warn {
 		b.WriteString(w + "\n")
 	}
@@ -336,7 +334,7 @@ func cityLists(c *data.Campaign, done map[string]data.Counts, names []data.Liste
 	} else {
 		b.WriteString("各区县名单均未确认\n")
 	}
-	b.WriteString("查看一个区县：/list 柯桥；下载表格：/export")
+	b.WriteString("查看一个区县：/list 柯桥\n下载表格：/export")
 	return b.String()
 }
 
@@ -360,7 +358,7 @@ func noteOne(names []data.Listed, county string) (string, []Button) {
 			buttons = append(buttons, Button{Label: "加入辅导名单：" + clip(l.Name, 16), Data: "t:" + strconv.FormatInt(l.ID, 10)})
 		}
 	}
-	s := fmt.Sprintf("⚠️ 辅导企业数含培育数，以下%d个示范站还不在%s辅导名单上：%s", len(missing), county, strings.Join(ns, "、"))
+	s := fmt.Sprintf("⚠️ %s辅导名单还缺%d个示范站\n（辅导企业数应含培育数）：\n%s", county, len(missing), strings.Join(ns, "\n"))
 	if len(missing) > noteButtons {
 		s += fmt.Sprintf("（按钮只列前%d个）", noteButtons)
 	}
@@ -385,26 +383,26 @@ func (h *Handler) withNoteOne(ctx context.Context, r Reply, county string) Reply
 // the county of the station.
 func (h *Handler) addToTutoring(ctx context.Context, m Message, p data.Person, id int64) Reply {
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return m.refuse(Reply{Text: msgViewer})
 	}
 	l, err := h.Store.ListedName(ctx, id)
 	if errors.Is(err, data.ErrNotFound) {
-		return Reply{Text: "这个示范站已不在名单上，按钮已失效。"}
+		return m.refuse(Reply{Text: "这个示范站已不在名单上，按钮已失效。"})
 	}
 	if err != nil {
 		h.Log.Error("load name failed", slog.Int64("name_id", id), slog.Any("err", err))
-		return Reply{Text: msgInternal}
+		return m.refuse(Reply{Text: msgInternal})
 	}
 	if l.Indicator != data.ProvincialStation && l.Indicator != data.CityStation {
-		return Reply{Text: "按钮已失效。"}
+		return m.refuse(Reply{Text: msgStaleButton})
 	}
 	if !p.CanWrite(l.County) {
-		return Reply{Text: fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, l.County)}
+		return m.refuse(Reply{Text: fmt.Sprintf("您只能填报%s的数据，不能填报%s。", p.County, l.County)})
 	}
 	line := fmt.Sprintf("%s 辅导企业 +1 %s", l.County, l.Name)
 	m.Text = "加入辅导名单：" + l.Name
 	reply := func(out data.Outcome) Reply {
-		head := fmt.Sprintf("✅ 已将“%s”加入%s辅导名单", l.Name, l.County)
+		head := fmt.Sprintf("✅ 已加入%s辅导名单：\n%s", l.County, l.Name)
 		if out.Duplicate {
 			head = "这条已记录过，未重复计数"
 		}
@@ -422,7 +420,7 @@ func (h *Handler) addToTutoring(ctx context.Context, m Message, p data.Person, i
 
 // export answers /export with the spreadsheet: a county's staff get their
 // county's file, the admin and viewers the city's (or one county's).
-func (h *Handler) export(ctx context.Context, p data.Person, args []string) Reply {
+func (h *Handler) export(ctx context.Context, m Message, p data.Person, args []string) Reply {
 	county, bad := h.countyArg(args)
 	if bad != "" {
 		return Reply{Text: bad}
@@ -434,6 +432,7 @@ func (h *Handler) export(ctx context.Context, p data.Person, args []string) Repl
 		county = p.County
 	}
 	now := h.Now()
+	m.working(WorkDocument)
 	in, err := export.Load(ctx, h.Store, h.Campaign, county, now)
 	if err != nil {
 		h.Log.Error("export load failed", slog.Any("err", err))

@@ -41,7 +41,8 @@ type delivery struct {
 type Outgoing struct {
 	Reply   Reply `json:"reply"`
 	ReplyTo int64 `json:"reply_to,omitempty"`
-	// Press is the message whose buttons ClearKeyboard removes.
+	// Press is the message whose buttons ClearKeyboard removes, or which
+	// a Replace reply takes the place of.
 	Press int64 `json:"press,omitempty"`
 }
 
@@ -100,11 +101,11 @@ func replayed() Reply { return Reply{Stored: true} }
 
 // draft encodes r as this delivery's outgoing message.
 func (d *delivery) draft(r Reply) data.Draft {
-	if r.Text == "" && r.Document == nil && !r.ClearKeyboard {
-		return data.Draft{}
+	if r.Alert || (r.Text == "" && r.Document == nil && !r.ClearKeyboard) {
+		return data.Draft{} // an alert is shown to the presser at once, never stored
 	}
 	o := Outgoing{Reply: r, ReplyTo: d.replyTo}
-	if r.ClearKeyboard {
+	if r.ClearKeyboard || r.Replace {
 		o.Press = d.press
 	}
 	var buttons []string
@@ -141,7 +142,7 @@ func (d *delivery) refused() {
 // settle stores the receipt and the reply of a delivery that has not stored
 // them with a write.
 func (h *Handler) settle(ctx context.Context, d *delivery, r Reply) Reply {
-	if d == nil || r.Retry || r.Stored {
+	if d == nil || r.Retry || r.Stored || r.Alert {
 		return r
 	}
 	if d.answered {

@@ -12,139 +12,98 @@ import (
 	"tsbot/data"
 )
 
+// Replies are read on phones, at the large text sizes many older staff use
+// (up to 19 px on a 360 dp screen: about 28 Latin cells a line). Chinese is
+// set in a proportional CJK font about 1.67 Latin cells wide, never exactly
+// 2, so nothing here lines columns up by counting characters: a reply is
+// short lines, each one thing, and a line that wraps never splits a figure
+// from what it measures. phone_test.go measures every line of the golden
+// replies; testdata/phone.sh renders them as screenshots.
+
+// label names an indicator after a county name on one line: the short names
+// staff type themselves.
+func label(ind data.Indicator) string {
+	if ind == data.Tutoring {
+		return "辅导企业"
+	}
+	return ind.Short()
+}
+
 // progressLine is one indicator of one county against its target, e.g.
-// 柯桥 企业专项辅导 8/20 ▓▓▓▓░░░░░░ 还差12家
+// 柯桥 辅导企业 8/20 还差12家
 func progressLine(c *data.Campaign, county string, ind data.Indicator, done int) string {
 	var d data.Counts
 	d[ind] = done
 	s := data.StandCounty(c, county, d)
-	return fmt.Sprintf("%s %s %d/%d %s %s", county, ind.Name(), done, s.Target[ind], bar(done, s.Target[ind]), gapText(s, ind))
+	return county + " " + label(ind) + " " + figure(s, ind)
+}
+
+// figure is done against target and how far from it, e.g. "8/20 还差12家";
+// for an indicator without a target, what was done.
+func figure(s data.Standing, ind data.Indicator) string {
+	if s.Target[ind] == 0 {
+		return fmt.Sprintf("%d%s（无指标）", s.Done[ind], ind.Unit())
+	}
+	return fmt.Sprintf("%d/%d %s", s.Done[ind], s.Target[ind], gapText(s, ind))
 }
 
 // gapText says how far a figure is from its target. Targets are minimums, so
 // going over is "exceeded", never an error.
 func gapText(s data.Standing, ind data.Indicator) string {
 	switch {
-	case s.NoTarget(ind):
-		return "无指标"
 	case s.Gap[ind] > 0:
 		return fmt.Sprintf("还差%d%s", s.Gap[ind], ind.Unit())
 	case s.Surplus[ind] == 0:
-		return "已完成 ✅"
+		return "✅"
 	}
-	return fmt.Sprintf("已完成，超额%d%s ✅", s.Surplus[ind], ind.Unit())
+	return fmt.Sprintf("✅超额%d%s", s.Surplus[ind], ind.Unit())
 }
 
-// bar draws ten cells of progress.
-func bar(done, target int) string {
-	const cells = 10
-	n := cells
-	if target > 0 && done < target {
-		n = done * cells / target
+// cellsPerLine is how many county figures share a line ("柯桥0/7"): three
+// fit in 28 cells with room for three-digit figures.
+const cellsPerLine = 3
+
+// countyCells lays short cells out cellsPerLine to a line.
+func countyCells(cells []string) string {
+	var lines []string
+	for len(cells) > 0 {
+		n := min(cellsPerLine, len(cells))
+		lines = append(lines, strings.Join(cells[:n], " "))
+		cells = cells[n:]
 	}
-	if target == 0 && done == 0 {
-		n = 0
-	}
-	return strings.Repeat("▓", n) + strings.Repeat("░", cells-n)
+	return strings.Join(lines, "\n")
 }
 
-// width is how many fixed-width columns s takes: CJK characters take two.
-func width(s string) int {
-	w := 0
-	for _, r := range s {
-		if r >= 0x1100 && (unicode.Is(unicode.Han, r) || (r >= 0x3000 && r <= 0x30FF) || (r >= 0xFF00 && r <= 0xFF60)) {
-			w += 2
-		} else {
-			w++
-		}
-	}
-	return w
-}
-
-func padLeft(s string, w int) string  { return strings.Repeat(" ", max(0, w-width(s))) + s }
-func padRight(s string, w int) string { return s + strings.Repeat(" ", max(0, w-width(s))) }
-
-// cityTable renders rows of cells aligned for a fixed-width font: the first
-// column left-aligned, the others right-aligned.
-func cityTable(rows [][]string) string {
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, cell := range r {
-			widths[i] = max(widths[i], width(cell))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		for i, cell := range r {
-			if i == 0 {
-				b.WriteString(padRight(cell, widths[i]))
-			} else {
-				b.WriteString(" " + padLeft(cell, widths[i]))
-			}
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-var shortHeads = [data.NumIndicators]string{"示范区", "省级站", "市县站", "辅导"}
-
-// cityStatus is the whole city in the shape of 附件1: done/target per
-// indicator, the 合计 row, then each county's gaps and the note-1 flags.
+// cityStatus is the whole city: per indicator the city's done/target and
+// gap, then each county's done/target ("越城0/7"; "越城✅" once met),
+// leaving out the counties with no target for it; then the note-1 flags and
+// the days left.
 func cityStatus(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
-	return cityStatusAs(c, done, now, cityTable)
-}
-
-// cityStatusPlain is cityStatus for a screen without a fixed-width font.
-func cityStatusPlain(c *data.Campaign, done map[string]data.Counts, now time.Time) string {
-	return cityStatusAs(c, done, now, cityList)
-}
-
-// cityList renders the rows of a table as a line per row, each cell named
-// by its column's head: readable on a phone in any font.
-func cityList(rows [][]string) string {
-	var b strings.Builder
-	for _, r := range rows[1:] {
-		b.WriteString(r[0] + "：")
-		for i, cell := range r[1:] {
-			if i > 0 {
-				b.WriteString("，")
-			}
-			b.WriteString(rows[0][i+1] + " " + cell)
-		}
-		b.WriteString("\n")
-	}
-	return b.String()
-}
-
-func cityStatusAs(c *data.Campaign, done map[string]data.Counts, now time.Time, table func([][]string) string) string {
 	cs := data.StandCity(c, done)
-	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
-	for _, s := range append(cs.Counties, cs.Total) {
-		name := s.County
-		if name == "" {
-			name = "合计"
-		}
-		row := []string{name}
-		for _, ind := range data.Indicators {
-			row = append(row, fmt.Sprintf("%d/%d", s.Done[ind], s.Target[ind]))
-		}
-		rows = append(rows, row)
-	}
-
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n完成/目标（%s）\n", c.Name, now.In(c.Location).Format("1月2日 15:04"))
-	b.WriteString(table(rows))
-	var gaps []string
-	for _, s := range cs.Counties {
-		if g := gapList(s); g != "" {
-			gaps = append(gaps, s.County+" "+g)
+	fmt.Fprintf(&b, "%s\n%s 完成/目标", c.Name, now.In(c.Location).Format("1月2日 15:04"))
+	for _, ind := range data.Indicators {
+		if cs.Total.NoTarget(ind) {
+			continue
+		}
+		fmt.Fprintf(&b, "\n\n%s %s", ind.Name(), figure(cs.Total, ind))
+		var cells []string
+		for _, s := range cs.Counties {
+			switch {
+			case s.NoTarget(ind):
+			case s.Target[ind] > 0 && s.Gap[ind] == 0:
+				cells = append(cells, s.County+"✅")
+			default:
+				cells = append(cells, fmt.Sprintf("%s%d/%d", s.County, s.Done[ind], s.Target[ind]))
+			}
+		}
+		if len(cells) > 0 {
+			b.WriteString("\n" + countyCells(cells))
 		}
 	}
-	if len(gaps) == 0 {
-		b.WriteString("各区县目标均已完成 ✅")
-	} else {
-		b.WriteString("尚差：\n" + strings.Join(gaps, "\n"))
+	b.WriteString("\n")
+	if cs.Total.Met() {
+		b.WriteString("\n各区县目标均已完成 ✅")
 	}
 	for _, s := range cs.Counties {
 		if w := tutoringWarning(s); w != "" {
@@ -154,32 +113,21 @@ func cityStatusAs(c *data.Campaign, done map[string]data.Counts, now time.Time, 
 	if dl := deadlineLine(c, now); dl != "" {
 		b.WriteString("\n" + dl)
 	}
-	return b.String()
-}
-
-// gapList names what a county still lacks, e.g. "市县站4 辅导12".
-func gapList(s data.Standing) string {
-	var parts []string
-	for _, ind := range data.Indicators {
-		if s.Gap[ind] > 0 {
-			parts = append(parts, shortHeads[ind]+strconv.Itoa(s.Gap[ind]))
-		}
-	}
-	return strings.Join(parts, " ")
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // tutoringWarning applies note 1 of the notice: the tutored count includes the
 // cultivated stations, so it can never be below their number.
 func tutoringWarning(s data.Standing) string {
 	if s.NoteOneShort() > 0 {
-		return fmt.Sprintf("⚠️ %s 辅导企业%d家，少于已培育示范站%d个（辅导数应含培育数）", s.County, s.Done[data.Tutoring], s.Stations)
+		return fmt.Sprintf("⚠️ %s 辅导%d家，少于示范站%d个", s.County, s.Done[data.Tutoring], s.Stations)
 	}
 	return ""
 }
 
 // deadlineLine counts the days and working days to the lists' deadline, if
 // it is still ahead, with the campaign's calendar: the same counts the
-// reminders give.
+// reminders give. Two lines: one would wrap between the date and the count.
 func deadlineLine(c *data.Campaign, now time.Time) string {
 	if c.ListsDue.IsZero() {
 		return ""
@@ -188,13 +136,15 @@ func deadlineLine(c *data.Campaign, now time.Time) string {
 	due := c.ListsDue.In(cal.Location()).Format("1月2日")
 	switch days := cal.DaysLeft(now, c.ListsDue); {
 	case days > 0:
-		return fmt.Sprintf("距%s报送名单截止还有%d天（%d个工作日）", due, days, cal.WorkingDaysLeft(now, c.ListsDue))
+		return fmt.Sprintf("距%s报送名单截止\n还有%d天（%d个工作日）", due, days, cal.WorkingDaysLeft(now, c.ListsDue))
 	case days == 0:
 		return fmt.Sprintf("今天（%s）是报送名单截止日", due)
 	}
 	return ""
 }
 
+// countyStatus is one county: a line per indicator it has a target for (or
+// progress on), the note-1 flag and the days left.
 func countyStatus(c *data.Campaign, county string, d data.Counts, now time.Time) string {
 	co, _ := c.County(county)
 	var b strings.Builder
@@ -202,13 +152,18 @@ func countyStatus(c *data.Campaign, county string, d data.Counts, now time.Time)
 	if co != nil && co.FullName != "" {
 		name = co.FullName
 	}
-	b.WriteString(name + " 进度")
+	b.WriteString(name + " 进度（完成/目标）")
 	s := data.StandCounty(c, county, d)
 	for _, ind := range data.Indicators {
-		fmt.Fprintf(&b, "\n%s %d/%d %s %s", ind.Name(), d[ind], s.Target[ind], bar(d[ind], s.Target[ind]), gapText(s, ind))
+		if !s.NoTarget(ind) {
+			b.WriteString("\n" + ind.Name() + " " + figure(s, ind))
+		}
+	}
+	if s.Met() {
+		b.WriteString("\n各项目标均已完成 ✅")
 	}
 	if w := tutoringWarning(s); w != "" {
-		b.WriteString("\n" + w)
+		b.WriteString("\n" + w + "\n（辅导企业数应含培育数）")
 	}
 	if dl := deadlineLine(c, now); dl != "" {
 		b.WriteString("\n" + dl)
@@ -216,27 +171,25 @@ func countyStatus(c *data.Campaign, county string, d data.Counts, now time.Time)
 	return b.String()
 }
 
-func targetsTable(c *data.Campaign) string { return targetsAs(c, cityTable) }
-
-// targetsPlain is targetsTable for a screen without a fixed-width font.
-func targetsPlain(c *data.Campaign) string { return targetsAs(c, cityList) }
-
-func targetsAs(c *data.Campaign, table func([][]string) string) string {
-	rows := [][]string{{"区县", shortHeads[0], shortHeads[1], shortHeads[2], shortHeads[3]}}
-	for _, co := range c.Counties {
-		row := []string{co.Name}
-		for _, ind := range data.Indicators {
-			row = append(row, strconv.Itoa(co.Target[ind]))
-		}
-		rows = append(rows, row)
-	}
+// targetsText is 附件1: per indicator the city's target, then each county's.
+func targetsText(c *data.Campaign) string {
+	var b strings.Builder
+	b.WriteString(c.Name + "\n目标任务（最低要求）")
 	t := c.Total()
-	row := []string{"合计"}
 	for _, ind := range data.Indicators {
-		row = append(row, strconv.Itoa(t[ind]))
+		if t[ind] == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\n\n%s 共%d%s", ind.Name(), t[ind], ind.Unit())
+		var cells []string
+		for _, co := range c.Counties {
+			if co.Target[ind] > 0 {
+				cells = append(cells, co.Name+strconv.Itoa(co.Target[ind]))
+			}
+		}
+		b.WriteString("\n" + countyCells(cells))
 	}
-	rows = append(rows, row)
-	return c.Name + "\n目标任务（单位：个；目标为最低要求）\n" + strings.TrimRight(table(rows), "\n")
+	return b.String()
 }
 
 func historyText(c *data.Campaign, county string, entries []data.Entry) string {

@@ -26,9 +26,9 @@ func TestDeadlineLine(t *testing.T) {
 		now  time.Time
 		want string
 	}{
-		{"a Monday, Mid-Autumn behind, the 调休 Sunday ahead", at("2027-09-20 09:00"), "距9月30日报送名单截止还有10天（9个工作日）"},
-		{"Friday the 24th: five working days with Sunday the 26th", at("2027-09-24 17:00"), "距9月30日报送名单截止还有6天（5个工作日）"},
-		{"the evening before", at("2027-09-29 23:59"), "距9月30日报送名单截止还有1天（1个工作日）"},
+		{"a Monday, Mid-Autumn behind, the 调休 Sunday ahead", at("2027-09-20 09:00"), "距9月30日报送名单截止\n还有10天（9个工作日）"},
+		{"Friday the 24th: five working days with Sunday the 26th", at("2027-09-24 17:00"), "距9月30日报送名单截止\n还有6天（5个工作日）"},
+		{"the evening before", at("2027-09-29 23:59"), "距9月30日报送名单截止\n还有1天（1个工作日）"},
 		{"on the day", at("2027-09-30 00:00"), "今天（9月30日）是报送名单截止日"},
 		// Hour arithmetic rounded -12h to 0 and said this on 1 October too.
 		{"the morning after", at("2027-10-01 09:00"), ""},

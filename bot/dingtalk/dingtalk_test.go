@@ -135,7 +135,7 @@ func TestUpdateAndReply(t *testing.T) {
 	f := newFixture(t)
 	text := f.say(dingtalktest.Msg{Staff: "zhang3", Nick: "三", Text: "柯桥 辅导企业 +3"}, 1)
 	// The same words as on Telegram (the handler's reply), in markdown.
-	for _, want := range []string{"✅ 已记录", "柯桥 企业专项辅导 3/20", "回复：撤销"} {
+	for _, want := range []string{"✅ 已记录", "柯桥 辅导企业 3/20", "回复：撤销"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("reply %q lacks %q", text, want)
 		}
@@ -151,9 +151,9 @@ func TestUpdateAndReply(t *testing.T) {
 	if err != nil || b.Channel != "dingtalk" || b.MsgID == "" || b.UserID != data.FirstDingTalkUserID {
 		t.Errorf("batch: %+v, %v", b, err)
 	}
-	// The city table is a list on the phone, no fixed-width columns.
+	// The city status is laid out for a phone, no fixed-width columns.
 	status := f.say(dingtalktest.Msg{Staff: "zhang3", Text: "进度"}, 2)
-	if !strings.Contains(status, "柯桥：示范区 0/0，省级站 0/1，市县站 0/7，辅导 3/20") {
+	if !strings.Contains(status, "企业专项辅导 3/120 还差117家  \n越城0/20 柯桥3/20 上虞0/20") {
 		t.Errorf("status: %q", status)
 	}
 }
@@ -172,7 +172,7 @@ func TestSameReplyAsTelegram(t *testing.T) {
 	// each with the total after it.
 	tgLines := strings.Split(o.Reply.Text, "\n")
 	dtLines := strings.Split(dt, "  \n")
-	if tgLines[0] != dtLines[0] || !strings.HasPrefix(tgLines[1], "诸暨 市县级示范站 4/7") || !strings.HasPrefix(dtLines[1], "诸暨 市县级示范站 2/7") {
+	if tgLines[0] != dtLines[0] || !strings.HasPrefix(tgLines[1], "诸暨 市县级站 4/7") || !strings.HasPrefix(dtLines[1], "诸暨 市县级站 2/7") {
 		t.Errorf("dingtalk %q, telegram %q", dt, o.Reply.Text)
 	}
 	if got := f.total("诸暨", data.CityStation); got != 4 {
@@ -187,7 +187,7 @@ func TestGroupWithAndWithoutMention(t *testing.T) {
 		t.Fatal("not acknowledged")
 	}
 	text := f.say(dingtalktest.Msg{Staff: "zhang3", Conversation: "cidG", Group: true, At: true, Text: "辅导企业 +2"}, 1)
-	if !strings.Contains(text, "柯桥 企业专项辅导 2/20") {
+	if !strings.Contains(text, "柯桥 辅导企业 2/20") {
 		t.Errorf("group reply: %q", text)
 	}
 	if n := len(f.srv.Sent("/session/cidG")); n != 1 {

@@ -104,7 +104,7 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		return nil // only cleared buttons: nothing to show here
 	}
 	if m.Attempts > 0 || m.CreatedAt.Before(a.start) {
-		r.Text, r.Plain = "（补发）"+r.Text, prefixed("（补发）", r.Plain)
+		r.Text = "（补发）" + r.Text
 	}
 	c, err := a.store.DingTalkChatByID(ctx, m.ChatID)
 	if err != nil {
@@ -129,13 +129,6 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		return a.api.SendToGroup(ctx, c.ConversationID, key, param)
 	}
 	return fmt.Errorf("%w: conversation %d has no way to reach it", ErrRefused, m.ChatID)
-}
-
-func prefixed(p, s string) string {
-	if s == "" {
-		return ""
-	}
-	return p + s
 }
 
 // sendDirect answers through the webhook without the outbox (the database
@@ -198,13 +191,11 @@ func typedHint(bs []bot.Button) string {
 	return "写错了？回复：" + strings.Join(typed, " 或 ")
 }
 
-// markdown renders a reply for DingTalk's markdown: the phone's plain list
-// instead of a fixed-width table, hard line breaks, the typed hint.
+// markdown renders a reply for DingTalk's markdown: hard line breaks, the
+// typed hint. Replies are laid out for a phone already (no fixed-width
+// tables).
 func markdown(r bot.Reply, hint bool) (title, text string) {
 	body := r.Text
-	if r.Plain != "" {
-		body = r.Plain
-	}
 	if r.Document != nil {
 		body += "\n（钉钉里暂不能发送文件：请在电脑上用 tsbot export 导出，或在 Telegram 里用 /export）"
 	}

@@ -77,18 +77,21 @@ func TestRedeliveredQuestionAndPress(t *testing.T) {
 		t.Fatalf("buttons %+v", bs)
 	}
 	pressed, _ := f.srv.PressButton(alice, chat, q.Message.ID, bs[0].CallbackData)
-	if r := f.waitReply(t, chat.ID, 3); !strings.HasPrefix(r.Params["text"], "✅ 已记录") {
+	if r := f.waitEdit(t, chat.ID, 1); !strings.HasPrefix(r.Params["text"], "✅ 已记录") {
 		t.Fatalf("press: %q", r.Params["text"])
 	}
 	f.srv.Redeliver(pressed)
 	f.srv.SendText(alice, chat, "/whoami")
-	f.waitReply(t, chat.ID, 4)
+	f.waitReply(t, chat.ID, 3)
 	if n := f.done_("柯桥", data.Tutoring); n != 3 {
 		t.Errorf("柯桥 tutoring = %d, want 3", n)
 	}
 	f.stop()
-	if got := texts(f.sent(chat.ID)); len(got) != 4 {
-		t.Errorf("replies %v, want 4: question, whoami, recorded, whoami", got)
+	if got := texts(f.sent(chat.ID)); len(got) != 3 {
+		t.Errorf("replies %v, want 3: question, whoami, whoami", got)
+	}
+	if got := texts(f.edits(chat.ID)); len(got) != 1 {
+		t.Errorf("edits %v, want 1: the question, recorded", got)
 	}
 }
 
@@ -105,8 +108,14 @@ func TestEditClosesTheQuestion(t *testing.T) {
 		t.Fatalf("edit: %q", r.Params["text"])
 	}
 	f.srv.PressButton(alice, chat, q.Message.ID, buttons(q)[0].CallbackData)
-	if r := f.waitReply(t, chat.ID, 3); !strings.Contains(r.Params["text"], "已经回答过或已失效") {
+	if r := f.waitAlert(t, 1); !strings.Contains(r.Params["text"], "已经回答过或已失效") {
 		t.Errorf("press on the closed question: %q", r.Params["text"])
+	}
+	if _, err := f.srv.WaitCalls(waitCtx(t), "editMessageReplyMarkup", 1); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := f.srv.Message(chat.ID, q.Message.ID); m.ReplyMarkup != nil {
+		t.Errorf("the closed question keeps its buttons: %+v", m.ReplyMarkup)
 	}
 	if n := f.done_("柯桥", data.Tutoring); n != 3 {
 		t.Errorf("柯桥 tutoring = %d, want 3", n)
@@ -124,7 +133,7 @@ func TestCraftedPresses(t *testing.T) {
 	undo := buttons(r)[0].CallbackData
 	for i, data := range []string{"u:0", "u:-1", "c:1:0", "t:1", strings.Replace(undo, ":", ":9", 1)} {
 		f.srv.CraftedPress(alice, chat, r.Message.ID, data)
-		if got := f.waitReply(t, chat.ID, 2+i); got.Params["text"] != "按钮已失效。" {
+		if got := f.waitAlert(t, 1+i); got.Params["text"] != "按钮已失效。" {
 			t.Errorf("crafted %q: %q", data, got.Params["text"])
 		}
 	}
@@ -133,7 +142,7 @@ func TestCraftedPresses(t *testing.T) {
 	}
 	// The real button still works.
 	f.srv.PressButton(alice, chat, r.Message.ID, undo)
-	if got := f.waitReply(t, chat.ID, 7); !strings.HasPrefix(got.Params["text"], "↩️ 已撤销") {
+	if got := f.waitEdit(t, chat.ID, 1); !strings.HasPrefix(got.Params["text"], "↩️ 已撤销") {
 		t.Errorf("real undo: %q", got.Params["text"])
 	}
 }

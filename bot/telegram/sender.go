@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -159,6 +160,30 @@ func (s *Sender) enqueueMessage(chatID int64, p *tgbot.SendMessageParams, wait b
 	// A refused job has its error on done already.
 	_ = s.enqueue(chatID, job{method: "sendMessage", limited: true, done: done, do: func(ctx context.Context) error {
 		_, err := s.api.SendMessage(ctx, p)
+		return err
+	}})
+	return done
+}
+
+// enqueueEdit queues an editMessageText; a message that cannot be edited
+// (deleted, too old) gets fallback as a new message instead, and one that
+// already reads so (a second try) counts as done.
+func (s *Sender) enqueueEdit(chatID int64, p *tgbot.EditMessageTextParams, fallback *tgbot.SendMessageParams, wait bool) chan error {
+	var done chan error
+	if wait {
+		done = make(chan error, 1)
+	}
+	_ = s.enqueue(chatID, job{method: "editMessageText", limited: true, done: done, do: func(ctx context.Context) error {
+		_, err := s.api.EditMessageText(ctx, p)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified"):
+			return nil
+		case errors.Is(err, tgbot.ErrorBadRequest):
+			s.log.Info("telegram: message not editable, sent anew", slog.Int64("chat_id", chatID), slog.Int("message_id", p.MessageID), slog.Any("err", redact(err, s.secret)))
+			_, err = s.api.SendMessage(ctx, fallback)
+		}
 		return err
 	}})
 	return done

@@ -116,6 +116,7 @@ type Adapter struct {
 	api    *tgbot.Bot
 	send   *Sender
 	outbox *telegramOutbox
+	menus  *menus
 	http   *http.Client
 	base   string // API base URL, no trailing slash
 	opts   Options
@@ -201,6 +202,7 @@ func New(cfg data.TelegramConfig, h *bot.Handler, log *slog.Logger, opts Options
 	}
 	t.send = NewSender(api, log, opts.Limits)
 	t.outbox = newTelegramOutbox(t, h.Store, opts)
+	t.menus = newMenus(t)
 	return t, nil
 }
 
@@ -260,7 +262,7 @@ func (t *Adapter) run(ctx context.Context) error {
 }
 
 // hello learns the bot's username (to see mentions in groups) and sets the
-// command menu. A rejected token is fatal; a network failure is retried.
+// command menus (menus.go), which it then keeps up to date. A rejected token is fatal; a network failure is retried.
 func (t *Adapter) hello(ctx context.Context) error {
 	backoff := 500 * time.Millisecond
 	for {
@@ -285,22 +287,9 @@ func (t *Adapter) hello(ctx context.Context) error {
 		}
 		backoff = min(backoff*2, 30*time.Second)
 	}
-	var cmds []models.BotCommand
-	for _, c := range bot.Commands {
-		if !c.Admin {
-			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: c.About})
-		}
-	}
-	// Through the sender's retry policy, on a chat id no chat can have.
-	done := make(chan error, 1)
-	if err := t.send.enqueue(0, job{method: "setMyCommands", done: done, do: func(ctx context.Context) error {
-		_, err := t.api.SetMyCommands(ctx, &tgbot.SetMyCommandsParams{Commands: cmds})
-		return err
-	}}); err == nil {
-		if err := t.send.wait(ctx, done); err != nil {
-			t.log.Warn("telegram: command menu not set", slog.Any("err", err))
-		}
-	}
+	m := t.menus
+	m.refresh(ctx)
+	go m.loop(ctx)
 	return nil
 }
 
@@ -335,7 +324,12 @@ func (t *Adapter) handleMessage(ctx context.Context, updateID int64, tm *models.
 	if !ok {
 		return true
 	}
+	m.Working = t.working(m.ChatID)
+	if !m.Group {
+		t.menus.heard(m.UserID)
+	}
 	r := t.h.Handle(ctx, m)
+	t.rosterChanged(r)
 	t.log.Debug("telegram: message handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", m.ChatID),
 		slog.Int64("user_id", m.UserID), slog.Bool("edited", edited), slog.Bool("replied", r.Text != ""))
 	replyTo := 0
@@ -518,6 +512,7 @@ func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.Cal
 	}
 	pr.Group = group
 	r := t.h.HandlePress(ctx, pr)
+	t.rosterChanged(r)
 	t.log.Debug("telegram: button handled", slog.Int64("update_id", updateID), slog.Int64("chat_id", pr.ChatID), slog.Int64("user_id", pr.UserID))
 	replyTo := 0
 	if group {
@@ -526,17 +521,60 @@ func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.Cal
 	if r.Retry && t.holdBack(updateID, pr.ChatID, replyTo) {
 		return false // the spinner stays until the press is handled
 	}
+	if r.Alert {
+		// A refusal is the presser's alone: a pop-up, nothing in the chat.
+		t.alert(pr.ChatID, q.ID, r.Text)
+		if r.ClearKeyboard {
+			t.queueReply(pr.ChatID, 0, bot.Reply{ClearKeyboard: true}, int(pr.MessageID), false)
+		}
+		return true
+	}
 	t.answer(pr.ChatID, q.ID, short(r.Text))
 	if r.Stored {
 		t.outbox.poke()
 		return true
 	}
-	if r.ClearKeyboard {
+	if r.ClearKeyboard || r.Replace {
 		t.queueReply(pr.ChatID, replyTo, r, int(pr.MessageID), false)
 	} else {
 		t.reply(pr.ChatID, replyTo, r)
 	}
 	return true
+}
+
+// rosterChanged refreshes the command menus after a change of the roster.
+func (t *Adapter) rosterChanged(r bot.Reply) {
+	if r.RosterChanged {
+		t.menus.changed()
+	}
+}
+
+// alert answers a press with a pop-up the presser must dismiss.
+func (t *Adapter) alert(chatID int64, queryID, text string) {
+	_ = t.send.enqueue(chatID, job{method: "answerCallbackQuery", do: func(ctx context.Context) error {
+		_, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: queryID, Text: clipRunes(strings.TrimSpace(text), maxAlert), ShowAlert: true})
+		return err
+	}})
+}
+
+// maxAlert is Telegram's limit on a callback answer's text, in characters.
+const maxAlert = 200
+
+func clipRunes(s string, most int) string {
+	if utf8.RuneCountInString(s) <= most {
+		return s
+	}
+	return string([]rune(s)[:most-1]) + "…"
+}
+
+// working shows the chat that a document is on its way while it is built.
+func (t *Adapter) working(chatID int64) func(bot.Work) {
+	return func(bot.Work) {
+		_ = t.send.enqueue(chatID, job{method: "sendChatAction", do: func(ctx context.Context) error {
+			_, err := t.api.SendChatAction(ctx, &tgbot.SendChatActionParams{ChatID: chatID, Action: models.ChatActionUploadDocument})
+			return err
+		}})
+	}
 }
 
 // answer stops the spinner on the pressed button, with a short notice.
@@ -550,11 +588,7 @@ func (t *Adapter) answer(chatID int64, queryID, text string) {
 // short is the first line of a reply, cut to fit a button notice.
 func short(text string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(text), "\n")
-	const most = 60
-	if utf8.RuneCountInString(line) > most {
-		line = string([]rune(line)[:most-1]) + "…"
-	}
-	return line
+	return clipRunes(line, 60)
 }
 
 // maxCallbackData is Telegram's limit on a button's data, in bytes.
@@ -565,9 +599,13 @@ func (t *Adapter) reply(chatID int64, replyTo int, r bot.Reply) {
 	t.queueReply(chatID, replyTo, r, 0, false)
 }
 
-// queueReply queues the Bot API calls that show r: the document, the text in
-// pieces, and, when r clears the keyboard of the pressed message press, that
-// edit. With wait it returns a channel for each call that counts (the edit
+// maxCaption is Telegram's limit on a document's caption, in characters.
+const maxCaption = 1024
+
+// queueReply queues the Bot API calls that show r: the document with the
+// text as its caption, the text in pieces, and, for the pressed message
+// press, the edit: r in its place (Replace), or its keyboard cleared. With
+// wait it returns a channel for each call that counts (clearing a keyboard
 // does not: the message may be gone or unchanged); without, nil.
 func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, wait bool) []chan error {
 	var dones []chan error
@@ -576,14 +614,26 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 		if wait {
 			done = make(chan error, 1)
 		}
-		if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, "", done); err != nil {
+		// Every document says what it is: the reply is its caption, unless
+		// too long for one (then its first line, and the text follows).
+		caption := strings.TrimSpace(r.Text)
+		if utf8.RuneCountInString(caption) <= maxCaption && len(r.Buttons) == 0 {
+			r.Text = ""
+		} else {
+			caption = short(caption)
+		}
+		if caption == "" {
+			caption = r.Document.Name
+		}
+		if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, caption, done); err != nil {
 			t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Any("err", err))
 		}
 		if done != nil {
 			dones = append(dones, done)
 		}
 	}
-	if r.ClearKeyboard && press != 0 {
+	replace := r.Replace && press != 0 && strings.TrimSpace(r.Text) != ""
+	if r.ClearKeyboard && press != 0 && !replace {
 		// The buttons under the pressed message have done their job.
 		_ = t.send.enqueue(chatID, job{method: "editMessageReplyMarkup", do: func(ctx context.Context) error {
 			_, err := t.api.EditMessageReplyMarkup(ctx, &tgbot.EditMessageReplyMarkupParams{ChatID: chatID, MessageID: press})
@@ -624,7 +674,19 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 		if i == len(chunks)-1 {
 			p.ReplyMarkup = markup
 		}
-		if done := t.send.enqueueMessage(chatID, p, wait); done != nil {
+		var done chan error
+		if i == 0 && replace {
+			// In place of the pressed message, its keyboard replaced too;
+			// a new message if that one can no longer be edited.
+			e := &tgbot.EditMessageTextParams{ChatID: chatID, MessageID: press, Text: p.Text, ParseMode: p.ParseMode}
+			if i == len(chunks)-1 {
+				e.ReplyMarkup = markup
+			}
+			done = t.send.enqueueEdit(chatID, e, p, wait)
+		} else {
+			done = t.send.enqueueMessage(chatID, p, wait)
+		}
+		if done != nil {
 			dones = append(dones, done)
 		}
 	}

@@ -152,6 +152,48 @@ func (f *fixture) waitReply(t testing.TB, chatID int64, n int) telegramtest.Call
 	return got[n-1]
 }
 
+// edits returns the successful editMessageText calls in chat.
+func (f *fixture) edits(chatID int64) []telegramtest.Call {
+	var out []telegramtest.Call
+	for _, c := range f.srv.CallsTo("editMessageText") {
+		if c.Status == http.StatusOK && c.Params["chat_id"] == strconv.FormatInt(chatID, 10) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// waitEdit waits for the n-th successful edit of a message in chat (1-based).
+func (f *fixture) waitEdit(t testing.TB, chatID int64, n int) telegramtest.Call {
+	t.Helper()
+	var got []telegramtest.Call
+	if err := f.srv.Wait(waitCtx(t), func() bool { got = f.edits(chatID); return len(got) >= n }); err != nil {
+		t.Fatalf("waiting for edit %d in chat %d: %v (have %v)", n, chatID, err, texts(got))
+	}
+	return got[n-1]
+}
+
+// alerts returns the button answers shown as a pop-up (show_alert).
+func (f *fixture) alerts() []telegramtest.Call {
+	var out []telegramtest.Call
+	for _, c := range f.srv.CallsTo("answerCallbackQuery") {
+		if c.Status == http.StatusOK && c.Params["show_alert"] == "true" {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// waitAlert waits for the n-th pop-up answer to a press (1-based).
+func (f *fixture) waitAlert(t testing.TB, n int) telegramtest.Call {
+	t.Helper()
+	var got []telegramtest.Call
+	if err := f.srv.Wait(waitCtx(t), func() bool { got = f.alerts(); return len(got) >= n }); err != nil {
+		t.Fatalf("waiting for alert %d: %v (have %v)", n, err, texts(got))
+	}
+	return got[n-1]
+}
+
 func texts(calls []telegramtest.Call) []string {
 	var out []string
 	for _, c := range calls {
@@ -206,13 +248,8 @@ func TestTelegramPrivateUpdateAndReply(t *testing.T) {
 	if got := f.done_("柯桥", data.Tutoring); got != 3 {
 		t.Errorf("柯桥 tutoring = %d, want 3", got)
 	}
-	// The command menu: every non-admin command, in Chinese.
-	cmds := f.srv.CallsTo("setMyCommands")
-	if len(cmds) != 1 || cmds[0].Status != http.StatusOK {
-		t.Fatalf("setMyCommands calls = %+v", cmds)
-	}
-	var menu []models.BotCommand
-	_ = json.Unmarshal([]byte(cmds[0].Params["commands"]), &menu)
+	// The default menu, county staff's: every non-admin command, in Chinese.
+	menu, _ := f.srv.Menu("default")
 	want := 0
 	for _, c := range bot.Commands {
 		if !c.Admin {
@@ -329,33 +366,27 @@ func TestTelegramUndoButton(t *testing.T) {
 	f.srv.PressButton(alice, chat, r.Message.ID, undo)
 	f.start()
 
-	first, second := f.waitReply(t, chat.ID, 2), f.waitReply(t, chat.ID, 3)
-	if !strings.HasPrefix(first.Params["text"], "↩️ 已撤销") {
-		t.Errorf("first press: %q", first.Params["text"])
+	// The first press turns the "✅ 已记录" into "↩️ 已撤销" with the
+	// totals, its button gone; the second is told so in a pop-up.
+	first := f.waitEdit(t, chat.ID, 1)
+	if first.Message.ID != r.Message.ID || !strings.HasPrefix(first.Params["text"], "↩️ 已撤销\n柯桥 辅导企业 0/20 还差20家") {
+		t.Errorf("first press edited message %d to %q, want %d to ↩️ 已撤销 with the totals", first.Message.ID, first.Params["text"], r.Message.ID)
 	}
-	if !strings.Contains(second.Params["text"], "已经撤销过") {
-		t.Errorf("second press: %q", second.Params["text"])
+	if a := f.waitAlert(t, 1); !strings.Contains(a.Params["text"], "已经撤销过") {
+		t.Errorf("second press: alert %q", a.Params["text"])
 	}
 	if got := f.done_("柯桥", data.Tutoring); got != 0 {
 		t.Errorf("after undo: %d, want 0", got)
 	}
-	answers, err := f.srv.WaitCalls(waitCtx(t), "answerCallbackQuery", 2)
-	if err != nil {
+	if _, err := f.srv.WaitCalls(waitCtx(t), "answerCallbackQuery", 2); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range answers {
-		if a.Status != http.StatusOK || a.Params["text"] == "" {
-			t.Errorf("answerCallbackQuery = %d %q", a.Status, a.Params["text"])
-		}
+	if m, _ := f.srv.Message(chat.ID, r.Message.ID); m.ReplyMarkup != nil || !strings.HasPrefix(m.Text, "↩️ 已撤销") {
+		t.Errorf("the undone reply reads %q with keyboard %+v", m.Text, m.ReplyMarkup)
 	}
-	if _, err := f.srv.WaitCalls(waitCtx(t), "editMessageReplyMarkup", 1); err != nil {
-		t.Fatal(err)
-	}
-	if m, _ := f.srv.Message(chat.ID, r.Message.ID); m.ReplyMarkup != nil {
-		t.Errorf("keyboard still under the undone reply: %+v", m.ReplyMarkup)
-	}
-	if n := len(f.srv.CallsTo("editMessageReplyMarkup")); n != 1 {
-		t.Errorf("editMessageReplyMarkup calls = %d, want 1", n)
+	f.stop()
+	if n := len(f.sent(chat.ID)); n != 1 {
+		t.Errorf("messages sent = %d, want 1 (the presses edit it): %v", n, texts(f.sent(chat.ID)))
 	}
 }
 
@@ -366,12 +397,13 @@ func TestTelegramUndoButtonBySomeoneElse(t *testing.T) {
 	f.srv.SendText(alice, group, "柯桥 辅导企业 +3")
 	r := f.waitReply(t, group.ID, 1)
 	f.srv.PressButton(bob, group, r.Message.ID, buttons(r)[0].CallbackData)
-	got := f.waitReply(t, group.ID, 2)
-	if !strings.Contains(got.Params["text"], "只能撤销您自己") {
+	// A pop-up for Bob alone, not a message in the group.
+	if got := f.waitAlert(t, 1); !strings.Contains(got.Params["text"], "只能撤销您自己") {
 		t.Errorf("bob's press: %q", got.Params["text"])
 	}
-	if quoted(got) != r.Message.ID {
-		t.Errorf("the answer in a group quotes %d, want the bot's message %d", quoted(got), r.Message.ID)
+	f.srv.SendText(alice, group, "/whoami") // replies come in order: this one's is the next
+	if got := f.waitReply(t, group.ID, 2); !strings.HasPrefix(got.Params["text"], "用户ID") {
+		t.Errorf("a refusal was posted in the group: %q", got.Params["text"])
 	}
 	if n := f.done_("柯桥", data.Tutoring); n != 3 {
 		t.Errorf("柯桥 tutoring = %d, want 3", n)
@@ -398,14 +430,22 @@ func TestTelegramAmbiguityButton(t *testing.T) {
 	f.srv.PressButton(alice, chat, q.Message.ID, bs[0].CallbackData)
 	f.srv.PressButton(alice, chat, q.Message.ID, bs[1].CallbackData)
 	f.start()
-	first := f.waitReply(t, chat.ID, 3)
-	if !strings.HasPrefix(first.Params["text"], "✅ 已记录") {
-		t.Errorf("first press: %q", first.Params["text"])
+	// The chosen reading replaces the question; the later presses are
+	// told in a pop-up.
+	first := f.waitEdit(t, chat.ID, 1)
+	if first.Message.ID != q.Message.ID || !strings.HasPrefix(first.Params["text"], "✅ 已记录\n柯桥 辅导企业 8/20 还差12家") {
+		t.Errorf("first press edited %d to %q, want the question %d", first.Message.ID, first.Params["text"], q.Message.ID)
 	}
-	for i := 4; i <= 5; i++ {
-		if r := f.waitReply(t, chat.ID, i); !strings.HasPrefix(r.Params["text"], "这个问题已经回答过") {
-			t.Errorf("press %d: %q", i-2, r.Params["text"])
+	if m, _ := f.srv.Message(chat.ID, q.Message.ID); len(buttons(telegramtest.Call{Message: &m})) != 1 {
+		t.Errorf("the answered question keeps buttons %+v, want the 撤销 of the result", m.ReplyMarkup)
+	}
+	for i := 1; i <= 2; i++ {
+		if a := f.waitAlert(t, i); !strings.HasPrefix(a.Params["text"], "这个问题已经回答过") {
+			t.Errorf("press %d: %q", i+1, a.Params["text"])
 		}
+	}
+	if n := len(f.sent(chat.ID)); n != 2 {
+		t.Errorf("messages = %d, want 2 (the update and the question): %v", n, texts(f.sent(chat.ID)))
 	}
 	if n := f.done_("柯桥", data.Tutoring); n != 8 {
 		t.Errorf("柯桥 tutoring = %d, want 5+3", n)
@@ -673,6 +713,19 @@ func TestTelegramExportSendsWorkbook(t *testing.T) {
 	if !strings.HasSuffix(doc.Name, ".xlsx") || !strings.Contains(doc.Name, "柯桥") {
 		t.Errorf("file name = %q, want 柯桥's .xlsx", doc.Name)
 	}
+	// The document says what it is, in its caption, and no message follows
+	// it; the chat saw "sending a file" while it was built.
+	if c := calls[0].Params["caption"]; !strings.HasPrefix(c, "📎 柯桥名单表格") {
+		t.Errorf("caption = %q, want 📎 柯桥名单表格…", c)
+	}
+	actions := f.srv.CallsTo("sendChatAction")
+	if len(actions) != 1 || actions[0].Params["action"] != "upload_document" || actions[0].Status != http.StatusOK {
+		t.Errorf("sendChatAction calls = %+v, want one upload_document", actions)
+	}
+	f.srv.SendText(alice, chat, "/whoami")
+	if r := f.waitReply(t, chat.ID, 2); !strings.HasPrefix(r.Params["text"], "用户ID") {
+		t.Errorf("after the document, a message %q", r.Params["text"])
+	}
 	wb, err := excelize.OpenReader(bytes.NewReader(doc.Data))
 	if err != nil {
 		t.Fatalf("the document is not a workbook: %v", err)
@@ -742,5 +795,85 @@ func TestTelegramDatabaseDownHoldsUpdatesBack(t *testing.T) {
 	}
 	if n := len(f.sent(bobChat.ID)); n != 1 {
 		t.Errorf("bob got %d replies, want 1 (no repeat when the batch came back)", n)
+	}
+}
+
+// A menu per role: staff the default one, groups a short one, each admin's
+// and viewer's private chat its own; refreshed when the roster changes, and
+// for someone who had not written to the bot yet, at their first message.
+func TestTelegramMenusPerRole(t *testing.T) {
+	erin := models.User{ID: 1005, FirstName: "Erin"}   // admin
+	carol := models.User{ID: 1003, FirstName: "Carol"} // viewer
+	dave := models.User{ID: 1004, FirstName: "Dave"}   // added as a viewer
+	frank := models.User{ID: 1006, FirstName: "Frank"} // added as an admin, has never written
+	f := newFixture(t,
+		data.Person{UserID: alice.ID, Role: data.RoleCounty, County: "柯桥", Name: "Alice"},
+		data.Person{UserID: erin.ID, Role: data.RoleAdmin, Name: "Erin"},
+		data.Person{UserID: carol.ID, Role: data.RoleViewer, Name: "Carol"},
+	)
+	for _, u := range []models.User{erin, carol, dave} {
+		f.srv.AddChat(telegramtest.PrivateChat(u)) // they have written to the bot before
+	}
+	f.start()
+	names := func(scope string) []string {
+		m, _ := f.srv.Menu(scope)
+		var out []string
+		for _, c := range m {
+			out = append(out, c.Command)
+		}
+		return out
+	}
+	has := func(scope string) bool { _, ok := f.srv.Menu(scope); return ok }
+	waitMenu := func(scope string, set bool) {
+		t.Helper()
+		if err := f.srv.Wait(waitCtx(t), func() bool { return has(scope) == set }); err != nil {
+			t.Fatalf("menu %s set = %v, want %v", scope, has(scope), set)
+		}
+	}
+	chat := func(u models.User) string { return "chat:" + strconv.FormatInt(u.ID, 10) }
+	waitMenu(chat(carol), true)
+	tests := []struct {
+		scope     string
+		want, not []string
+	}{
+		{"default", []string{"status", "undo", "confirm", "export"}, []string{"adduser", "users", "remindnow"}},
+		{"all_group_chats", []string{"status", "undo", "help"}, []string{"adduser", "export", "start", "confirm"}},
+		{chat(erin), []string{"status", "undo", "users", "adduser", "removeuser", "remindnow"}, nil},
+		{chat(carol), []string{"status", "list", "export"}, []string{"undo", "confirm", "detail", "adduser"}},
+	}
+	for _, tt := range tests {
+		got := strings.Join(names(tt.scope), " ")
+		for _, w := range tt.want {
+			if !strings.Contains(" "+got+" ", " "+w+" ") {
+				t.Errorf("menu %s = %s, lacks /%s", tt.scope, got, w)
+			}
+		}
+		for _, n := range tt.not {
+			if strings.Contains(" "+got+" ", " "+n+" ") {
+				t.Errorf("menu %s = %s, has /%s", tt.scope, got, n)
+			}
+		}
+	}
+	if has(chat(alice)) {
+		t.Errorf("county staff have a menu of their own: %v", names(chat(alice)))
+	}
+
+	admin := telegramtest.PrivateChat(erin)
+	f.srv.SendText(erin, admin, "/adduser 1004 viewer Dave")
+	waitMenu(chat(dave), true)
+	if got := strings.Join(names(chat(dave)), " "); strings.Contains(got, "undo") {
+		t.Errorf("the new viewer's menu %s has /undo", got)
+	}
+	f.srv.SendText(erin, admin, "/removeuser 1003")
+	waitMenu(chat(carol), false)
+	f.srv.SendText(erin, admin, "/adduser 1006 admin")
+	f.waitReply(t, admin.ID, 3)
+	if has(chat(frank)) {
+		t.Fatal("a menu for a chat Telegram does not know")
+	}
+	f.srv.SendText(frank, telegramtest.PrivateChat(frank), "/start")
+	waitMenu(chat(frank), true)
+	if got := strings.Join(names(chat(frank)), " "); !strings.Contains(got, "adduser") {
+		t.Errorf("the new admin's menu = %s", got)
 	}
 }

@@ -59,6 +59,15 @@ func (s *Server) AddChat(chat models.Chat) {
 	s.chatStateLocked(chat)
 }
 
+// Menu returns the command menu set for a scope ("default",
+// "all_group_chats", "chat:<id>", …), and whether one is set.
+func (s *Server) Menu(scope string) ([]models.BotCommand, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.menus[scope]
+	return append([]models.BotCommand(nil), m...), ok
+}
+
 // Message returns the current state of a message, after any edits.
 func (s *Server) Message(chatID int64, messageID int) (models.Message, bool) {
 	s.mu.Lock()

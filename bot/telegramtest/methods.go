@@ -26,6 +26,7 @@ var handlers = map[string]handler{
 	"setWebhook":             (*Server).setWebhook,
 	"getWebhookInfo":         (*Server).getWebhookInfo,
 	"setMyCommands":          (*Server).setMyCommands,
+	"deleteMyCommands":       (*Server).deleteMyCommands,
 	"sendMessage":            (*Server).sendMessage,
 	"editMessageText":        (*Server).editMessageText,
 	"editMessageReplyMarkup": (*Server).editMessageReplyMarkup,
@@ -335,7 +336,57 @@ func (s *Server) setMyCommands(p params) (any, *apiError) {
 			return nil, badRequest("command description is empty")
 		}
 	}
+	key, aerr := s.scopeLocked(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	if s.menus == nil {
+		s.menus = map[string][]models.BotCommand{}
+	}
+	s.menus[key] = cmds
 	return true, nil
+}
+
+func (s *Server) deleteMyCommands(p params) (any, *apiError) {
+	key, aerr := s.scopeLocked(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	delete(s.menus, key)
+	return true, nil
+}
+
+// scopeLocked reads a command menu's scope as the key Menu takes:
+// "default", "all_private_chats", "all_group_chats",
+// "all_chat_administrators", or "chat:<id>" for one chat, which, as with
+// Telegram, must be a chat the bot knows (a private chat: the person has
+// written to the bot).
+func (s *Server) scopeLocked(p params) (string, *apiError) {
+	var scope struct {
+		Type   string          `json:"type"`
+		ChatID json.RawMessage `json:"chat_id"`
+		UserID int64           `json:"user_id"`
+	}
+	if _, ok := p.values["scope"]; !ok {
+		return "default", nil
+	}
+	if aerr := p.jsonValue("scope", &scope); aerr != nil {
+		return "", aerr
+	}
+	switch scope.Type {
+	case "default", "all_private_chats", "all_group_chats", "all_chat_administrators":
+		return scope.Type, nil
+	case "chat":
+		id, err := strconv.ParseInt(strings.Trim(string(scope.ChatID), `"`), 10, 64)
+		if err != nil {
+			return "", badRequest("invalid chat_id in scope")
+		}
+		if _, ok := s.chats[id]; !ok {
+			return "", badRequest("chat not found")
+		}
+		return "chat:" + strconv.FormatInt(id, 10), nil
+	}
+	return "", badRequest("wrong parameter scope type")
 }
 
 // chatLocked resolves chat_id to a chat the bot may write to: one the fake

@@ -125,6 +125,9 @@ type Server struct {
 
 	history map[int64][]byte // every injected update, for Redeliver
 
+	// menus are the command menus set, by scope (see Menu).
+	menus map[string][]models.BotCommand
+
 	webhookURL    string
 	webhookSecret string
 	webhookError  string
