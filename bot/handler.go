@@ -691,7 +691,13 @@ func (h *Handler) editNoLongerRecords(ctx context.Context, m Message, parsed gra
 	}
 	m.once.wrote(out)
 	r := reply(out)
-	if asks && !out.Duplicate {
+	if asks {
+		// The question has a transaction of its own: a crash after the
+		// revert brings the edit again, which finds the revert done (a
+		// duplicate) and must still ask.
+		if out.Duplicate {
+			r = h.outcomeReply("↩️ 修改后的消息不再是填报，原记录已撤销", out)
+		}
 		ask := h.ask(ctx, m, amb, r.Text+"\n\n")
 		if ask.Retry {
 			// The revert is saved and must be told; the question goes

@@ -60,8 +60,11 @@ type OutboxMessage struct {
 	NextAt     time.Time `gorm:"not null;index:idx_outbox_due,priority:3"`
 	LeaseUntil *time.Time
 	Attempts   int `gorm:"not null;default:0"`
-	SentAt     *time.Time
-	Error      string
+	// PartsSent is how many of the message's parts (a document, then the
+	// pieces of a long text) went out: a retry starts after them.
+	PartsSent int `gorm:"not null;default:0"`
+	SentAt    *time.Time
+	Error     string
 	// Reminder is the sent_reminders key this message carries, if any: its
 	// row follows the message's fate (sent or failed).
 	Reminder string
@@ -133,9 +136,9 @@ func (s *Store) storeAnswer(tx *gorm.DB, a Answer, out Outcome) (bool, error) {
 	if a.Key == "" {
 		return false, nil
 	}
-	var d Draft
-	if a.Draft != nil {
-		d = a.Draft(out)
+	d, err := draft(a, out)
+	if err != nil {
+		return false, err
 	}
 	if len(d.Body) == 0 {
 		return false, nil
@@ -149,6 +152,21 @@ func (s *Store) storeAnswer(tx *gorm.DB, a Answer, out Outcome) (bool, error) {
 		return false, ErrHandled
 	}
 	return true, s.queue(tx, &OutboxMessage{Channel: a.Channel, Receipt: a.Key, ChatID: a.ChatID, Body: d.Body}, d.Buttons, now)
+}
+
+// draft renders an answer's reply. It runs on the writer goroutine, inside
+// the write's transaction, where nothing else would catch a panic: one is
+// turned into an error that rolls the write back.
+func draft(a Answer, out Outcome) (d Draft, err error) {
+	if a.Draft == nil {
+		return Draft{}, nil
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("outbox: rendering the reply of %s: panic: %v", a.Key, p)
+		}
+	}()
+	return a.Draft(out), nil
 }
 
 func (s *Store) queue(tx *gorm.DB, m *OutboxMessage, buttons []string, now time.Time) error {
@@ -214,6 +232,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, channel string, n int, lease ti
 		if err := s.serializeWrites(tx); err != nil {
 			return err
 		}
+		if err := s.expireOutbox(tx, channel, now); err != nil {
+			return err
+		}
 		err := tx.Where("channel = ? AND state = ? AND next_at <= ? AND (lease_until IS NULL OR lease_until < ?)",
 			channel, OutboxPending, now, now).Order("id").Limit(n).Find(&out).Error
 		if err != nil || len(out) == 0 {
@@ -231,6 +252,25 @@ func (s *Store) ClaimOutbox(ctx context.Context, channel string, n int, lease ti
 		return nil, fmt.Errorf("outbox: claim: %w", err)
 	}
 	return out, nil
+}
+
+// expireOutbox gives up the messages whose day has passed unsent (a
+// reminder queued before a crash, the process down until the next day): a
+// reminder is worth sending on its own day only. Their reminders are
+// recorded as skipped, missed, as the runner records one it never sent.
+func (s *Store) expireOutbox(tx *gorm.DB, channel string, now time.Time) error {
+	var ids []int64
+	err := tx.Model(&OutboxMessage{}).Where("channel = ? AND state = ? AND expires IS NOT NULL AND expires <= ? AND (lease_until IS NULL OR lease_until < ?)",
+		channel, OutboxPending, now, now).Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	const why = "missed: its day passed before it could be sent"
+	if err := tx.Model(&OutboxMessage{}).Where("id IN ?", ids).
+		Updates(map[string]any{"state": OutboxFailed, "lease_until": nil, "error": why}).Error; err != nil {
+		return err
+	}
+	return s.finishReminders(tx, ids, ReminderSkipped, why, now)
 }
 
 // OutboxSent marks messages sent (one transaction for many: the sender
@@ -253,10 +293,11 @@ func (s *Store) OutboxSent(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// OutboxRetry puts a message back to be tried again at next.
-func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, errText string) error {
+// OutboxRetry puts a message back to be tried again at next, from its part
+// partsSent on.
+func (s *Store) OutboxRetry(ctx context.Context, id int64, next time.Time, errText string, partsSent int) error {
 	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ?", id, OutboxPending).
-		Updates(map[string]any{"next_at": next.UTC(), "lease_until": nil, "error": errText}).Error
+		Updates(map[string]any{"next_at": next.UTC(), "lease_until": nil, "error": errText, "parts_sent": partsSent}).Error
 	if err != nil {
 		return fmt.Errorf("outbox: retry %d: %w", id, err)
 	}
@@ -293,29 +334,27 @@ func (s *Store) OutboxRenew(ctx context.Context, ids []int64, lease time.Duratio
 	return nil
 }
 
-// OutboxRelease hands leased messages back at shutdown, to be sent at once by
-// whichever process runs next.
-func (s *Store) OutboxRelease(ctx context.Context, ids []int64) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id IN ? AND state = ?", ids, OutboxPending).
-		Update("lease_until", nil).Error
+// OutboxRelease hands a leased message back at shutdown, to be sent at once
+// by whichever process runs next, from its part partsSent on.
+func (s *Store) OutboxRelease(ctx context.Context, id int64, partsSent int) error {
+	err := s.db.WithContext(ctx).Model(&OutboxMessage{}).Where("id = ? AND state = ?", id, OutboxPending).
+		Updates(map[string]any{"lease_until": nil, "parts_sent": partsSent}).Error
 	if err != nil {
 		return fmt.Errorf("outbox: release: %w", err)
 	}
 	return nil
 }
 
-// OutboxFailed gives a message up.
-func (s *Store) OutboxFailed(ctx context.Context, id int64, errText string) error {
+// OutboxFailed gives a message up; a reminder it carries is recorded with
+// status (ReminderFailed, or ReminderSkipped for a chat that refuses the bot).
+func (s *Store) OutboxFailed(ctx context.Context, id int64, errText, status string) error {
 	now := s.Now().UTC()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&OutboxMessage{}).Where("id = ? AND state = ?", id, OutboxPending).
 			Updates(map[string]any{"state": OutboxFailed, "lease_until": nil, "error": errText}).Error; err != nil {
 			return err
 		}
-		return s.finishReminders(tx, []int64{id}, ReminderFailed, errText, now)
+		return s.finishReminders(tx, []int64{id}, status, errText, now)
 	})
 	if err != nil {
 		return fmt.Errorf("outbox: give up %d: %w", id, err)

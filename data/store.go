@@ -14,6 +14,7 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 	"gorm.io/gorm/logger"
 )
 
@@ -241,25 +242,61 @@ const migrateLock = ledgerLock + 1
 // waits, then finds the schema up to date.
 func (s *Store) migrate() error {
 	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}}
+	up := func(tx *gorm.DB) error {
+		buttonsBefore := tx.Migrator().HasTable(&IssuedButton{})
+		if err := tx.AutoMigrate(models...); err != nil {
+			return err
+		}
+		if !buttonsBefore {
+			if err := issueOldButtons(tx); err != nil {
+				return err
+			}
+		}
+		return dropOldIndexes(tx)
+	}
 	var err error
 	if s.dialect == "postgres" {
 		err = s.db.Transaction(func(tx *gorm.DB) error {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", migrateLock).Error; err != nil {
 				return err
 			}
-			if err := tx.AutoMigrate(models...); err != nil {
-				return err
-			}
-			return dropOldIndexes(tx)
+			return up(tx)
 		})
 	} else {
-		err = s.db.AutoMigrate(models...)
-		if err == nil {
-			err = dropOldIndexes(s.db)
-		}
+		err = up(s.db)
 	}
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// issueOldButtons records, once, the buttons a release before the
+// issued_buttons table had put under messages still in the chats: the undo
+// of every update and edit, the readings of every open question. Without
+// them every such button would answer "按钮已失效" after the upgrade.
+func issueOldButtons(tx *gorm.DB) error {
+	err := tx.Exec(`INSERT INTO issued_buttons (chat_id, data)
+		SELECT chat_id, 'u:' || CAST(id AS TEXT) FROM batches WHERE kind IN (?, ?)
+		ON CONFLICT DO NOTHING`, KindUpdate, KindEdit).Error
+	if err != nil {
+		return fmt.Errorf("issue old undo buttons: %w", err)
+	}
+	var open []Choice
+	if err := tx.Where("closed_at IS NULL").Find(&open).Error; err != nil {
+		return fmt.Errorf("issue old question buttons: %w", err)
+	}
+	var rows []IssuedButton
+	for _, c := range open {
+		for i := range c.Options {
+			rows = append(rows, IssuedButton{ChatID: c.ChatID, Data: fmt.Sprintf("c:%d:%d", c.ID, i)})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 500).Error; err != nil {
+		return fmt.Errorf("issue old question buttons: %w", err)
 	}
 	return nil
 }

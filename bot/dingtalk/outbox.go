@@ -74,14 +74,14 @@ func (a *Adapter) claim(ctx context.Context) int {
 			continue
 		case errors.Is(err, ErrQuota):
 			a.log.Error("dingtalk: organisation API quota used up (90020): message given up, not retried", append(attrs, slog.Int64("api_calls", a.api.calls.Load()))...)
-			err = a.store.OutboxFailed(ctx, m.ID, err.Error())
+			err = a.store.OutboxFailed(ctx, m.ID, err.Error(), data.ReminderFailed)
 		case errors.Is(err, ErrRefused) || m.Attempts+1 >= outboxAttempts || (m.Expires != nil && time.Now().After(*m.Expires)):
 			a.log.Error("dingtalk: message given up", append(attrs, slog.Any("err", err))...)
-			err = a.store.OutboxFailed(ctx, m.ID, err.Error())
+			err = a.store.OutboxFailed(ctx, m.ID, err.Error(), data.ReminderFailed)
 		default:
 			wait := min(time.Duration(1<<min(m.Attempts, 10))*a.opts.OutboxBackoff, time.Hour)
 			a.log.Warn("dingtalk: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
-			err = a.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())
+			err = a.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error(), 0)
 		}
 		if err != nil && ctx.Err() == nil {
 			a.log.Error("dingtalk: outbox result not recorded", append(attrs, slog.Any("err", err))...)

@@ -295,3 +295,91 @@ func TestLongReminderSplit(t *testing.T) {
 		t.Errorf("%d parts that do not add up to the reminder", len(parts))
 	}
 }
+
+// A reminder whose day passed before it could be sent (the process was down
+// until the next day) is not sent late: it is recorded skipped, missed.
+func TestExpiredReminderNotSentLate(t *testing.T) {
+	f := newFixture(t)
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	ctx := context.Background()
+	body := bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: "柯桥还差20家"}})
+	if ok, err := f.store.QueueReminder(ctx, "county_nag:柯桥:yesterday", alice.ID, "telegram", body, time.Now().Add(50*time.Millisecond)); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	time.Sleep(100 * time.Millisecond) // down past the reminder's day
+	f.start()
+	f.srv.SendText(alice, telegramtest.PrivateChat(alice), "/whoami")
+	f.waitReply(t, alice.ID, 1)
+	f.stop()
+	for _, c := range f.sent(alice.ID) {
+		if strings.Contains(c.Params["text"], "柯桥还差20家") {
+			t.Errorf("a reminder sent after its day: %q", c.Params["text"])
+		}
+	}
+	rows, err := f.store.SentReminders(ctx, "county_nag:")
+	if err != nil || len(rows) != 1 || rows[0].Status != data.ReminderSkipped {
+		t.Errorf("sent_reminders %+v, %v; want skipped", rows, err)
+	}
+}
+
+// A reply of several parts (a long text) whose second part fails is sent on
+// from that part: none goes out twice.
+func TestSplitReplyResumedFromTheFailedPart(t *testing.T) {
+	f := newFixture(t)
+	f.opts.Limits.Attempts = 1
+	f.opts.OutboxBackoff = 20 * time.Millisecond
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	f.opts.Limits.Private = 300 * time.Millisecond // time to fail the second part
+	f.opts.Limits.ChatBurst = 1
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	var b strings.Builder
+	for i := range 400 {
+		fmt.Fprintf(&b, "县%03d 辅导 3/20\n", i)
+	}
+	b.WriteString("合计")
+	f.start()
+	if _, err := f.tg.QueueReminder(context.Background(), "contact_digest:split", alice.ID, b.String(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.waitReply(t, alice.ID, 1)
+	f.srv.FailNext("sendMessage", telegramtest.InternalError()) // the second part
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		s := f.sent(alice.ID)
+		return len(s) > 0 && strings.HasSuffix(s[len(s)-1].Params["text"], "合计")
+	})
+	if err != nil {
+		t.Fatalf("the last part never came: %v", texts(f.sent(alice.ID)))
+	}
+	f.stop()
+	seen := map[string]int{}
+	for _, s := range texts(f.sent(alice.ID)) {
+		first, _, _ := strings.Cut(strings.TrimPrefix(s, "（补发）"), "\n")
+		seen[first]++
+	}
+	for first, n := range seen {
+		if n > 1 {
+			t.Errorf("the part starting %q went out %d times", first, n)
+		}
+	}
+}
+
+// A reminder to a chat that blocked the bot is recorded skipped (nobody to
+// tell), not failed (which /reminders lists for a follow-up).
+func TestBlockedReminderSkipped(t *testing.T) {
+	f := newFixture(t)
+	f.srv.FailNext("sendMessage", telegramtest.Blocked())
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	f.start()
+	ctx := context.Background()
+	if _, err := f.tg.QueueReminder(ctx, "county_nag:柯桥:blocked", alice.ID, "x", time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	var rows []data.SentReminder
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		rows, _ = f.store.SentReminders(ctx, "county_nag:")
+		return len(rows) == 1 && rows[0].Status != data.ReminderClaimed
+	})
+	if err != nil || rows[0].Status != data.ReminderSkipped {
+		t.Errorf("sent_reminders %+v, %v; want skipped", rows, err)
+	}
+}

@@ -39,7 +39,7 @@ type telegramOutbox struct {
 	start   time.Time
 
 	kick  chan struct{}
-	marks chan int64
+	marks chan mark
 
 	mu       sync.Mutex
 	inflight map[int64]bool
@@ -49,7 +49,7 @@ type telegramOutbox struct {
 
 func newTelegramOutbox(t *Adapter, store *data.Store, opts Options) *telegramOutbox {
 	return &telegramOutbox{t: t, store: store, log: t.log, lease: opts.OutboxLease, every: opts.OutboxEvery, backoff: opts.OutboxBackoff, start: time.Now(),
-		kick: make(chan struct{}, 1), marks: make(chan int64, 1024), inflight: map[int64]bool{}}
+		kick: make(chan struct{}, 1), marks: make(chan mark, 1024), inflight: map[int64]bool{}}
 }
 
 // poke says there is something new to send.
@@ -123,41 +123,57 @@ func (o *telegramOutbox) queue(m data.OutboxMessage) ([]chan error, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := out.Reply
-	if r.Text != "" && (m.Attempts > 0 || m.CreatedAt.Before(o.start)) {
-		// It may have gone out before the crash or the restart: say so.
-		r.Text = "（补发）" + r.Text
-	}
-	return o.t.queueReply(m.ChatID, int(out.ReplyTo), r, int(out.Press), true), nil
+	// Tried before, or left by an earlier process: it may have gone out
+	// already, so what goes now says so; the parts confirmed sent are
+	// skipped.
+	again := resend{skip: m.PartsSent, marked: m.Attempts > 0 || m.CreatedAt.Before(o.start)}
+	return o.t.queueReply(m.ChatID, int(out.ReplyTo), out.Reply, int(out.Press), true, again), nil
 }
 
 // finish waits for one message's sends and records the result.
 func (o *telegramOutbox) finish(m data.OutboxMessage, dones []chan error, err error) {
 	defer o.wg.Done()
-	var errs []error
+	// The parts went out in order: count those sent before the first that
+	// failed, so that a retry starts from it and sends none twice.
+	sent := m.PartsSent
 	if err == nil {
 		for _, d := range dones {
-			errs = append(errs, <-d)
+			if derr := <-d; derr != nil && err == nil {
+				err = derr
+			} else if derr == nil && err == nil {
+				sent++
+			}
 		}
-		err = errors.Join(errs...)
 	}
 	o.mu.Lock()
-	delete(o.inflight, m.ID)
 	stopping := o.stopping
 	o.mu.Unlock()
+	// Out of inflight only once the result is recorded: until then the
+	// lease is renewed, and no claim takes the message again.
+	defer func() {
+		o.mu.Lock()
+		delete(o.inflight, m.ID)
+		o.mu.Unlock()
+	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	attrs := []any{slog.Int64("outbox_id", m.ID), slog.Int64("chat_id", m.ChatID), slog.Int("attempt", m.Attempts+1)}
 	var serr error
 	switch {
 	case err == nil:
-		o.marks <- m.ID
+		done := make(chan struct{})
+		o.marks <- mark{m.ID, done}
+		<-done
 		return
 	case stopping && !permanentSend(err):
-		serr = o.store.OutboxRelease(ctx, []int64{m.ID})
+		serr = o.store.OutboxRelease(ctx, m.ID, sent)
 		o.log.Warn("outbox: not sent before shutdown, left for the next start", append(attrs, slog.Any("err", err))...)
 	case permanentSend(err) || m.Attempts+1 >= outboxAttempts || (m.Expires != nil && time.Now().Add(o.backoffFor(m)).After(*m.Expires)):
-		serr = o.store.OutboxFailed(ctx, m.ID, err.Error())
+		status := data.ReminderFailed
+		if errors.Is(err, tgbot.ErrorForbidden) {
+			status = data.ReminderSkipped // the chat refuses the bot: nobody to tell
+		}
+		serr = o.store.OutboxFailed(ctx, m.ID, err.Error(), status)
 		o.log.Error("outbox: message given up", append(attrs, slog.String("reminder_key", m.Reminder), slog.Any("err", err))...)
 		if m.Reminder != "" && chatGone(err) {
 			if gerr := o.t.h.ChatGone(ctx, Name, m.ChatID); gerr != nil {
@@ -167,7 +183,7 @@ func (o *telegramOutbox) finish(m data.OutboxMessage, dones []chan error, err er
 		}
 	default:
 		wait := o.backoffFor(m)
-		serr = o.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error())
+		serr = o.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error(), sent)
 		o.log.Warn("outbox: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
 	}
 	if serr != nil {
@@ -190,19 +206,23 @@ func permanentSend(err error) bool {
 // closed and drained.
 func (o *telegramOutbox) marker(done chan<- struct{}) {
 	defer close(done)
-	for id := range o.marks {
-		ids := []int64{id}
+	for first := range o.marks {
+		group := []mark{first}
 	more:
-		for len(ids) < 500 {
+		for len(group) < 500 {
 			select {
-			case id, ok := <-o.marks:
+			case m, ok := <-o.marks:
 				if !ok {
 					break more
 				}
-				ids = append(ids, id)
+				group = append(group, m)
 			default:
 				break more
 			}
+		}
+		ids := make([]int64, len(group))
+		for i, m := range group {
+			ids[i] = m.id
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		if err := o.store.OutboxSent(ctx, ids); err != nil {
@@ -210,7 +230,16 @@ func (o *telegramOutbox) marker(done chan<- struct{}) {
 			o.log.Error("outbox: sent messages not marked", slog.Int("count", len(ids)), slog.Any("err", err))
 		}
 		cancel()
+		for _, m := range group {
+			close(m.done)
+		}
 	}
+}
+
+// mark is a sent message to confirm; done is closed once it is recorded.
+type mark struct {
+	id   int64
+	done chan struct{}
 }
 
 // drain sends what is pending (within wait), then returns once every

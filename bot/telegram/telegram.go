@@ -525,7 +525,7 @@ func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.Cal
 		// A refusal is the presser's alone: a pop-up, nothing in the chat.
 		t.alert(pr.ChatID, q.ID, r.Text)
 		if r.ClearKeyboard {
-			t.queueReply(pr.ChatID, 0, bot.Reply{ClearKeyboard: true}, int(pr.MessageID), false)
+			t.queueReply(pr.ChatID, 0, bot.Reply{ClearKeyboard: true}, int(pr.MessageID), false, resend{})
 		}
 		return true
 	}
@@ -535,7 +535,7 @@ func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.Cal
 		return true
 	}
 	if r.ClearKeyboard || r.Replace {
-		t.queueReply(pr.ChatID, replyTo, r, int(pr.MessageID), false)
+		t.queueReply(pr.ChatID, replyTo, r, int(pr.MessageID), false, resend{})
 	} else {
 		t.reply(pr.ChatID, replyTo, r)
 	}
@@ -596,7 +596,7 @@ const maxCallbackData = 64
 
 // reply queues r for the chat. It never waits for the network.
 func (t *Adapter) reply(chatID int64, replyTo int, r bot.Reply) {
-	t.queueReply(chatID, replyTo, r, 0, false)
+	t.queueReply(chatID, replyTo, r, 0, false, resend{})
 }
 
 // maxCaption is Telegram's limit on a document's caption, in characters.
@@ -607,8 +607,28 @@ const maxCaption = 1024
 // press, the edit: r in its place (Replace), or its keyboard cleared. With
 // wait it returns a channel for each call that counts (clearing a keyboard
 // does not: the message may be gone or unchanged); without, nil.
-func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, wait bool) []chan error {
+// resend says what of a message went out before: skip its first parts
+// (the document, then the text's pieces, in order) and mark the first one
+// sent now 补发 (it, or the whole, may have gone out before a crash).
+type resend struct {
+	skip   int
+	marked bool
+}
+
+// resentMark is the mark on a message sent again.
+const resentMark = "（补发）"
+
+func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, wait bool, again resend) []chan error {
 	var dones []chan error
+	part := 0 // the index of the part being queued
+	// mark returns the text of the first part sent now, marked if resent.
+	mark := func(text string) string {
+		if again.marked {
+			again.marked = false
+			return resentMark + text
+		}
+		return text
+	}
 	if r.Document != nil {
 		var done chan error
 		if wait {
@@ -625,12 +645,15 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 		if caption == "" {
 			caption = r.Document.Name
 		}
-		if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, caption, done); err != nil {
-			t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Any("err", err))
+		if part >= again.skip {
+			if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, mark(caption), done); err != nil {
+				t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Any("err", err))
+			}
+			if done != nil {
+				dones = append(dones, done)
+			}
 		}
-		if done != nil {
-			dones = append(dones, done)
-		}
+		part++
 	}
 	replace := r.Replace && press != 0 && strings.TrimSpace(r.Text) != ""
 	if r.ClearKeyboard && press != 0 && !replace {
@@ -657,15 +680,22 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 			markup = kb
 		}
 	}
-	limit := maxText
+	// The pieces are cut the same way at every attempt (room is left for
+	// the 补发 mark), so that a resend can skip those that went out.
+	limit := maxText - len([]rune(resentMark))*2
 	if r.Pre {
 		limit -= 200 // room for <pre></pre> and the escaping
 	}
 	chunks := split(r.Text, limit)
 	for i, c := range chunks {
-		p := &tgbot.SendMessageParams{ChatID: chatID, Text: c}
+		if part < again.skip {
+			part++
+			continue
+		}
+		part++
+		p := &tgbot.SendMessageParams{ChatID: chatID, Text: mark(c)}
 		if r.Pre {
-			p.Text = "<pre>" + html.EscapeString(c) + "</pre>"
+			p.Text = "<pre>" + html.EscapeString(p.Text) + "</pre>"
 			p.ParseMode = models.ParseModeHTML
 		}
 		if i == 0 {
