@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -344,5 +345,22 @@ func TestUnscheduledYears(t *testing.T) {
 				t.Errorf("Unscheduled = %v, want %v", c.Unscheduled, tt.want)
 			}
 		})
+	}
+}
+
+// TestDingTalkSecretFromTheEnvironment: a file that turns DingTalk on
+// without client_secret parses (the secret comes from
+// DINGTALK_CLIENT_SECRET); validating without it names the key.
+func TestDingTalkSecretFromTheEnvironment(t *testing.T) {
+	cfg, err := ParseConfig("[dingtalk]\nenabled = true\nclient_id = \"dingabc\"\n")
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if err := cfg.Validate(); !errors.Is(err, ErrNoDingTalkSecret) || !strings.Contains(err.Error(), "dingtalk.client_secret") {
+		t.Errorf("validate without the secret: %v", err)
+	}
+	cfg.DingTalk.ClientSecret = "from-the-environment"
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("validate with the secret: %v", err)
 	}
 }

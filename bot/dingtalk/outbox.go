@@ -275,18 +275,43 @@ func (a *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, t
 	return ok, err
 }
 
+// Send delivers a reminder text to a DingTalk chat at once, without the
+// outbox (tsbot remind, which records each send itself).
+func (a *Adapter) Send(ctx context.Context, chatID int64, text string) error {
+	return a.deliver(ctx, data.OutboxMessage{ChatID: chatID, CreatedAt: time.Now(),
+		Body: bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}})})
+}
+
 // PersonChat is the chat id of a person's private messages (reminders go
 // there through the robot OpenAPI).
 func (a *Adapter) PersonChat(ctx context.Context, staffID string) (int64, error) {
-	return a.store.DingTalkChatFor(ctx, "staff:"+staffID, false, staffID)
+	return PersonChat(ctx, a.store, staffID)
 }
 
 // GroupChat is the chat id of a county group by its openConversationId.
 func (a *Adapter) GroupChat(ctx context.Context, openConversationID string) (int64, error) {
-	return a.store.DingTalkChatFor(ctx, openConversationID, true, "")
+	return GroupChat(ctx, a.store, openConversationID)
 }
 
 // RobotChat is the chat id of a county's custom robot.
 func (a *Adapter) RobotChat(ctx context.Context, county string) (int64, error) {
-	return a.store.DingTalkChatFor(ctx, robotPrefix+county, true, "")
+	return RobotChat(ctx, a.store, county)
+}
+
+// PersonChat is the chat id of a staff member's private messages with the
+// robot, allocated the first time (the reminder runner asks before the
+// adapter runs).
+func PersonChat(ctx context.Context, s *data.Store, staffID string) (int64, error) {
+	return s.DingTalkChatFor(ctx, "staff:"+staffID, false, staffID)
+}
+
+// GroupChat is the chat id of a group by its openConversationId.
+func GroupChat(ctx context.Context, s *data.Store, openConversationID string) (int64, error) {
+	return s.DingTalkChatFor(ctx, openConversationID, true, "")
+}
+
+// RobotChat is the chat id of a county's custom robot (its webhook and
+// secret stay in the config, read by the adapter when it sends).
+func RobotChat(ctx context.Context, s *data.Store, county string) (int64, error) {
+	return s.DingTalkChatFor(ctx, robotPrefix+county, true, "")
 }
