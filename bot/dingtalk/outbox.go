@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -110,6 +111,33 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
+	doc := r.Document
+	r.Document = nil
+	if err := a.send(ctx, c, r); err != nil {
+		return err
+	}
+	if doc == nil {
+		return nil
+	}
+	// The text is out: a file that fails now is said, not retried with
+	// the text again.
+	if err := a.sendFile(ctx, c, *doc); err != nil {
+		a.log.Warn("dingtalk: file not sent", slog.Int64("chat_id", m.ChatID), slog.String("file", doc.Name), slog.Any("err", err))
+		if err := a.send(ctx, c, bot.Reply{Text: msgFileFailed}); err != nil {
+			a.log.Warn("dingtalk: file failure not said", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
+		}
+	}
+	return nil
+}
+
+// msgFileFailed says that a file (the /export spreadsheet) did not go out
+// and what to do instead.
+const msgFileFailed = "⚠️ 表格文件没能发出（钉钉上传失败）。请稍后再发一次 /export，或在 Telegram 里用 /export，或请市局联系人导出后转给您。"
+
+// send shows a reply in a conversation: through its session webhook while
+// it is valid, else through the robot OpenAPI (a custom robot for a
+// county's robot chat).
+func (a *Adapter) send(ctx context.Context, c data.DingTalkChat, r bot.Reply) error {
 	group := c.Group
 	switch {
 	case strings.HasPrefix(c.ConversationID, robotPrefix):
@@ -128,7 +156,28 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		key, param := robotMessage(r, group)
 		return a.api.SendToGroup(ctx, c.ConversationID, key, param)
 	}
-	return fmt.Errorf("%w: conversation %d has no way to reach it", ErrRefused, m.ChatID)
+	return fmt.Errorf("%w: conversation %d has no way to reach it", ErrRefused, c.ChatID)
+}
+
+// sendFile uploads a file as media and sends it as a file message
+// (sampleFile) through the robot OpenAPI: session webhooks carry no files.
+func (a *Adapter) sendFile(ctx context.Context, c data.DingTalkChat, d bot.Document) error {
+	if strings.HasPrefix(c.ConversationID, robotPrefix) {
+		return fmt.Errorf("%w: a custom robot cannot send files", ErrRefused)
+	}
+	id, err := a.api.UploadFile(ctx, d.Name, d.Data)
+	if err != nil {
+		return err
+	}
+	ext := strings.TrimPrefix(path.Ext(d.Name), ".")
+	param := map[string]any{"mediaId": id, "fileName": d.Name, "fileType": ext}
+	switch {
+	case !c.Group && c.StaffID != "":
+		return a.api.SendToStaff(ctx, []string{c.StaffID}, "sampleFile", param)
+	case c.Group:
+		return a.api.SendToGroup(ctx, c.ConversationID, "sampleFile", param)
+	}
+	return fmt.Errorf("%w: conversation %d has no staff id to send a file to", ErrRefused, c.ChatID)
 }
 
 func prefixed(p, s string) string {
@@ -204,9 +253,6 @@ func markdown(r bot.Reply, hint bool) (title, text string) {
 	body := r.Text
 	if r.Plain != "" {
 		body = r.Plain
-	}
-	if r.Document != nil {
-		body += "\n（钉钉里暂不能发送文件：请在电脑上用 tsbot export 导出，或在 Telegram 里用 /export）"
 	}
 	if h := typedHint(r.Buttons); hint && h != "" {
 		body += "\n\n" + h
