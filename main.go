@@ -156,7 +156,7 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	log = telegram.RedactLogger(telegram.RedactLogger(log, cfg.Telegram.Token), cfg.DingTalk.ClientSecret)
 	if len(exposed) > 0 {
-		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the token in TELEGRAM_BOT_TOKEN",
+		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the secrets in TELEGRAM_BOT_TOKEN and DINGTALK_CLIENT_SECRET",
 			slog.String("file", configPath), slog.String("mode", fmt.Sprintf("%04o", mode)), slog.String("keys", strings.Join(exposed, ",")))
 	}
 	campaign, err := cfg.BuildCampaign()
@@ -593,11 +593,11 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		src = "（内置默认）"
 	}
 	p("配置：%s", src)
+	if len(exposed) > 0 {
+		p("  注意：配置文件 %s 含有 %s，且同组或其他用户可读（权限 %04o）：请 chmod 600 %s，或把密钥放进环境变量 TELEGRAM_BOT_TOKEN、DINGTALK_CLIENT_SECRET", configPath, strings.Join(exposed, "、"), mode, configPath)
+	}
 	if err := checkChannels(ctx, cfg, p); err != nil {
 		return err
-	}
-	if len(exposed) > 0 {
-		p("  注意：配置文件 %s 含有 %s，且同组或其他用户可读（权限 %04o）：请 chmod 600 %s，或把 token 放进环境变量 TELEGRAM_BOT_TOKEN", configPath, strings.Join(exposed, "、"), mode, configPath)
 	}
 
 	log := slog.New(slog.DiscardHandler)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
@@ -266,5 +268,74 @@ func TestRemindCommandOnBothChannels(t *testing.T) {
 	out = remind("2025-09-19 09:30")
 	if len(tgSrv.CallsTo("sendMessage")) != tgCalls || len(dtSrv.Sent("")) != dtCalls {
 		t.Errorf("a second run sent again:\n%s", out)
+	}
+}
+
+// TestCheckDingTalkSecret: check asks DingTalk for a token. A secret the
+// fake refuses is an error naming dingtalk.client_secret; a file holding the
+// secret that group or others may read is warned about by key; a good
+// secret is accepted. No output shows the secret, in any encoding.
+func TestCheckDingTalkSecret(t *testing.T) {
+	srv := dingtalktest.New(t, dtClientID, dtSecret)
+	dir := t.TempDir()
+	const wrong = "Wr0ng-DingTalk-secret-zyxwvutsrq"
+	for _, tc := range []struct {
+		name      string
+		inFile    string // client_secret in the file
+		inEnv     string // DINGTALK_CLIENT_SECRET
+		mode      os.FileMode
+		wantErr   bool
+		wantWarn  bool
+		wantInOut string
+	}{
+		{name: "wrong secret in the environment", inEnv: wrong, mode: 0o600, wantErr: true},
+		{name: "wrong secret in a group-readable file", inFile: wrong, mode: 0o640, wantErr: true, wantWarn: true},
+		{name: "good secret in a world-readable file", inFile: dtSecret, mode: 0o644, wantWarn: true, wantInOut: "凭据有效"},
+		{name: "good secret in the environment", inEnv: dtSecret, mode: 0o644, wantInOut: "凭据有效"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
+			text := fmt.Sprintf("[dingtalk]\nenabled = true\nclient_id = %q\napi_url = %q\n", dtClientID, srv.URL)
+			if tc.inFile != "" {
+				text += fmt.Sprintf("client_secret = %q\n", tc.inFile)
+			}
+			text += fmt.Sprintf("\n[database]\npath = %q\n", filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".db"))
+			if err := os.WriteFile(cfg, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(cfg, tc.mode); err != nil {
+				t.Fatal(err)
+			}
+			getenv := func(k string) string {
+				if k == "DINGTALK_CLIENT_SECRET" {
+					return tc.inEnv
+				}
+				return ""
+			}
+			var stdout, stderr strings.Builder
+			err := run(context.Background(), []string{"check", "-config", cfg}, getenv, strings.NewReader(""), &stdout, &stderr)
+			out := stdout.String() + stderr.String()
+			if err != nil {
+				out += err.Error()
+			}
+			if (err != nil) != tc.wantErr || (err != nil && !strings.Contains(err.Error(), "dingtalk.client_secret")) {
+				t.Errorf("err = %v, want an error naming dingtalk.client_secret: %v", err, tc.wantErr)
+			}
+			if warned := strings.Contains(stdout.String(), "dingtalk.client_secret，且同组或其他用户可读"); warned != tc.wantWarn {
+				t.Errorf("warned = %v, want %v:\n%s", warned, tc.wantWarn, stdout.String())
+			}
+			if !strings.Contains(out, tc.wantInOut) {
+				t.Errorf("output lacks %q:\n%s", tc.wantInOut, out)
+			}
+			for _, sec := range []string{wrong, dtSecret} {
+				for _, enc := range []string{sec, url.QueryEscape(sec), base64.StdEncoding.EncodeToString([]byte(sec)),
+					base64.URLEncoding.EncodeToString([]byte(sec)), base64.RawStdEncoding.EncodeToString([]byte(sec)),
+					hex.EncodeToString([]byte(sec)), sec[:12]} {
+					if strings.Contains(out, enc) {
+						t.Errorf("the output shows the secret (%q):\n%s", enc, out)
+					}
+				}
+			}
+		})
 	}
 }
