@@ -247,6 +247,7 @@ func (a *app) setUpReminders(ctx context.Context, warn bool) error {
 	if err != nil {
 		return err
 	}
+	problems = append(problems, idleRobots(a.cfg)...)
 	if warn {
 		for _, p := range problems {
 			a.log.Warn("reminders: "+p.Text, slog.String("config_key", p.Key))
@@ -355,6 +356,22 @@ func (d directory) GroupChats(ctx context.Context, county string, chatID int64) 
 		chats = append(chats, c)
 	}
 	return chats, nil
+}
+
+// idleRobots are the counties' custom robots that get nothing: the DingTalk
+// channel sends them, and it is off.
+func idleRobots(cfg data.Config) []jobs.Problem {
+	if cfg.DingTalk.Enabled {
+		return nil
+	}
+	var out []jobs.Problem
+	for i, co := range cfg.Campaign.Counties {
+		if co.RobotWebhook != "" {
+			out = append(out, jobs.Problem{Key: fmt.Sprintf("campaign.counties[%d].robot_webhook", i),
+				Text: fmt.Sprintf("%s's custom robot gets no reminders while dingtalk.enabled is false (the DingTalk channel sends them)", co.Name)})
+		}
+	}
+	return out
 }
 
 // channelNotifier sends a reminder at once on the channel its chat is on
@@ -506,7 +523,11 @@ func printPlan(w io.Writer, now time.Time, plan []jobs.Delivery) {
 		return
 	}
 	for _, d := range plan {
-		fmt.Fprintf(w, "\n== %s → chat %d (%s)\n", d.Reminder.Key, d.ChatID, d.ConfigKey)
+		chat := fmt.Sprintf("chat %d", d.ChatID)
+		if data.IsDingTalkChat(d.ChatID) {
+			chat = fmt.Sprintf("dingtalk chat %d", d.ChatID)
+		}
+		fmt.Fprintf(w, "\n== %s → %s (%s)\n", d.Reminder.Key, chat, d.ConfigKey)
 		if d.Skip != "" {
 			fmt.Fprintf(w, "跳过：%s\n", d.Skip)
 			continue
@@ -678,6 +699,7 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
+		problems = append(problems, idleRobots(cfg)...)
 		for _, pr := range problems {
 			p("  注意：%s", pr)
 		}
