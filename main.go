@@ -315,6 +315,18 @@ type directory struct {
 	store              *data.Store
 	telegram, dingtalk bool // the channels that are on
 	counties           map[string]data.CountyConfig
+	// count: check's, which only counts the chats and writes nothing (a
+	// DingTalk chat gets its id, a row, the first time it is named).
+	count bool
+}
+
+// dingtalkChat is the chat id of a DingTalk conversation, allocated the
+// first time (or a stand-in when only counting).
+func (d directory) dingtalkChat(ctx context.Context, alloc func(context.Context, *data.Store, string) (int64, error), name string) (int64, error) {
+	if d.count {
+		return data.FirstDingTalkChatID, nil
+	}
+	return alloc(ctx, d.store, name)
 }
 
 func (d directory) PersonChats(ctx context.Context, p data.Person) ([]int64, error) {
@@ -323,7 +335,7 @@ func (d directory) PersonChats(ctx context.Context, p data.Person) ([]int64, err
 		chats = append(chats, p.UserID)
 	}
 	if d.dingtalk && p.DingTalkID != nil && *p.DingTalkID != "" {
-		c, err := dingtalk.PersonChat(ctx, d.store, *p.DingTalkID)
+		c, err := d.dingtalkChat(ctx, dingtalk.PersonChat, *p.DingTalkID)
 		if err != nil {
 			return nil, err
 		}
@@ -342,14 +354,14 @@ func (d directory) GroupChats(ctx context.Context, county string, chatID int64) 
 		return chats, nil
 	}
 	if co.OpenConversationID != "" {
-		c, err := dingtalk.GroupChat(ctx, d.store, co.OpenConversationID)
+		c, err := d.dingtalkChat(ctx, dingtalk.GroupChat, co.OpenConversationID)
 		if err != nil {
 			return nil, err
 		}
 		chats = append(chats, c)
 	}
 	if co.RobotWebhook != "" && co.RobotSecret != "" {
-		c, err := dingtalk.RobotChat(ctx, d.store, co.Name)
+		c, err := d.dingtalkChat(ctx, dingtalk.RobotChat, co.Name)
 		if err != nil {
 			return nil, err
 		}
@@ -683,7 +695,9 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	runner.SetDirectory(newDirectory(cfg, store))
+	dir := newDirectory(cfg, store)
+	dir.count = true // check writes nothing
+	runner.SetDirectory(dir)
 	if !cfg.Reminders.Enabled {
 		p("提醒：关闭（reminders.enabled = false）")
 	} else {

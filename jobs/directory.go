@@ -13,7 +13,9 @@ import (
 // returns is a claim's chat id in sent_reminders and must be distinct across
 // channels (DingTalk's conversations have ids of their own, below
 // data.FirstDingTalkChatID): a person on two channels gets a reminder once
-// on each, never twice on one.
+// on each, never twice on one. Naming a chat may give a new DingTalk
+// conversation its id (a row in dingtalk_chats), even from Plan; it never
+// claims or sends anything.
 type Directory interface {
 	// PersonChats are p's private chats, one per channel p uses.
 	PersonChats(ctx context.Context, p data.Person) ([]int64, error)
