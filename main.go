@@ -158,7 +158,7 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	log = telegram.RedactLogger(telegram.RedactLogger(log, cfg.Telegram.Token), cfg.DingTalk.ClientSecret)
 	if len(exposed) > 0 {
-		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the token in TELEGRAM_BOT_TOKEN",
+		log.Warn("config: the file holds a secret and group or others may read it: chmod 600 it, or give the secrets in TELEGRAM_BOT_TOKEN and DINGTALK_CLIENT_SECRET",
 			slog.String("file", configPath), slog.String("mode", fmt.Sprintf("%04o", mode)), slog.String("keys", strings.Join(exposed, ",")))
 	}
 	for _, y := range campaign.Unscheduled {
@@ -199,7 +199,9 @@ func (a *app) handler() *bot.Handler {
 	return h
 }
 
-func (a *app) telegram(ctx context.Context) error {
+// telegram runs the Telegram channel; dt is DingTalk's when it runs beside
+// it (nil otherwise), for the reminders.
+func (a *app) telegram(ctx context.Context, dt *dingtalk.Adapter) error {
 	if a.cfg.Telegram.Token == "" {
 		return errors.New("没有 Telegram 机器人 token：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；" +
 			"不连 Telegram 试用请运行：go run . console")
@@ -208,7 +210,7 @@ func (a *app) telegram(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer startReminders(ctx, a, outboxNotifier{telegramNotifier{t.Sender()}, t})()
+	defer startReminders(ctx, a, reminderQueue(t, dt))()
 	stopBackups, err := startBackups(ctx, a)
 	if err != nil {
 		return err
@@ -234,10 +236,12 @@ func (a *app) setUpReminders(ctx context.Context, warn bool) error {
 	if !a.cfg.Reminders.Enabled {
 		return nil
 	}
+	r.SetDirectory(newDirectory(a.cfg, a.store))
 	problems, err := r.Problems(ctx)
 	if err != nil {
 		return err
 	}
+	problems = append(problems, idleRobots(a.cfg)...)
 	if warn {
 		for _, p := range problems {
 			a.log.Warn("reminders: "+p.Text, slog.String("config_key", p.Key))
@@ -245,6 +249,17 @@ func (a *app) setUpReminders(ctx context.Context, warn bool) error {
 	}
 	a.reminders = r
 	return nil
+}
+
+// newDirectory is where reminders reach people and county groups with the
+// channels the config turns on (those run starts): see jobs.Directory.
+func newDirectory(cfg data.Config, store *data.Store) directory {
+	d := directory{store: store, telegram: cfg.Telegram.Token != "" || !cfg.DingTalk.Enabled,
+		dingtalk: cfg.DingTalk.Enabled, counties: map[string]data.CountyConfig{}}
+	for _, co := range cfg.Campaign.Counties {
+		d.counties[co.Name] = co
+	}
+	return d
 }
 
 // startReminders runs the reminder cron beside the bot, sending through n,
@@ -283,16 +298,136 @@ func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string)
 	return err
 }
 
-// outboxNotifier queues reminders in the bot's outbox (jobs.Queue), which
-// sends them, retries within the day and records the outcome; Notify is
-// the direct send, for /remindnow's digest.
-type outboxNotifier struct {
-	telegramNotifier
-	t *telegram.Adapter
+// directory is jobs.Directory over both channels: a person gets reminders
+// privately on each channel they are on (their Telegram user id; the chat
+// of their DingTalk staff id), a county in its Telegram group (chat_id),
+// its DingTalk group (open_conversation_id) and its custom robot
+// (robot_webhook), whichever are configured. A DingTalk chat id is below
+// data.FirstDingTalkChatID, so the same reminder is claimed once per
+// channel and never twice on one.
+type directory struct {
+	store              *data.Store
+	telegram, dingtalk bool // the channels that are on
+	counties           map[string]data.CountyConfig
+	// count: check's, which only counts the chats and writes nothing (a
+	// DingTalk chat gets its id, a row, the first time it is named).
+	count bool
 }
 
-func (n outboxNotifier) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	return n.t.QueueReminder(ctx, key, chatID, text, expires)
+// dingtalkChat is the chat id of a DingTalk conversation, allocated the
+// first time (or a stand-in when only counting).
+func (d directory) dingtalkChat(ctx context.Context, alloc func(context.Context, *data.Store, string) (int64, error), name string) (int64, error) {
+	if d.count {
+		return data.FirstDingTalkChatID, nil
+	}
+	return alloc(ctx, d.store, name)
+}
+
+func (d directory) PersonChats(ctx context.Context, p data.Person) ([]int64, error) {
+	var chats []int64
+	if d.telegram && p.UserID > 0 { // a Telegram user id; ids below 1 are the console's and DingTalk-only people's
+		chats = append(chats, p.UserID)
+	}
+	if d.dingtalk && p.DingTalkID != nil && *p.DingTalkID != "" {
+		c, err := d.dingtalkChat(ctx, dingtalk.PersonChat, *p.DingTalkID)
+		if err != nil {
+			return nil, err
+		}
+		chats = append(chats, c)
+	}
+	return chats, nil
+}
+
+func (d directory) GroupChats(ctx context.Context, county string, chatID int64) ([]int64, error) {
+	var chats []int64
+	if d.telegram && chatID != 0 {
+		chats = append(chats, chatID)
+	}
+	co, ok := d.counties[county]
+	if !d.dingtalk || !ok {
+		return chats, nil
+	}
+	if co.OpenConversationID != "" {
+		c, err := d.dingtalkChat(ctx, dingtalk.GroupChat, co.OpenConversationID)
+		if err != nil {
+			return nil, err
+		}
+		chats = append(chats, c)
+	}
+	if co.RobotWebhook != "" && co.RobotSecret != "" {
+		c, err := d.dingtalkChat(ctx, dingtalk.RobotChat, co.Name)
+		if err != nil {
+			return nil, err
+		}
+		chats = append(chats, c)
+	}
+	return chats, nil
+}
+
+// idleRobots are the counties' custom robots that get nothing: the DingTalk
+// channel sends them, and it is off.
+func idleRobots(cfg data.Config) []jobs.Problem {
+	if cfg.DingTalk.Enabled {
+		return nil
+	}
+	var out []jobs.Problem
+	for i, co := range cfg.Campaign.Counties {
+		if co.RobotWebhook != "" {
+			out = append(out, jobs.Problem{Key: fmt.Sprintf("campaign.counties[%d].robot_webhook", i),
+				Text: fmt.Sprintf("%s's custom robot gets no reminders while dingtalk.enabled is false (the DingTalk channel sends them)", co.Name)})
+		}
+	}
+	return out
+}
+
+// channelNotifier sends a reminder at once on the channel its chat is on
+// (tsbot remind, /remindnow without an outbox); tg or dt is nil when that
+// channel is off.
+type channelNotifier struct {
+	tg jobs.Notifier
+	dt *dingtalk.Adapter
+}
+
+func (n channelNotifier) Notify(ctx context.Context, chatID int64, text string) error {
+	if data.IsDingTalkChat(chatID) {
+		if n.dt == nil {
+			return fmt.Errorf("%w: chat %d is on DingTalk, which is off", jobs.ErrUnreachable, chatID)
+		}
+		return n.dt.Send(ctx, chatID, text)
+	}
+	if n.tg == nil {
+		return fmt.Errorf("%w: chat %d is on Telegram, which is off", jobs.ErrUnreachable, chatID)
+	}
+	return n.tg.Notify(ctx, chatID, text)
+}
+
+// channelQueue queues reminders in the outbox of the channel their chat is
+// on (jobs.Queue): each claim and its outbox row in one transaction, the
+// channel's outbox sends it, retries within the day and records the
+// outcome. tg is nil when Telegram is off.
+type channelQueue struct {
+	channelNotifier
+	tg *telegram.Adapter
+}
+
+// reminderQueue is the notifier of run: reminders queued on the channels
+// that run (tg or dt nil when off).
+func reminderQueue(tg *telegram.Adapter, dt *dingtalk.Adapter) channelQueue {
+	q := channelQueue{channelNotifier{dt: dt}, tg}
+	if tg != nil {
+		q.channelNotifier.tg = telegramNotifier{tg.Sender()}
+	}
+	return q
+}
+
+func (n channelQueue) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+	switch {
+	case data.IsDingTalkChat(chatID) && n.dt != nil:
+		return n.dt.QueueReminder(ctx, key, chatID, text, expires)
+	case !data.IsDingTalkChat(chatID) && n.tg != nil:
+		return n.tg.QueueReminder(ctx, key, chatID, text, expires)
+	}
+	return false, fmt.Errorf("reminders: chat %d is on a channel that is off", chatID)
 }
 
 // consoleNotifier prints what would be sent, for the console subcommand.
@@ -330,21 +465,32 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 		// missed, and they would never go out.
 		return fmt.Errorf("remind: -at %s is in the future: preview it with -dry-run", at)
 	}
-	if a.cfg.Telegram.Token == "" {
+	if a.cfg.Telegram.Token == "" && !a.cfg.DingTalk.Enabled {
 		return errors.New("remind: 没有 Telegram 机器人 token，无法发送：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；只看内容请加 -dry-run")
 	}
-	t, err := a.newTelegram()
-	if err != nil {
-		return err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := t.Sender().Close(cctx); err != nil {
-			a.log.Warn("remind: sender", slog.Any("err", err))
+	var n channelNotifier
+	if a.cfg.Telegram.Token != "" {
+		t, err := a.newTelegram()
+		if err != nil {
+			return err
 		}
-	}()
-	a.reminders.SetNotifier(telegramNotifier{t.Sender()})
+		defer func() {
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := t.Sender().Close(cctx); err != nil {
+				a.log.Warn("remind: sender", slog.Any("err", err))
+			}
+		}()
+		n.tg = telegramNotifier{t.Sender()}
+	}
+	if a.cfg.DingTalk.Enabled {
+		dt, err := a.newDingTalk()
+		if err != nil {
+			return err
+		}
+		n.dt = dt
+	}
+	a.reminders.SetNotifier(n)
 	outcomes, err := a.reminders.RunAt(ctx, now)
 	for _, o := range outcomes {
 		line := fmt.Sprintf("%s\t%d\t%s", o.Reminder.Key, o.ChatID, o.Status)
@@ -391,7 +537,11 @@ func printPlan(w io.Writer, now time.Time, plan []jobs.Delivery) {
 			continue
 		}
 		sent++
-		fmt.Fprintf(w, "\n== %s → chat %d (%s)\n", d.Reminder.Key, d.ChatID, d.ConfigKey)
+		chat := fmt.Sprintf("chat %d", d.ChatID)
+		if data.IsDingTalkChat(d.ChatID) {
+			chat = fmt.Sprintf("dingtalk chat %d", d.ChatID)
+		}
+		fmt.Fprintf(w, "\n== %s → %s (%s)\n", d.Reminder.Key, chat, d.ConfigKey)
 		fmt.Fprintln(w, strings.TrimRight(d.Text, "\n"))
 	}
 	if sent == 0 {
@@ -479,11 +629,11 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		src = "（内置默认）"
 	}
 	p("配置：%s", src)
+	if len(exposed) > 0 {
+		p("  注意：配置文件 %s 含有 %s，且同组或其他用户可读（权限 %04o）：请 chmod 600 %s，或把密钥放进环境变量 TELEGRAM_BOT_TOKEN、DINGTALK_CLIENT_SECRET", configPath, strings.Join(exposed, "、"), mode, configPath)
+	}
 	if err := checkChannels(ctx, cfg, p); err != nil {
 		return err
-	}
-	if len(exposed) > 0 {
-		p("  注意：配置文件 %s 含有 %s，且同组或其他用户可读（权限 %04o）：请 chmod 600 %s，或把 token 放进环境变量 TELEGRAM_BOT_TOKEN", configPath, strings.Join(exposed, "、"), mode, configPath)
 	}
 
 	log := slog.New(slog.DiscardHandler)
@@ -548,6 +698,9 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	dir := newDirectory(cfg, store)
+	dir.count = true // check writes nothing
+	runner.SetDirectory(dir)
 	if !cfg.Reminders.Enabled {
 		p("提醒：关闭（reminders.enabled = false）")
 	} else {
@@ -563,6 +716,7 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
+		problems = append(problems, idleRobots(cfg)...)
 		for _, pr := range problems {
 			p("  注意：%s", pr)
 		}
@@ -589,15 +743,15 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 // channels runs whichever channels the config turns on.
 func (a *app) channels(ctx context.Context) error {
 	if !a.cfg.DingTalk.Enabled {
-		return a.telegram(ctx)
+		return a.telegram(ctx, nil)
 	}
-	dt, err := dingtalk.New(a.cfg.DingTalk, a.handler(), a.log, dingtalk.Options{Counties: a.cfg.Campaign.Counties})
+	dt, err := a.newDingTalk()
 	if err != nil {
 		return err
 	}
 	if a.cfg.Telegram.Token == "" {
-		// DingTalk alone: reminders to each person's DingTalk.
-		defer startReminders(ctx, a, dingtalkNotifier{a.store, dt})()
+		// DingTalk alone: reminders to each person's DingTalk and the county groups.
+		defer startReminders(ctx, a, reminderQueue(nil, dt))()
 		stopBackups, err := startBackups(ctx, a)
 		if err != nil {
 			return err
@@ -611,38 +765,15 @@ func (a *app) channels(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() { done <- dt.Run(ctx) }()
 	a.log.Info("tsbot: DingTalk beside Telegram", slog.String("channels", "telegram,dingtalk"))
-	err = a.telegram(ctx)
+	err = a.telegram(ctx, dt)
 	cancel()
+	<-done // DingTalk's outbox stops before the store closes
 	return err
 }
 
-// dingtalkNotifier queues reminders for DingTalk: the runner names a person
-// by their roster user id; they get it privately on DingTalk when they have
-// a staff id.
-type dingtalkNotifier struct {
-	store *data.Store
-	dt    *dingtalk.Adapter
-}
-
-func (n dingtalkNotifier) chat(ctx context.Context, chatID int64) (int64, error) {
-	p, err := n.store.Person(ctx, chatID)
-	if err != nil || p.DingTalkID == nil {
-		return 0, fmt.Errorf("dingtalk: chat %d is nobody on DingTalk", chatID)
-	}
-	return n.dt.PersonChat(ctx, *p.DingTalkID)
-}
-
-func (n dingtalkNotifier) Notify(ctx context.Context, chatID int64, text string) error {
-	_, err := n.QueueReminder(ctx, fmt.Sprintf("now:%d", time.Now().UnixNano()), chatID, text, time.Now().Add(time.Hour))
-	return err
-}
-
-func (n dingtalkNotifier) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	c, err := n.chat(ctx, chatID)
-	if err != nil {
-		return false, err
-	}
-	return n.dt.QueueReminder(ctx, key, c, text, expires)
+// newDingTalk builds the DingTalk channel: the one place it is built.
+func (a *app) newDingTalk() (*dingtalk.Adapter, error) {
+	return dingtalk.New(a.cfg.DingTalk, a.handler(), a.log, dingtalk.Options{Counties: a.cfg.Campaign.Counties})
 }
 
 // checkChannels says which channels are on and, for DingTalk, whether it

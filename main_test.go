@@ -30,6 +30,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"tsbot/bot"
+	"tsbot/bot/dingtalktest"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
 	"tsbot/data/pgtest"
@@ -579,12 +580,35 @@ func recordedRepliesComplete(dbPath string, srv *telegramtest.Server) error {
 // idleBot starts the built binary against the fake Bot API, has it answer
 // one update, and leaves it idle in its long poll.
 func idleBot(tb testing.TB) (*exec.Cmd, *testkit.Buffer) {
+	return idleBotOn(tb, false)
+}
+
+// idleBotOn starts the real binary against the fake Bot API, and with
+// withDingTalk the fake DingTalk too (both channels in one process), and
+// returns once it has answered an update on each.
+func idleBotOn(tb testing.TB, withDingTalk bool) (*exec.Cmd, *testkit.Buffer) {
 	dir := tb.TempDir()
 	bin := buildBot(tb, dir)
 	srv := telegramtest.New(tb)
 	cfgPath, _ := writeBotConfig(tb, dir, srv.URL())
+	var dt *dingtalktest.Server
+	if withDingTalk {
+		dt = dingtalktest.New(tb, dtClientID, dtSecret)
+		f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		// Appended after [[roster]]: a table header ends the array.
+		fmt.Fprintf(f, "\n[dingtalk]\nenabled = true\nclient_id = %q\napi_url = %q\n", dtClientID, dt.URL)
+		f.Close()
+	}
 	stderr := &testkit.Buffer{}
-	cmd := startBot(tb, bin, cfgPath, stderr)
+	cmd := exec.Command(bin, "run", "-config", cfgPath)
+	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+telegramtest.Token, "DINGTALK_CLIENT_SECRET="+dtSecret, "TSBOT_CONFIG=")
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	from := models.User{ID: crashUsers[0].id, FirstName: "U"}
@@ -592,6 +616,17 @@ func idleBot(tb testing.TB) (*exec.Cmd, *testkit.Buffer) {
 	if _, err := srv.WaitCalls(ctx, "sendMessage", 1); err != nil {
 		kill9(cmd)
 		tb.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if dt != nil {
+		if !dt.WaitConnected(1, 20*time.Second) {
+			kill9(cmd)
+			tb.Fatalf("DingTalk not connected\n%s", stderr.String())
+		}
+		id := dt.Send(dingtalktest.Msg{Staff: "stranger1", Text: "你好"})
+		if !dt.WaitAck(id, 20*time.Second) || len(dt.WaitSent("/session/", 1, 20*time.Second)) < 1 {
+			kill9(cmd)
+			tb.Fatalf("DingTalk: no reply\n%s", stderr.String())
+		}
 	}
 	return cmd, stderr
 }
@@ -620,27 +655,35 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 // BenchmarkIdleMemory reports the resident memory of the running bot, idle
-// in its long poll after one update (target: under 40 MB).
+// after one update on each channel it runs (target: under 40 MB): Telegram
+// alone, and Telegram with DingTalk in one process.
 func BenchmarkIdleMemory(b *testing.B) {
-	var rssKB int
-	for range b.N {
-		cmd, _ := idleBot(b)
-		time.Sleep(2 * time.Second) // let start-up garbage be collected
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-		kill9(cmd)
-		if err != nil {
-			b.Skipf("no /proc: %v", err)
-		}
-		for _, line := range strings.Split(string(status), "\n") {
-			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-				rssKB, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+	for _, tc := range []struct {
+		name     string
+		dingtalk bool
+	}{{"telegram", false}, {"telegram+dingtalk", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			var rssKB int
+			for range b.N {
+				cmd, _ := idleBotOn(b, tc.dingtalk)
+				time.Sleep(2 * time.Second) // let start-up garbage be collected
+				status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+				kill9(cmd)
+				if err != nil {
+					b.Skipf("no /proc: %v", err)
+				}
+				for _, line := range strings.Split(string(status), "\n") {
+					if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+						rssKB, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+					}
+				}
+				if rssKB == 0 {
+					b.Fatal("no VmRSS in /proc status")
+				}
 			}
-		}
-		if rssKB == 0 {
-			b.Fatal("no VmRSS in /proc status")
-		}
+			b.ReportMetric(float64(rssKB)/1024, "idle-RSS-MB")
+		})
 	}
-	b.ReportMetric(float64(rssKB)/1024, "idle-RSS-MB")
 }
 
 // -h prints the usage and is no error (exit status 0).

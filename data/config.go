@@ -218,7 +218,10 @@ func ParseConfig(text string) (Config, error) {
 		}
 		cfg.Campaign.Counties = fresh.Campaign.Counties
 	}
-	if err := cfg.Validate(); err != nil {
+	// The DingTalk secret belongs in DINGTALK_CLIENT_SECRET, which the
+	// caller fills in and validates again (main's loadConfig): a file
+	// without it is whole.
+	if err := cfg.Validate(); err != nil && !errors.Is(err, ErrNoDingTalkSecret) {
 		return cfg, err
 	}
 	return cfg, nil
@@ -443,11 +446,12 @@ func (dc DatabaseConfig) validate() error {
 }
 
 // Exposed lists the secrets of a config file that others than its owner may
-// read, with the file's mode: telegram.token when group or others may (the
-// token belongs in TELEGRAM_BOT_TOKEN), telegram.webhook_secret when others
-// may (it has no variable of its own, so a file readable by the service's
-// group is fine). cfg is what was read from that file, before the
-// environment filled in a token.
+// read, with the file's mode: telegram.token and dingtalk.client_secret when
+// group or others may (they belong in TELEGRAM_BOT_TOKEN and
+// DINGTALK_CLIENT_SECRET), telegram.webhook_secret and a county's
+// robot_secret when others may (they have no variable of their own, so a
+// file readable by the service's group is fine). cfg is what was read from
+// that file, before the environment filled in a secret.
 func (cfg Config) Exposed(path string) (keys []string, mode fs.FileMode, err error) {
 	if path == "" {
 		return nil, 0, nil
@@ -462,6 +466,14 @@ func (cfg Config) Exposed(path string) (keys []string, mode fs.FileMode, err err
 	}
 	if cfg.Telegram.WebhookSecret != "" && mode&0o007 != 0 {
 		keys = append(keys, "telegram.webhook_secret")
+	}
+	if cfg.DingTalk.ClientSecret != "" && mode&0o077 != 0 {
+		keys = append(keys, "dingtalk.client_secret")
+	}
+	for i, c := range cfg.Campaign.Counties {
+		if c.RobotSecret != "" && mode&0o007 != 0 {
+			keys = append(keys, fmt.Sprintf("campaign.counties[%d].robot_secret", i))
+		}
 	}
 	return keys, mode, nil
 }

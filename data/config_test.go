@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -166,8 +167,9 @@ func TestCountyLookup(t *testing.T) {
 	}
 }
 
-// Exposed: the token when group or others may read the file, the webhook
-// secret (which has no variable of its own) only when others may.
+// Exposed: the token and the DingTalk client secret when group or others
+// may read the file, the webhook and robot secrets (which have no variable
+// of their own) only when others may.
 func TestExposedSecrets(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct {
@@ -181,6 +183,10 @@ func TestExposedSecrets(t *testing.T) {
 		{"no secret", "[telegram]\nmode = \"polling\"\n", 0o644, nil},
 		{"secret group", "[telegram]\nwebhook_secret = \"s\"\n", 0o640, nil},
 		{"secret others", "[telegram]\nwebhook_secret = \"s\"\n", 0o644, []string{"telegram.webhook_secret"}},
+		{"dingtalk private", "[dingtalk]\nclient_secret = \"x\"\n", 0o600, nil},
+		{"dingtalk group", "[dingtalk]\nclient_secret = \"x\"\n", 0o640, []string{"dingtalk.client_secret"}},
+		{"robot group", "[[campaign.counties]]\nname = \"柯桥\"\nrobot_webhook = \"abc\"\nrobot_secret = \"SECx\"\n", 0o640, nil},
+		{"robot others", "[[campaign.counties]]\nname = \"柯桥\"\nrobot_webhook = \"abc\"\nrobot_secret = \"SECx\"\n", 0o604, []string{"campaign.counties[0].robot_secret"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".toml")
@@ -344,5 +350,22 @@ func TestUnscheduledYears(t *testing.T) {
 				t.Errorf("Unscheduled = %v, want %v", c.Unscheduled, tt.want)
 			}
 		})
+	}
+}
+
+// TestDingTalkSecretFromTheEnvironment: a file that turns DingTalk on
+// without client_secret parses (the secret comes from
+// DINGTALK_CLIENT_SECRET); validating without it names the key.
+func TestDingTalkSecretFromTheEnvironment(t *testing.T) {
+	cfg, err := ParseConfig("[dingtalk]\nenabled = true\nclient_id = \"dingabc\"\n")
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	if err := cfg.Validate(); !errors.Is(err, ErrNoDingTalkSecret) || !strings.Contains(err.Error(), "dingtalk.client_secret") {
+		t.Errorf("validate without the secret: %v", err)
+	}
+	cfg.DingTalk.ClientSecret = "from-the-environment"
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("validate with the secret: %v", err)
 	}
 }

@@ -35,6 +35,11 @@ func (DingTalkChat) TableName() string { return "dingtalk_chats" }
 // next ones go further down.
 const FirstDingTalkChatID = -(int64(1) << 60)
 
+// IsDingTalkChat reports whether a chat id is a DingTalk conversation's
+// (else it is Telegram's): the two ranges never meet, so one reminder
+// claimed per chat id is claimed once per channel.
+func IsDingTalkChat(chatID int64) bool { return chatID <= FirstDingTalkChatID }
+
 // SaveDingTalkChat records a conversation and its current webhook, and
 // returns its chat id (allocated the first time).
 func (s *Store) SaveDingTalkChat(ctx context.Context, c DingTalkChat) (int64, error) {

@@ -91,8 +91,9 @@ type Runner struct {
 	// Now is the clock of the cron ticks and of the times recorded.
 	Now func() time.Time
 
-	mu     sync.Mutex // one pass at a time; guards notify and handled
+	mu     sync.Mutex // one pass at a time; guards notify, dir and handled
 	notify Notifier
+	dir    Directory // nil: Telegram's ids (see SetDirectory)
 	// handled holds the keys this process has recorded for every recipient,
 	// so a tick each minute does not ask the database about last week.
 	handled map[string]bool
@@ -162,9 +163,9 @@ func (r *Runner) plan(ctx context.Context, now time.Time) ([]Delivery, error) {
 	if len(due) == 0 && len(missed) == 0 {
 		return nil, nil
 	}
-	people, err := r.store.People(ctx)
+	people, err := r.audience(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: recipients: %w", err)
+		return nil, err
 	}
 	if err := r.loadBindings(ctx); err != nil {
 		return nil, err
@@ -261,7 +262,7 @@ func render(s Snapshot, rem Reminder) (string, bool) {
 
 // deliveries fans a reminder out to its recipients; with none, one delivery
 // to chat 0 that is skipped, so the gap is logged and recorded.
-func (r *Runner) deliveries(rem Reminder, people []data.Person, text, skip string) []Delivery {
+func (r *Runner) deliveries(rem Reminder, people audience, text, skip string) []Delivery {
 	chats, configKey := r.recipients(rem.County, people)
 	if skip != "" {
 		text = ""
@@ -280,32 +281,41 @@ func (r *Runner) deliveries(rem Reminder, people []data.Person, text, skip strin
 }
 
 // recipients resolves who reads a reminder about county ("" for the city
-// contact): the configured chat, else the roster members it concerns, whose
-// user id is their private chat with the bot.
-func (r *Runner) recipients(county string, people []data.Person) ([]int64, string) {
+// contact): the county's (or the contact's) groups on every channel that
+// has one, else the roster members it concerns, in their private chats on
+// each channel they use.
+func (r *Runner) recipients(county string, people audience) ([]int64, string) {
 	var chats []int64
 	if county == "" {
-		if r.cfg.ContactChatID != 0 {
-			return []int64{r.cfg.ContactChatID}, "reminders.contact_chat_id"
+		if g := people.groups[""]; len(g) > 0 {
+			return g, "reminders.contact_chat_id"
 		}
-		for _, p := range people {
-			if p.Role == data.RoleAdmin && p.UserID > 0 { // ids below 1 are no Telegram user (the console's)
-				chats = append(chats, p.UserID)
+		for _, p := range people.people {
+			if p.Role == data.RoleAdmin {
+				chats = append(chats, people.private[p.UserID]...)
 			}
 		}
 		return chats, "reminders.contact_chat_id (0: every admin on the roster)"
 	}
 	if id, ok := r.bound[county]; ok {
-		return []int64{id}, "/bind " + county
+		// The group bound from chat (/bind) takes the place of the
+		// county's Telegram chat_id; its DingTalk groups and robot stay.
+		chats = append(chats, id)
+		for _, g := range people.groups[county] {
+			if data.IsDingTalkChat(g) {
+				chats = append(chats, g)
+			}
+		}
+		return chats, "/bind " + county
 	}
 	i := r.countyIndex(county)
 	key := fmt.Sprintf("campaign.counties[%d].chat_id", i)
-	if i >= 0 && r.campaign.Counties[i].ChatID != 0 {
-		return []int64{r.campaign.Counties[i].ChatID}, key
+	if g := people.groups[county]; i >= 0 && len(g) > 0 {
+		return g, key
 	}
-	for _, p := range people {
-		if p.Role == data.RoleCounty && p.County == county && p.UserID > 0 {
-			chats = append(chats, p.UserID)
+	for _, p := range people.people {
+		if p.Role == data.RoleCounty && p.County == county {
+			chats = append(chats, people.private[p.UserID]...)
 		}
 	}
 	return chats, key + " (0: the county's staff on the roster)"
@@ -576,9 +586,9 @@ func (r *Runner) NudgeNow(ctx context.Context, county, text string) (int, error)
 	} else {
 		text = "【" + county + "】市局提醒：\n" + text
 	}
-	people, err := r.store.People(ctx)
+	people, err := r.audience(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: recipients: %w", err)
+		return 0, err
 	}
 	if err := r.loadBindings(ctx); err != nil {
 		return 0, err
@@ -625,9 +635,9 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 		At: now, Deadline: c.ListsDue,
 		DaysLeft: cal.DaysLeft(now, c.ListsDue), WorkingDaysLeft: cal.WorkingDaysLeft(now, c.ListsDue),
 	}
-	people, err := r.store.People(ctx)
+	people, err := r.audience(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("jobs: recipients: %w", err)
+		return 0, err
 	}
 	if err := r.loadBindings(ctx); err != nil {
 		return 0, err
@@ -663,9 +673,9 @@ func (r *Runner) Problems(ctx context.Context) ([]Problem, error) {
 	if !r.cfg.Enabled || len(r.all) == 0 {
 		return nil, nil
 	}
-	people, err := r.store.People(ctx)
+	people, err := r.audience(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("jobs: recipients: %w", err)
+		return nil, err
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -681,7 +691,7 @@ func (r *Runner) Problems(ctx context.Context) ([]Problem, error) {
 			out = append(out, Problem{Key: strings.Fields(key)[0], Text: fmt.Sprintf("0 and no staff of %s on the roster: its reminders reach nobody", co.Name)})
 		}
 	}
-	for _, p := range people {
+	for _, p := range people.people {
 		if p.Role == data.RoleCounty && r.countyIndex(p.County) < 0 {
 			out = append(out, Problem{Key: "roster", Text: fmt.Sprintf("user %d is staff of %q, which campaign.counties does not list: they get no reminders", p.UserID, p.County)})
 		}

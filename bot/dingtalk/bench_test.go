@@ -11,9 +11,9 @@ import (
 	"tsbot/data"
 )
 
-// Message in, reply out, through the fake on loopback: the time from the
+// BenchmarkDingTalkRoundTrip is a message in, reply out, through the fake on loopback: the time from the
 // frame pushed to the reply posted to the session webhook.
-func BenchmarkRoundTrip(b *testing.B) {
+func BenchmarkDingTalkRoundTrip(b *testing.B) {
 	for _, staff := range []int{1, 20} {
 		b.Run(fmt.Sprintf("staff=%d", staff), func(b *testing.B) {
 			f := newFixture(b)

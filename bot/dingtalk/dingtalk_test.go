@@ -3,12 +3,15 @@ package dingtalk_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"tsbot/bot"
 	"tsbot/bot/dingtalk"
@@ -393,5 +396,54 @@ func TestReminderToGroupRobot(t *testing.T) {
 	got := f.srv.WaitSent("/robot/send", 1, 10*time.Second)
 	if len(got) != 1 || !strings.Contains(got[0].Text(), "还差20家") || !strings.Contains(got[0].Query, "sign=") {
 		t.Fatalf("group robot: %v", got)
+	}
+}
+
+// TestExportAsFile: /export on DingTalk says what it is through the session
+// webhook, uploads the spreadsheet as media and sends it as a file message
+// (sampleFile) that opens as the workbook; a failed upload says so and what
+// to do instead.
+func TestExportAsFile(t *testing.T) {
+	f := newFixture(t)
+	m := dingtalktest.Msg{Staff: "ling", Nick: "凌晓波", Text: "/export"}
+	if got := f.say(m, 1); !strings.Contains(got, "名单表格") {
+		t.Fatalf("export reply: %q", got)
+	}
+	files := f.srv.WaitSent("/v1.0/robot/oToMessages/batchSend", 1, 10*time.Second)
+	if len(files) != 1 || files[0].Body["msgKey"] != "sampleFile" {
+		t.Fatalf("file message: %v", files)
+	}
+	if ids, _ := files[0].Body["userIds"].([]any); len(ids) != 1 || ids[0] != "ling" {
+		t.Errorf("file sent to %v, want [ling]", files[0].Body["userIds"])
+	}
+	var param struct{ MediaID, FileName, FileType string }
+	if err := json.Unmarshal([]byte(files[0].Body["msgParam"].(string)), &param); err != nil {
+		t.Fatal(err)
+	}
+	ups := f.srv.Uploads()
+	if len(ups) != 1 || ups[0].Type != "file" || ups[0].Name != param.FileName || param.FileType != "xlsx" {
+		t.Fatalf("uploads %v, file message %+v", ups, param)
+	}
+	raw, ok := f.srv.Media(param.MediaID)
+	if !ok {
+		t.Fatalf("media %s was not uploaded", param.MediaID)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("the file is no workbook: %v", err)
+	}
+	defer x.Close()
+	if sheets := x.GetSheetList(); len(sheets) < 4 {
+		t.Errorf("sheets %v, want progress, the two lists and the record", sheets)
+	}
+
+	f.srv.FailUploads(1)
+	f.say(m, 2)
+	got := f.srv.WaitSent("/session/cid-private-ling", 3, 10*time.Second)
+	if len(got) != 3 || !strings.Contains(got[2].Text(), "表格文件没能发出") || !strings.Contains(got[2].Text(), "Telegram") {
+		t.Fatalf("after a failed upload: %d replies, last %q", len(got), got[len(got)-1].Text())
+	}
+	if n := len(f.srv.Sent("/v1.0/robot/oToMessages/batchSend")); n != 1 {
+		t.Errorf("%d file messages after a failed upload, want still 1", n)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -110,6 +111,33 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
+	doc := r.Document
+	r.Document = nil
+	if err := a.send(ctx, c, r); err != nil {
+		return err
+	}
+	if doc == nil {
+		return nil
+	}
+	// The text is out: a file that fails now is said, not retried with
+	// the text again.
+	if err := a.sendFile(ctx, c, *doc); err != nil {
+		a.log.Warn("dingtalk: file not sent", slog.Int64("chat_id", m.ChatID), slog.String("file", doc.Name), slog.Any("err", err))
+		if err := a.send(ctx, c, bot.Reply{Text: msgFileFailed}); err != nil {
+			a.log.Warn("dingtalk: file failure not said", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
+		}
+	}
+	return nil
+}
+
+// msgFileFailed says that a file (the /export spreadsheet) did not go out
+// and what to do instead.
+const msgFileFailed = "⚠️ 表格文件没能发出（钉钉上传失败）。请稍后再发一次 /export，或在 Telegram 里用 /export，或请市局联系人导出后转给您。"
+
+// send shows a reply in a conversation: through its session webhook while
+// it is valid, else through the robot OpenAPI (a custom robot for a
+// county's robot chat).
+func (a *Adapter) send(ctx context.Context, c data.DingTalkChat, r bot.Reply) error {
 	group := c.Group
 	switch {
 	case strings.HasPrefix(c.ConversationID, robotPrefix):
@@ -128,7 +156,28 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		key, param := robotMessage(r, group)
 		return a.api.SendToGroup(ctx, c.ConversationID, key, param)
 	}
-	return fmt.Errorf("%w: conversation %d has no way to reach it", ErrRefused, m.ChatID)
+	return fmt.Errorf("%w: conversation %d has no way to reach it", ErrRefused, c.ChatID)
+}
+
+// sendFile uploads a file as media and sends it as a file message
+// (sampleFile) through the robot OpenAPI: session webhooks carry no files.
+func (a *Adapter) sendFile(ctx context.Context, c data.DingTalkChat, d bot.Document) error {
+	if strings.HasPrefix(c.ConversationID, robotPrefix) {
+		return fmt.Errorf("%w: a custom robot cannot send files", ErrRefused)
+	}
+	id, err := a.api.UploadFile(ctx, d.Name, d.Data)
+	if err != nil {
+		return err
+	}
+	ext := strings.TrimPrefix(path.Ext(d.Name), ".")
+	param := map[string]any{"mediaId": id, "fileName": d.Name, "fileType": ext}
+	switch {
+	case !c.Group && c.StaffID != "":
+		return a.api.SendToStaff(ctx, []string{c.StaffID}, "sampleFile", param)
+	case c.Group:
+		return a.api.SendToGroup(ctx, c.ConversationID, "sampleFile", param)
+	}
+	return fmt.Errorf("%w: conversation %d has no staff id to send a file to", ErrRefused, c.ChatID)
 }
 
 // sendDirect answers through the webhook without the outbox (the database
@@ -196,9 +245,6 @@ func typedHint(bs []bot.Button) string {
 // tables).
 func markdown(r bot.Reply, hint bool) (title, text string) {
 	body := r.Text
-	if r.Document != nil {
-		body += "\n（钉钉里暂不能发送文件：请在电脑上用 tsbot export 导出，或在 Telegram 里用 /export）"
-	}
 	if h := typedHint(r.Buttons); hint && h != "" {
 		body += "\n\n" + h
 	}
@@ -266,18 +312,43 @@ func (a *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, t
 	return ok, err
 }
 
+// Send delivers a reminder text to a DingTalk chat at once, without the
+// outbox (tsbot remind, which records each send itself).
+func (a *Adapter) Send(ctx context.Context, chatID int64, text string) error {
+	return a.deliver(ctx, data.OutboxMessage{ChatID: chatID, CreatedAt: time.Now(),
+		Body: bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}})})
+}
+
 // PersonChat is the chat id of a person's private messages (reminders go
 // there through the robot OpenAPI).
 func (a *Adapter) PersonChat(ctx context.Context, staffID string) (int64, error) {
-	return a.store.DingTalkChatFor(ctx, "staff:"+staffID, false, staffID)
+	return PersonChat(ctx, a.store, staffID)
 }
 
 // GroupChat is the chat id of a county group by its openConversationId.
 func (a *Adapter) GroupChat(ctx context.Context, openConversationID string) (int64, error) {
-	return a.store.DingTalkChatFor(ctx, openConversationID, true, "")
+	return GroupChat(ctx, a.store, openConversationID)
 }
 
 // RobotChat is the chat id of a county's custom robot.
 func (a *Adapter) RobotChat(ctx context.Context, county string) (int64, error) {
-	return a.store.DingTalkChatFor(ctx, robotPrefix+county, true, "")
+	return RobotChat(ctx, a.store, county)
+}
+
+// PersonChat is the chat id of a staff member's private messages with the
+// robot, allocated the first time (the reminder runner asks before the
+// adapter runs).
+func PersonChat(ctx context.Context, s *data.Store, staffID string) (int64, error) {
+	return s.DingTalkChatFor(ctx, "staff:"+staffID, false, staffID)
+}
+
+// GroupChat is the chat id of a group by its openConversationId.
+func GroupChat(ctx context.Context, s *data.Store, openConversationID string) (int64, error) {
+	return s.DingTalkChatFor(ctx, openConversationID, true, "")
+}
+
+// RobotChat is the chat id of a county's custom robot (its webhook and
+// secret stay in the config, read by the adapter when it sends).
+func RobotChat(ctx context.Context, s *data.Store, county string) (int64, error) {
+	return s.DingTalkChatFor(ctx, robotPrefix+county, true, "")
 }

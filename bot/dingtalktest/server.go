@@ -3,7 +3,8 @@
 // messages pushed as any staff member, pings, disconnects and dropped
 // connections), the session webhooks the replies go to, the access-token
 // endpoint, the robot OpenAPI sends (with injectable 429, 500 and quota
-// errors) and custom group robots that check their signature.
+// errors), the media upload of files (oapi's /media/upload, with injectable
+// failures) and custom group robots that check their signature.
 package dingtalktest
 
 import (
@@ -80,6 +81,8 @@ type Server struct {
 	robotCalls int
 	failures   []failure
 	robots     map[string]string // custom robot access token → secret
+	uploads    []Upload
+	failUpload int
 	seq        int
 	changed    chan struct{}
 }
@@ -101,6 +104,7 @@ func New(t testing.TB, clientID, clientSecret string) *Server {
 	mux.HandleFunc("POST /v1.0/robot/oToMessages/batchSend", s.robot)
 	mux.HandleFunc("POST /v1.0/robot/groupMessages/send", s.robot)
 	mux.HandleFunc("POST /robot/send", s.customRobot)
+	mux.HandleFunc("POST /media/upload", s.upload)
 	s.Server = httptest.NewServer(mux) // 127.0.0.1
 	t.Cleanup(s.Close)
 	return s
@@ -530,4 +534,77 @@ func (s *Server) customRobot(w http.ResponseWriter, r *http.Request) {
 	}
 	s.keep(m)
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// Upload is one file the bot uploaded as media.
+type Upload struct {
+	MediaID string
+	Type    string // the type query parameter: "file"
+	Name    string // the multipart file name
+	Data    []byte
+}
+
+// FailUploads makes the next n media uploads fail (errcode 40004).
+func (s *Server) FailUploads(n int) {
+	s.mu.Lock()
+	s.failUpload += n
+	s.mu.Unlock()
+}
+
+// Uploads lists the files uploaded, in order.
+func (s *Server) Uploads() []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Upload(nil), s.uploads...)
+}
+
+// Media is the content of an uploaded media id.
+func (s *Server) Media(id string) ([]byte, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, u := range s.uploads {
+		if u.MediaID == id {
+			return u.Data, true
+		}
+	}
+	return nil, false
+}
+
+// upload is oapi's media upload: access_token and type in the query, the
+// file in the multipart field "media".
+func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	exp, ok := s.tokens[q.Get("access_token")]
+	fail := s.failUpload > 0
+	if fail {
+		s.failUpload--
+	}
+	s.mu.Unlock()
+	if !ok || time.Now().After(exp) {
+		writeJSON(w, 200, map[string]any{"errcode": 40014, "errmsg": "不合法的access_token"})
+		return
+	}
+	if fail {
+		writeJSON(w, 200, map[string]any{"errcode": 40004, "errmsg": "不合法的媒体文件类型 (injected)"})
+		return
+	}
+	f, h, err := r.FormFile("media")
+	if err != nil || q.Get("type") == "" {
+		writeJSON(w, 200, map[string]any{"errcode": 40005, "errmsg": "缺少media或type"})
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 20<<20))
+	if err != nil {
+		writeJSON(w, 200, map[string]any{"errcode": 40005, "errmsg": "read failed"})
+		return
+	}
+	s.mu.Lock()
+	s.seq++
+	u := Upload{MediaID: fmt.Sprintf("@media-%d", s.seq), Type: q.Get("type"), Name: h.Filename, Data: data}
+	s.uploads = append(s.uploads, u)
+	s.notify()
+	s.mu.Unlock()
+	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok", "type": u.Type, "media_id": u.MediaID, "created_at": time.Now().UnixMilli()})
 }
