@@ -20,6 +20,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"tsbot/bot"
+	"tsbot/bot/channels"
 	"tsbot/bot/dingtalk"
 	"tsbot/bot/telegram"
 	"tsbot/data"
@@ -236,7 +237,7 @@ func (a *app) setUpReminders(ctx context.Context, warn bool) error {
 	if !a.cfg.Reminders.Enabled {
 		return nil
 	}
-	r.SetDirectory(newDirectory(a.cfg, a.store))
+	r.SetDirectory(channels.NewDirectory(a.cfg, a.store))
 	problems, err := r.Problems(ctx)
 	if err != nil {
 		return err
@@ -249,17 +250,6 @@ func (a *app) setUpReminders(ctx context.Context, warn bool) error {
 	}
 	a.reminders = r
 	return nil
-}
-
-// newDirectory is where reminders reach people and county groups with the
-// channels the config turns on (those run starts): see jobs.Directory.
-func newDirectory(cfg data.Config, store *data.Store) directory {
-	d := directory{store: store, telegram: cfg.Telegram.Token != "" || !cfg.DingTalk.Enabled,
-		dingtalk: cfg.DingTalk.Enabled, counties: map[string]data.CountyConfig{}}
-	for _, co := range cfg.Campaign.Counties {
-		d.counties[co.Name] = co
-	}
-	return d
 }
 
 // startReminders runs the reminder cron beside the bot, sending through n,
@@ -296,72 +286,6 @@ func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string)
 		return fmt.Errorf("%w: %w", jobs.ErrUnreachable, err)
 	}
 	return err
-}
-
-// directory is jobs.Directory over both channels: a person gets reminders
-// privately on each channel they are on (their Telegram user id; the chat
-// of their DingTalk staff id), a county in its Telegram group (chat_id),
-// its DingTalk group (open_conversation_id) and its custom robot
-// (robot_webhook), whichever are configured. A DingTalk chat id is below
-// data.FirstDingTalkChatID, so the same reminder is claimed once per
-// channel and never twice on one.
-type directory struct {
-	store              *data.Store
-	telegram, dingtalk bool // the channels that are on
-	counties           map[string]data.CountyConfig
-	// count: check's, which only counts the chats and writes nothing (a
-	// DingTalk chat gets its id, a row, the first time it is named).
-	count bool
-}
-
-// dingtalkChat is the chat id of a DingTalk conversation, allocated the
-// first time (or a stand-in when only counting).
-func (d directory) dingtalkChat(ctx context.Context, alloc func(context.Context, *data.Store, string) (int64, error), name string) (int64, error) {
-	if d.count {
-		return data.FirstDingTalkChatID, nil
-	}
-	return alloc(ctx, d.store, name)
-}
-
-func (d directory) PersonChats(ctx context.Context, p data.Person) ([]int64, error) {
-	var chats []int64
-	if d.telegram && p.UserID > 0 { // a Telegram user id; ids below 1 are the console's and DingTalk-only people's
-		chats = append(chats, p.UserID)
-	}
-	if d.dingtalk && p.DingTalkID != nil && *p.DingTalkID != "" {
-		c, err := d.dingtalkChat(ctx, dingtalk.PersonChat, *p.DingTalkID)
-		if err != nil {
-			return nil, err
-		}
-		chats = append(chats, c)
-	}
-	return chats, nil
-}
-
-func (d directory) GroupChats(ctx context.Context, county string, chatID int64) ([]int64, error) {
-	var chats []int64
-	if d.telegram && chatID != 0 {
-		chats = append(chats, chatID)
-	}
-	co, ok := d.counties[county]
-	if !d.dingtalk || !ok {
-		return chats, nil
-	}
-	if co.OpenConversationID != "" {
-		c, err := d.dingtalkChat(ctx, dingtalk.GroupChat, co.OpenConversationID)
-		if err != nil {
-			return nil, err
-		}
-		chats = append(chats, c)
-	}
-	if co.RobotWebhook != "" && co.RobotSecret != "" {
-		c, err := d.dingtalkChat(ctx, dingtalk.RobotChat, co.Name)
-		if err != nil {
-			return nil, err
-		}
-		chats = append(chats, c)
-	}
-	return chats, nil
 }
 
 // idleRobots are the counties' custom robots that get nothing: the DingTalk
@@ -448,7 +372,7 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 	if strings.TrimSpace(at) == "" {
 		return errors.New(`remind: -at is required: RFC3339 (2027-09-21T09:00:00+08:00) or "2027-09-21 09:00" in campaign.timezone`)
 	}
-	now, err := parseInstant(at, a.campaign.Location)
+	now, err := jobs.ParseInstant(at, a.campaign.Location)
 	if err != nil {
 		return err
 	}
@@ -457,7 +381,7 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 		if err != nil {
 			return err
 		}
-		printPlan(stdout, now, plan)
+		jobs.WritePlan(stdout, now, plan)
 		return nil
 	}
 	if now.After(time.Now()) {
@@ -506,56 +430,6 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 		fmt.Fprintf(stdout, "%s：没有需要发送的提醒（或都已发送过）。\n", now.Format("2006-01-02 15:04 MST"))
 	}
 	return err
-}
-
-// parseInstant reads RFC3339, or "2006-01-02 15:04" in the campaign's zone.
-func parseInstant(s string, loc *time.Location) (time.Time, error) {
-	s = strings.TrimSpace(s)
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.In(loc), nil
-	}
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-	if err != nil {
-		return time.Time{}, fmt.Errorf(`remind: -at %q: use RFC3339 (2027-09-21T09:00:00+08:00) or "2027-09-21 09:00"`, s)
-	}
-	return t, nil
-}
-
-// printPlan writes a dry run: one block per reminder and chat due at that
-// instant, then one line for what would be recorded as not sent, by reason.
-func printPlan(w io.Writer, now time.Time, plan []jobs.Delivery) {
-	fmt.Fprintf(w, "%s 到期的提醒（试运行：不发送，不记录）\n", now.Format("2006-01-02 15:04 MST"))
-	var reasons []string
-	skipped := map[string]int{}
-	sent := 0
-	for _, d := range plan {
-		if d.Skip != "" {
-			if skipped[d.Skip] == 0 {
-				reasons = append(reasons, d.Skip)
-			}
-			skipped[d.Skip]++
-			continue
-		}
-		sent++
-		chat := fmt.Sprintf("chat %d", d.ChatID)
-		if data.IsDingTalkChat(d.ChatID) {
-			chat = fmt.Sprintf("dingtalk chat %d", d.ChatID)
-		}
-		fmt.Fprintf(w, "\n== %s → %s (%s)\n", d.Reminder.Key, chat, d.ConfigKey)
-		fmt.Fprintln(w, strings.TrimRight(d.Text, "\n"))
-	}
-	if sent == 0 {
-		fmt.Fprintln(w, "（无）")
-	}
-	if len(reasons) > 0 {
-		parts := make([]string, len(reasons))
-		n := 0
-		for i, r := range reasons {
-			parts[i] = fmt.Sprintf("%s %d条", jobs.SkipLabel(r), skipped[r])
-			n += skipped[r]
-		}
-		fmt.Fprintf(w, "\n另有%d条不发送（%s）。\n", n, strings.Join(parts, "，"))
-	}
 }
 
 // backup writes a consistent copy of the SQLite database to out while the
@@ -698,8 +572,8 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
-	dir := newDirectory(cfg, store)
-	dir.count = true // check writes nothing
+	dir := channels.NewDirectory(cfg, store)
+	dir.Count = true // check writes nothing
 	runner.SetDirectory(dir)
 	if !cfg.Reminders.Enabled {
 		p("提醒：关闭（reminders.enabled = false）")
