@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -109,7 +110,7 @@ func BenchmarkStatusCity(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for range b.N {
-		if r := f.h.Handle(ctx, Message{UserID: viewer, ChatID: viewer, Text: "/status"}); !r.Pre {
+		if r := f.h.Handle(ctx, Message{UserID: viewer, ChatID: viewer, Text: "/status"}); !strings.Contains(r.Text, "完成/目标") {
 			b.Fatalf("reply %q", r.Text)
 		}
 	}
@@ -135,7 +136,7 @@ func BenchmarkStartup(b *testing.B) {
 		if err := s.SeedRoster(ctx, []data.Person{{UserID: admin, Role: data.RoleAdmin}}); err != nil {
 			b.Fatal(err)
 		}
-		if r := NewHandler(s, c, nil).Handle(ctx, Message{UserID: admin, ChatID: admin, Text: "/status"}); !r.Pre {
+		if r := NewHandler(s, c, nil).Handle(ctx, Message{UserID: admin, ChatID: admin, Text: "/status"}); !strings.Contains(r.Text, "完成/目标") {
 			b.Fatalf("reply %q", r.Text)
 		}
 		s.Close()
