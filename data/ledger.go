@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sort"
 	"time"
 
@@ -563,23 +562,6 @@ func seen(tx *gorm.DB, updateID int64) (Outcome, bool, error) {
 	return Outcome{Batch: b, Effects: effects(entries, totals), Duplicate: true}, true, nil
 }
 
-func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
-	totals := map[key]int{}
-	if len(entries) == 0 {
-		return totals, nil
-	}
-	var rows []Total
-	if err := tx.Where("county IN ?", countiesOf(entries)).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("ledger: load totals: %w", err)
-	}
-	for _, r := range rows {
-		if r.Indicator.Valid() {
-			totals[key{r.County, r.Indicator}] = r.Done
-		}
-	}
-	return totals, nil
-}
-
 // countiesOf lists the counties entries touch, once each.
 func countiesOf(entries []Entry) []string {
 	var out []string
@@ -601,23 +583,6 @@ func effects(entries []Entry, totals map[key]int) []Effect {
 	return out
 }
 
-// Totals returns the done figures of every county that has any entry.
-func (s *Store) Totals(ctx context.Context) (map[string]Counts, error) {
-	var rows []Total
-	if err := s.db.WithContext(ctx).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("ledger: totals: %w", err)
-	}
-	out := make(map[string]Counts, 8)
-	for _, r := range rows {
-		if r.Indicator.Valid() {
-			c := out[r.County]
-			c[r.Indicator] = r.Done
-			out[r.County] = c
-		}
-	}
-	return out, nil
-}
-
 // History returns the newest entries, of one county or (county "") all.
 func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry, error) {
 	q := s.db.WithContext(ctx).Order("id DESC").Limit(limit)
@@ -629,82 +594,6 @@ func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry,
 		return nil, fmt.Errorf("ledger: history: %w", err)
 	}
 	return out, nil
-}
-
-// CheckTotals recomputes every total from the entries and repairs the totals
-// table if it disagrees (it never should: both change in one transaction).
-// It returns how many totals were repaired. It runs as a write transaction:
-// another instance on the same database may be writing, and a batch that
-// committed between the sum and the read of the totals would otherwise look
-// like drift and be "repaired" away.
-func (s *Store) CheckTotals(ctx context.Context) (int, error) {
-	var fixed int
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := s.serializeWrites(tx); err != nil {
-			return err
-		}
-		var err error
-		fixed, err = repairTotals(tx)
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	if fixed > 0 {
-		s.log.Warn("totals repaired from entries", slog.Int("count", fixed))
-	}
-	return fixed, nil
-}
-
-func repairTotals(tx *gorm.DB) (int, error) {
-	type sum struct {
-		County    string
-		Indicator Indicator
-		Done      int
-	}
-	var sums []sum
-	err := tx.Model(&Entry{}).
-		Select("county, indicator, SUM(delta) AS done").Group("county, indicator").Scan(&sums).Error
-	if err != nil {
-		return 0, fmt.Errorf("ledger: sum entries: %w", err)
-	}
-	var rows []Total
-	if err := tx.Find(&rows).Error; err != nil {
-		return 0, fmt.Errorf("ledger: totals: %w", err)
-	}
-	have := map[key]int{}
-	for _, r := range rows {
-		if r.Indicator.Valid() {
-			have[key{r.County, r.Indicator}] = r.Done
-		}
-	}
-	var fix []Total
-	for _, s := range sums {
-		if !s.Indicator.Valid() {
-			continue // a key no indicator has: not a total of ours
-		}
-		k := key{s.County, s.Indicator}
-		if d, ok := have[k]; !ok || d != s.Done {
-			fix = append(fix, Total(s))
-		}
-		delete(have, k)
-	}
-	for k, d := range have {
-		if d != 0 {
-			fix = append(fix, Total{County: k.county, Indicator: k.ind, Done: 0})
-		}
-	}
-	if len(fix) == 0 {
-		return 0, nil
-	}
-	err = tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
-		DoUpdates: clause.AssignmentColumns([]string{"done"}),
-	}).Create(&fix).Error
-	if err != nil {
-		return 0, fmt.Errorf("ledger: repair totals: %w", err)
-	}
-	return len(fix), nil
 }
 
 // LastUpdateIn is userID's latest update in chatID, undone or not: what a
