@@ -536,28 +536,7 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		return err
 	}
 
-	loc := campaign.Location
-	day := func(t time.Time) string {
-		if t.IsZero() {
-			return "未设"
-		}
-		return t.In(loc).Format("2006-01-02")
-	}
-	p("活动：%s（时区 %s）", campaign.Name, loc)
-	p("  培育截止 %s，名单上报截止 %s，验收 %s 至 %s", day(campaign.CultivationDue), day(campaign.ListsDue), day(campaign.AcceptanceFrom), day(campaign.AcceptanceTo))
-	var names []string
-	for _, co := range campaign.Counties {
-		names = append(names, co.Name)
-	}
-	for _, l := range data.CalendarLines(&campaign, cfg.Campaign, time.Now()) {
-		p("  %s", l)
-	}
-	total := data.StandCity(&campaign, done).Total
-	p("  区县 %d 个：%s", len(campaign.Counties), strings.Join(names, "、"))
-	for _, ind := range data.Indicators {
-		p("  %s：目标 %d，已完成 %d，各区县尚差合计 %d", ind.Name(), total.Target[ind], total.Done[ind], total.Gap[ind])
-	}
-	p("名单：配置文件 %d 人，数据库 %d 人（启动时配置文件中的人写入数据库）", len(roster), len(people))
+	checkCampaign(p, cfg, &campaign, done, len(roster), len(people))
 	tgMode := "polling" // validated: "", "polling" or "webhook"
 	if cfg.Telegram.Mode == "webhook" {
 		tgMode = "webhook"
@@ -568,32 +547,8 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 		p("Telegram：%s 模式，token 未设置（运行前请设置 TELEGRAM_BOT_TOKEN）", tgMode)
 	}
 
-	runner, err := jobs.NewRunner(store, nil, &campaign, cfg.Reminders, log)
-	if err != nil {
-		return fmt.Errorf("config: %w", err)
-	}
-	dir := channels.NewDirectory(cfg, store)
-	dir.Count = true // check writes nothing
-	runner.SetDirectory(dir)
-	if !cfg.Reminders.Enabled {
-		p("提醒：关闭（reminders.enabled = false）")
-	} else {
-		next := runner.Upcoming(ctx, time.Now(), 5)
-		p("提醒：开启，共 %d 条；接下来：", len(runner.Reminders()))
-		if len(next) == 0 {
-			p("  （没有了）")
-		}
-		for _, l := range next {
-			p("  %s", l)
-		}
-		problems, err := runner.Problems(ctx)
-		if err != nil {
-			return err
-		}
-		problems = append(problems, idleRobots(cfg)...)
-		for _, pr := range problems {
-			p("  注意：%s", pr)
-		}
+	if err := checkReminders(ctx, p, cfg, store, &campaign, log); err != nil {
+		return err
 	}
 
 	switch {
@@ -602,7 +557,7 @@ func check(ctx context.Context, configPath string, getenv func(string) string, s
 	case store.Driver() != "sqlite":
 		p("备份：PostgreSQL 用 pg_dump 备份，机器人不做")
 	default:
-		if _, err := jobs.NewBackups(store, cfg.Backup, loc, log); err != nil {
+		if _, err := jobs.NewBackups(store, cfg.Backup, campaign.Location, log); err != nil {
 			return fmt.Errorf("config: %w", err)
 		}
 		p("备份：每天 %s 备份到 %s，保留 %d 份", cfg.Backup.Time, cfg.Backup.Dir, cfg.Backup.Keep)
@@ -648,6 +603,67 @@ func (a *app) channels(ctx context.Context) error {
 // newDingTalk builds the DingTalk channel: the one place it is built.
 func (a *app) newDingTalk() (*dingtalk.Adapter, error) {
 	return dingtalk.New(a.cfg.DingTalk, a.handler(), a.log, dingtalk.Options{Counties: a.cfg.Campaign.Counties})
+}
+
+// checkCampaign is what check says of the campaign: its dates, calendar,
+// counties, the city's standing and the roster.
+func checkCampaign(p func(string, ...any), cfg data.Config, campaign *data.Campaign, done map[string]data.Counts, inConfig, inStore int) {
+	loc := campaign.Location
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return "未设"
+		}
+		return t.In(loc).Format("2006-01-02")
+	}
+	p("活动：%s（时区 %s）", campaign.Name, loc)
+	p("  培育截止 %s，名单上报截止 %s，验收 %s 至 %s", day(campaign.CultivationDue), day(campaign.ListsDue), day(campaign.AcceptanceFrom), day(campaign.AcceptanceTo))
+	var names []string
+	for _, co := range campaign.Counties {
+		names = append(names, co.Name)
+	}
+	for _, l := range data.CalendarLines(campaign, cfg.Campaign, time.Now()) {
+		p("  %s", l)
+	}
+	total := data.StandCity(campaign, done).Total
+	p("  区县 %d 个：%s", len(campaign.Counties), strings.Join(names, "、"))
+	for _, ind := range data.Indicators {
+		p("  %s：目标 %d，已完成 %d，各区县尚差合计 %d", ind.Name(), total.Target[ind], total.Done[ind], total.Gap[ind])
+	}
+	p("名单：配置文件 %d 人，数据库 %d 人（启动时配置文件中的人写入数据库）", inConfig, inStore)
+}
+
+// checkReminders is what check says of the reminders: the next ones, and
+// what would make one reach nobody. It writes nothing.
+func checkReminders(ctx context.Context, p func(string, ...any), cfg data.Config, store *data.Store, campaign *data.Campaign, log *slog.Logger) error {
+	runner, err := jobs.NewRunner(store, nil, campaign, cfg.Reminders, log)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	dir := channels.NewDirectory(cfg, store)
+	dir.Count = true // check writes nothing
+	runner.SetDirectory(dir)
+	if !cfg.Reminders.Enabled {
+		p("提醒：关闭（reminders.enabled = false）")
+	} else {
+		next := runner.Upcoming(ctx, time.Now(), 5)
+		p("提醒：开启，共 %d 条；接下来：", len(runner.Reminders()))
+		if len(next) == 0 {
+			p("  （没有了）")
+		}
+		for _, l := range next {
+			p("  %s", l)
+		}
+		problems, err := runner.Problems(ctx)
+		if err != nil {
+			return err
+		}
+		problems = append(problems, idleRobots(cfg)...)
+		for _, pr := range problems {
+			p("  注意：%s", pr)
+		}
+	}
+
+	return nil
 }
 
 // checkChannels says which channels are on and, for DingTalk, whether it
