@@ -372,46 +372,9 @@ func (b *book) progress() error {
 		row++
 	}
 
-	width := wNumber + wCounty + wFigure*3*data.NumIndicators
-	gapNote := "注：差距为目标减完成，完成数达到或超过目标的记0。"
-	if b.in.County == "" {
-		gapNote += "合计行的目标、完成为各区、县(市)之和；合计差距为各区、县(市)差距之和，" +
-			"一地超额不抵他地差距（下达的任务是各地的最低目标数）。"
-	}
-	for _, text := range []string{noticeNotes, gapNote} {
-		if err := put(1, row, text, b.st.note); err != nil {
-			return err
-		}
-		if err := merge(1, row, last, row); err != nil {
-			return err
-		}
-		if err := f.SetRowHeight(s, row, rowHeight(width, 11, text)); err != nil {
-			return err
-		}
-		row++
-	}
-	row++ // a blank line before the signatures
-	half := 2 + 3*2
-	for _, pair := range [][2]string{
-		{"填报单位（盖章）：", "填报人："},
-		{"联系电话：", "填报日期：      年    月    日"},
-	} {
-		if err := put(1, row, pair[0], b.st.sign); err != nil {
-			return err
-		}
-		if err := merge(1, row, half, row); err != nil {
-			return err
-		}
-		if err := put(half+1, row, pair[1], b.st.sign); err != nil {
-			return err
-		}
-		if err := merge(half+1, row, last, row); err != nil {
-			return err
-		}
-		if err := f.SetRowHeight(s, row, 30); err != nil {
-			return err
-		}
-		row++
+	row, err := b.progressNotes(row, put, merge)
+	if err != nil {
+		return err
 	}
 	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area",
 		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", s, colName(last), row-1), Scope: s}); err != nil {
@@ -434,6 +397,54 @@ func (b *book) progress() error {
 		return err
 	}
 	return b.chart(row+2, firstRow, lastRow)
+}
+
+// progressNotes writes, from row on, the notice's 备注, the note on the gaps
+// and the signature lines; it returns the row after them.
+func (b *book) progressNotes(row int, put func(col, row int, v any, style int) error, merge func(c1, r1, c2, r2 int) error) (int, error) {
+	f, s, last := b.f, SheetProgress, progressCols
+	width := wNumber + wCounty + wFigure*3*data.NumIndicators
+	gapNote := "注：差距为目标减完成，完成数达到或超过目标的记0。"
+	if b.in.County == "" {
+		gapNote += "合计行的目标、完成为各区、县(市)之和；合计差距为各区、县(市)差距之和，" +
+			"一地超额不抵他地差距（下达的任务是各地的最低目标数）。"
+	}
+	for _, text := range []string{noticeNotes, gapNote} {
+		if err := put(1, row, text, b.st.note); err != nil {
+			return 0, err
+		}
+		if err := merge(1, row, last, row); err != nil {
+			return 0, err
+		}
+		if err := f.SetRowHeight(s, row, rowHeight(width, 11, text)); err != nil {
+			return 0, err
+		}
+		row++
+	}
+	row++ // a blank line before the signatures
+	half := 2 + 3*2
+	for _, pair := range [][2]string{
+		{"填报单位（盖章）：", "填报人："},
+		{"联系电话：", "填报日期：      年    月    日"},
+	} {
+		if err := put(1, row, pair[0], b.st.sign); err != nil {
+			return 0, err
+		}
+		if err := merge(1, row, half, row); err != nil {
+			return 0, err
+		}
+		if err := put(half+1, row, pair[1], b.st.sign); err != nil {
+			return 0, err
+		}
+		if err := merge(half+1, row, last, row); err != nil {
+			return 0, err
+		}
+		if err := f.SetRowHeight(s, row, 30); err != nil {
+			return 0, err
+		}
+		row++
+	}
+	return row, nil
 }
 
 func colName(col int) string {
