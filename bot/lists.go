@@ -347,6 +347,11 @@ func noteOne(names []data.Listed, county string) (string, []Button) {
 			missing = append(missing, l)
 		}
 	}
+	return noteOneText(missing, county)
+}
+
+// noteOneText says which stations are missing from a county's tutoring list.
+func noteOneText(missing []data.Listed, county string) (string, []Button) {
 	if len(missing) == 0 {
 		return "", nil
 	}
@@ -367,12 +372,12 @@ func noteOne(names []data.Listed, county string) (string, []Button) {
 
 // withNoteOne adds the note-1 flags and buttons to a county's status.
 func (h *Handler) withNoteOne(ctx context.Context, r Reply, county string) Reply {
-	names, err := h.Store.Names(ctx, county)
+	missing, err := h.Store.MissingFromTutoring(ctx, county)
 	if err != nil {
-		h.Log.Error("names failed", slog.Any("err", err))
+		h.Log.Error("note 1 failed", slog.Any("err", err))
 		return r
 	}
-	if note, buttons := noteOne(names, county); note != "" {
+	if note, buttons := noteOneText(missing, county); note != "" {
 		r.Text += "\n" + note
 		r.Buttons = append(r.Buttons, buttons...)
 	}

@@ -358,6 +358,30 @@ func (s *Store) Names(ctx context.Context, county string) ([]Listed, error) {
 	return out, nil
 }
 
+// MissingFromTutoring is note 1 for one county, worked out by the database:
+// the named stations whose name is not on the county's tutoring list (an
+// anti-join on the stored normalized names), without loading the lists.
+func (s *Store) MissingFromTutoring(ctx context.Context, county string) ([]Listed, error) {
+	ended := s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")
+	tutored := s.db.Model(&NameRecord{}).Select("norm").
+		Where("county = ? AND indicator = ? AND op = ?", county, Tutoring, NameAdd).
+		Where("id NOT IN (?)", ended)
+	var rows []NameRecord
+	err := s.db.WithContext(ctx).
+		Where("county = ? AND indicator IN ? AND op = ?", county, []Indicator{ProvincialStation, CityStation}, NameAdd).
+		Where("id NOT IN (?)", ended).
+		Where("norm NOT IN (?)", tutored).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("ledger: note 1 of %s: %w", county, err)
+	}
+	out := make([]Listed, len(rows))
+	for i, r := range rows {
+		out[i] = r.listed()
+	}
+	return out, nil
+}
+
 // ListedName loads a name that is on a list now, by the id of the row that
 // put it there; ErrNotFound if it has left the list.
 func (s *Store) ListedName(ctx context.Context, id int64) (Listed, error) {

@@ -291,3 +291,37 @@ func TestMissingFromTutoring(t *testing.T) {
 		t.Errorf("ListedName = %+v %v", l, err)
 	}
 }
+
+// Note 1 worked out by the database agrees with the one worked out from the
+// loaded lists: stations not on the tutoring list, compared by normalized
+// name, in one county, leaving out names that have left their list.
+func TestMissingFromTutoringInSQL(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		msg := int64(0)
+		rec := func(c Change) {
+			t.Helper()
+			msg++
+			if _, err := s.Record(ctx, Author{UserID: 7, ChatID: 7, MessageID: msg}, []Change{c}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rec(named("柯桥", ProvincialStation, 1, "甲纺织示范站"))
+		rec(named("柯桥", CityStation, 3, "乙（柯桥）示范站", "丙示范站", "丁示范站"))
+		rec(named("柯桥", Tutoring, 2, "甲纺织示范站", "乙(柯桥)示范站")) // the brackets fold
+		rec(named("柯桥", CityStation, -1, "丁示范站"))                  // off the list again
+		rec(named("嵊州", CityStation, 1, "戊示范站"))
+		got, err := s.MissingFromTutoring(ctx, "柯桥")
+		if err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Names(ctx, "柯桥")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := MissingFromTutoring(all)
+		if len(got) != 1 || got[0].Name != "丙示范站" || len(want) != 1 || want[0].Name != got[0].Name {
+			t.Errorf("in SQL %+v, from the lists %+v; want 丙示范站 alone", got, want)
+		}
+	})
+}
