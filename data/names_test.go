@@ -309,7 +309,7 @@ func TestMissingFromTutoringInSQL(t *testing.T) {
 		rec(named("柯桥", ProvincialStation, 1, "甲纺织示范站"))
 		rec(named("柯桥", CityStation, 3, "乙（柯桥）示范站", "丙示范站", "丁示范站"))
 		rec(named("柯桥", Tutoring, 2, "甲纺织示范站", "乙(柯桥)示范站")) // the brackets fold
-		rec(named("柯桥", CityStation, -1, "丁示范站"))                  // off the list again
+		rec(named("柯桥", CityStation, -1, "丁示范站"))           // off the list again
 		rec(named("嵊州", CityStation, 1, "戊示范站"))
 		got, err := s.MissingFromTutoring(ctx, "柯桥")
 		if err != nil {
