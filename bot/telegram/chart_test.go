@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"tsbot/bot/telegramtest"
 	"tsbot/data/chart"
@@ -52,5 +53,46 @@ func TestTelegramChartSendsPhoto(t *testing.T) {
 	f.srv.SendText(alice, chat, "/whoami")
 	if r := f.waitReply(t, chat.ID, 1); !strings.HasPrefix(r.Params["text"], "用户ID") {
 		t.Errorf("after the photo, a message %q", r.Params["text"])
+	}
+}
+
+// A photo whose upload fails is sent again from the outbox, marked 补发,
+// once: the photo is a part like a document.
+func TestTelegramChartPhotoRetried(t *testing.T) {
+	if _, err := chart.LoadFont(""); errors.Is(err, chart.ErrNoFont) {
+		t.Skipf("no CJK font installed (apt-get install %s): %v", chart.FontPackage, err)
+	}
+	f := newFixture(t)
+	f.opts.Limits.Attempts = 1
+	f.opts.OutboxBackoff = 20 * time.Millisecond
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	f.srv.FailNext("sendPhoto", telegramtest.InternalError())
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.SendText(alice, chat, "/chart")
+	calls, err := f.srv.WaitCalls(waitCtx(t), "sendPhoto", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.srv.SendText(alice, chat, "/whoami")
+	f.waitReply(t, chat.ID, 1)
+	f.stop()
+	calls = f.srv.CallsTo("sendPhoto")
+	ok := 0
+	for _, c := range calls {
+		if c.Status == http.StatusOK {
+			ok++
+			if !strings.HasPrefix(c.Params["caption"], "（补发）📊") {
+				t.Errorf("resent caption %q, want it marked 补发", c.Params["caption"])
+			}
+		}
+	}
+	if len(calls) != 2 || ok != 1 {
+		t.Errorf("%d sendPhoto calls, %d sent; want the failed one and one more", len(calls), ok)
+	}
+	for _, s := range f.sent(chat.ID) {
+		if strings.Contains(s.Params["text"], "进度图") {
+			t.Errorf("the caption came as a message too: %q", s.Params["text"])
+		}
 	}
 }
