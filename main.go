@@ -194,6 +194,7 @@ func (a *app) newTelegram() (*telegram.Adapter, error) {
 
 func (a *app) handler() *bot.Handler {
 	h := bot.NewHandler(a.store, &a.campaign, a.log)
+	h.ChartFont = a.cfg.Chart.Font
 	if a.reminders != nil {
 		h.Reminders = a.reminders
 	}

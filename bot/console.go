@@ -106,6 +106,9 @@ func writeConsoleReply(out io.Writer, r Reply) error {
 	if d := r.Document; d != nil {
 		text += "\n" + saveDocument(d)
 	}
+	if d := r.Photo; d != nil {
+		text += "\n" + saveDocument(d)
+	}
 	_, err := fmt.Fprintln(out, text+"\n")
 	return err
 }

@@ -106,6 +106,9 @@ type Reply struct {
 	Buttons []Button
 	// Document, if set, is a file sent with the reply (the /export spreadsheet).
 	Document *Document
+	// Photo, if set, is a picture sent with the reply (the /chart PNG):
+	// shown in the chat, where a document is a file to open.
+	Photo *Document
 	// ClearKeyboard, in answer to a button, says the buttons under the
 	// pressed message have done their job (a question closed meanwhile).
 	ClearKeyboard bool
@@ -151,6 +154,10 @@ type Handler struct {
 	Now      func() time.Time
 	// Reminders backs /reminders and /remindnow; nil: reminders are off.
 	Reminders Reminders
+	// ChartFont is the CJK font file /chart draws with; "": the first
+	// installed of the usual places (config chart.font).
+	ChartFont string
+	chartFont chartFont
 	// botName is the channel's bot username, for invite links (SetBotUsername).
 	botName atomic.Value
 }

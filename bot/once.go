@@ -101,7 +101,7 @@ func replayed() Reply { return Reply{Stored: true} }
 
 // draft encodes r as this delivery's outgoing message.
 func (d *delivery) draft(r Reply) data.Draft {
-	if r.Alert || (r.Text == "" && r.Document == nil && !r.ClearKeyboard) {
+	if r.Alert || (r.Text == "" && r.Document == nil && r.Photo == nil && !r.ClearKeyboard) {
 		return data.Draft{} // an alert is shown to the presser at once, never stored
 	}
 	o := Outgoing{Reply: r, ReplyTo: d.replyTo}

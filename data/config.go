@@ -23,6 +23,14 @@ type Config struct {
 	Reminders RemindersConfig `toml:"reminders"`
 	Backup    BackupConfig    `toml:"backup"`
 	DingTalk  DingTalkConfig  `toml:"dingtalk"`
+	Chart     ChartConfig     `toml:"chart"`
+}
+
+// ChartConfig is the /chart picture.
+type ChartConfig struct {
+	// Font is a CJK font file (.ttc, .otf, .ttf) to draw it with; "": the
+	// first installed of the usual places (fonts-noto-cjk and others).
+	Font string `toml:"font"`
 }
 
 // DingTalkConfig is the DingTalk channel: an internal app (企业内部应用) with a

@@ -123,6 +123,8 @@ name = "张三"
 		{name: "webhook with a bad listen address", text: "[telegram]\nmode = \"webhook\"\nwebhook_url = \"https://x.example/h\"\nwebhook_listen = \":http-alt:\"\n", wantErr: "config: telegram.webhook_listen: "},
 		{name: "api_url not a url", text: "[telegram]\napi_url = \"localhost:8081\"\n", wantErr: "config: telegram.api_url: "},
 		{name: "sqlite without a path", text: "[database]\npath = \"\"\n", wantErr: "config: database.path: "},
+		{name: "chart font missing", text: "[chart]\nfont = \"/nonexistent/NotoSansCJK-Regular.ttc\"\n", wantErr: "config: chart.font: "},
+		{name: "chart font a folder", text: "[chart]\nfont = \"/\"\n", wantErr: "config: chart.font: / is not a font file"},
 		{name: "token not quoted", text: "[telegram]\ntoken = 123:abc\n", wantErr: "config: telegram.token: line 2: "},
 	}
 	for _, tt := range tests {

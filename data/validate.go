@@ -53,6 +53,9 @@ func (cfg Config) Build() (Built, error) {
 	if err := cfg.validateDingTalk(); err != nil {
 		return Built{}, err
 	}
+	if err := cfg.Chart.validate(); err != nil {
+		return Built{}, err
+	}
 	c, err := cfg.BuildCampaign()
 	if err != nil {
 		return Built{}, err
@@ -225,6 +228,22 @@ func (dc DatabaseConfig) validate() error {
 		}
 	default:
 		return errors.New(`config: database.driver: must be "sqlite" or "postgres"`)
+	}
+	return nil
+}
+
+// validate checks that a named font is a file that can be read; whether it
+// draws Chinese is for /chart to say (the font is read when first used).
+func (cc ChartConfig) validate() error {
+	if cc.Font == "" {
+		return nil
+	}
+	st, err := os.Stat(cc.Font)
+	if err != nil {
+		return fmt.Errorf("config: chart.font: %w", err)
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("config: chart.font: %s is not a font file", cc.Font)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"tsbot/bot/dingtalktest"
 	"tsbot/bot/telegram"
 	"tsbot/data"
+	"tsbot/data/chart"
 )
 
 const (
@@ -445,5 +447,21 @@ func TestExportAsFile(t *testing.T) {
 	}
 	if n := len(f.srv.Sent("/v1.0/robot/oToMessages/batchSend")); n != 1 {
 		t.Errorf("%d file messages after a failed upload, want still 1", n)
+	}
+}
+
+// TestChartPointsToTelegram: the /chart picture is Telegram's; on DingTalk
+// the reply says where to see it and nothing is uploaded.
+func TestChartPointsToTelegram(t *testing.T) {
+	if _, err := chart.LoadFont(""); errors.Is(err, chart.ErrNoFont) {
+		t.Skipf("no CJK font installed (apt-get install %s): %v", chart.FontPackage, err)
+	}
+	f := newFixture(t)
+	got := f.say(dingtalktest.Msg{Staff: "ling", Nick: "凌晓波", Text: "/chart"}, 1)
+	if !strings.Contains(got, "Telegram") || !strings.Contains(got, "/chart") {
+		t.Fatalf("chart reply: %q", got)
+	}
+	if ups := f.srv.Uploads(); len(ups) != 0 {
+		t.Errorf("uploads %v, want none", ups)
 	}
 }

@@ -101,6 +101,11 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	r := out.Reply
+	if r.Photo != nil {
+		// The picture is Telegram's: here the reply says where to see it.
+		r.Photo = nil
+		r.Text = msgPhotoElsewhere
+	}
 	if r.Text == "" && r.Document == nil {
 		return nil // only cleared buttons: nothing to show here
 	}
@@ -129,6 +134,9 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 	}
 	return nil
 }
+
+// msgPhotoElsewhere answers /chart: the picture is sent on Telegram only.
+const msgPhotoElsewhere = "📊 进度图请在 Telegram 里发 /chart 查看；钉钉里请用 /status 查看进度。"
 
 // msgFileFailed says that a file (the /export spreadsheet) did not go out
 // and what to do instead.

@@ -27,13 +27,13 @@ func (t *Adapter) reply(chatID int64, replyTo int, r bot.Reply) {
 // maxCaption is Telegram's limit on a document's caption, in characters.
 const maxCaption = 1024
 
-// queueReply queues the Bot API calls that show r: the document with the
-// text as its caption, the text in pieces, and, for the pressed message
+// queueReply queues the Bot API calls that show r: the document or photo
+// with the text as its caption, the text in pieces, and, for the pressed message
 // press, the edit: r in its place (Replace), or its keyboard cleared. With
 // wait it returns a channel for each call that counts (clearing a keyboard
 // does not: the message may be gone or unchanged); without, nil.
 // resend says what of a message went out before: skip its first parts
-// (the document, then the text's pieces, in order) and mark the first one
+// (the document, the photo, then the text's pieces, in order) and mark the first one
 // sent now 补发 (it, or the whole, may have gone out before a crash).
 type resend struct {
 	skip   int
@@ -54,7 +54,15 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 		}
 		return text
 	}
-	if r.Document != nil {
+	// A file or a picture goes first, the reply as its caption: each is
+	// one part.
+	for _, f := range []struct {
+		d     *bot.Document
+		photo bool
+	}{{r.Document, false}, {r.Photo, true}} {
+		if f.d == nil {
+			continue
+		}
 		var done chan error
 		if wait {
 			done = make(chan error, 1)
@@ -68,11 +76,15 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 			caption = short(caption)
 		}
 		if caption == "" {
-			caption = r.Document.Name
+			caption = f.d.Name
 		}
 		if part >= again.skip {
-			if err := t.send.enqueueDocument(chatID, r.Document.Name, r.Document.Data, mark(caption), done); err != nil {
-				t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Any("err", err))
+			enqueue := t.send.enqueueDocument
+			if f.photo {
+				enqueue = t.send.enqueuePhoto
+			}
+			if err := enqueue(chatID, f.d.Name, f.d.Data, mark(caption), done); err != nil {
+				t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Bool("photo", f.photo), slog.Any("err", err))
 			}
 			if done != nil {
 				dones = append(dones, done)

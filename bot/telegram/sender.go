@@ -134,6 +134,19 @@ func (s *Sender) enqueueDocument(chatID int64, name string, content []byte, capt
 	}})
 }
 
+// enqueuePhoto queues a picture's upload (sendPhoto: shown in the chat);
+// done (may be nil) receives its result.
+func (s *Sender) enqueuePhoto(chatID int64, name string, content []byte, caption string, done chan error) error {
+	return s.enqueue(chatID, job{method: "sendPhoto", limited: true, done: done, do: func(ctx context.Context) error {
+		_, err := s.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
+			ChatID:  chatID,
+			Photo:   &models.InputFileUpload{Filename: name, Data: bytes.NewReader(content)},
+			Caption: caption,
+		})
+		return err
+	}})
+}
+
 func (s *Sender) wait(ctx context.Context, done chan error) error {
 	if done == nil {
 		return ErrSenderClosed

@@ -3,6 +3,9 @@ package telegramtest
 import (
 	"bytes"
 	"encoding/json"
+	"image"
+	_ "image/jpeg" // sendPhoto reads the pictures it is sent
+	_ "image/png"
 	"mime"
 	"net/http"
 	"path"
@@ -32,6 +35,7 @@ var handlers = map[string]handler{
 	"editMessageReplyMarkup": (*Server).editMessageReplyMarkup,
 	"answerCallbackQuery":    (*Server).answerCallbackQuery,
 	"sendDocument":           (*Server).sendDocument,
+	"sendPhoto":              (*Server).sendPhoto,
 	"sendChatAction":         (*Server).sendChatAction,
 }
 
@@ -213,6 +217,61 @@ func (s *Server) sendDocument(p params) (any, *apiError) {
 	}
 	m := s.newBotMessageLocked(cs)
 	m.Document = doc
+	m.Caption = p.values["caption"]
+	if aerr := s.replyLocked(cs, p, m); aerr != nil {
+		return nil, aerr
+	}
+	kb, aerr := inlineKeyboard(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	m.ReplyMarkup = kb
+	cs.messages[m.ID] = m
+	return m, nil
+}
+
+// maxPhoto is Telegram's limit on an uploaded photo, in bytes.
+const maxPhoto = 10 << 20
+
+// sendPhoto sends a picture. Like Telegram, it refuses what is not an image,
+// one over 10 MB, and one whose width and height add up to more than 10000
+// or whose sides differ more than twentyfold.
+func (s *Server) sendPhoto(p params) (any, *apiError) {
+	cs, aerr := s.chatLocked(p)
+	if aerr != nil {
+		return nil, aerr
+	}
+	ref := p.values["photo"]
+	f, uploaded := p.files["photo"]
+	if name, ok := strings.CutPrefix(ref, "attach://"); ok {
+		f, uploaded = p.files[name]
+	}
+	var size models.PhotoSize
+	switch {
+	case uploaded:
+		if len(f.Data) > maxPhoto {
+			return nil, badRequest("PHOTO_INVALID_DIMENSIONS")
+		}
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(f.Data))
+		if err != nil {
+			return nil, badRequest("IMAGE_PROCESS_FAILED")
+		}
+		if cfg.Width+cfg.Height > 10000 || max(cfg.Width, cfg.Height) > 20*min(cfg.Width, cfg.Height) {
+			return nil, badRequest("PHOTO_INVALID_DIMENSIONS")
+		}
+		s.nextFileID++
+		size = models.PhotoSize{FileID: "AgACAgIAAxkDAAI" + strconv.Itoa(s.nextFileID), FileUniqueID: "AQAD" + strconv.Itoa(s.nextFileID),
+			Width: cfg.Width, Height: cfg.Height, FileSize: len(f.Data)}
+	case ref != "":
+		size = models.PhotoSize{FileID: ref, FileUniqueID: ref}
+	default:
+		return nil, badRequest("there is no photo in the request")
+	}
+	if utf8.RuneCountInString(p.values["caption"]) > 1024 {
+		return nil, badRequest("message caption is too long")
+	}
+	m := s.newBotMessageLocked(cs)
+	m.Photo = []models.PhotoSize{size}
 	m.Caption = p.values["caption"]
 	if aerr := s.replyLocked(cs, p, m); aerr != nil {
 		return nil, aerr
