@@ -831,7 +831,9 @@ func TestTelegramMenusPerRole(t *testing.T) {
 		}
 	}
 	chat := func(u models.User) string { return "chat:" + strconv.FormatInt(u.ID, 10) }
-	waitMenu(chat(carol), true)
+	for _, scope := range []string{"default", "all_group_chats", chat(erin), chat(carol)} {
+		waitMenu(scope, true) // set one after another, at start
+	}
 	tests := []struct {
 		scope     string
 		want, not []string
