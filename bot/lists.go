@@ -104,11 +104,11 @@ func nameErrorText(c *data.Campaign, e *data.NameError) string {
 		return fmt.Sprintf("=%d 是累计总数，不能带名称。新增请写 %s +2 甲公司、乙公司；减少请写 %s -1 甲公司。",
 			e.Amount, e.County+" "+grammar.IndicatorLabel(e.Indicator), e.County+" "+grammar.IndicatorLabel(e.Indicator))
 	case data.NameNear:
-		s := fmt.Sprintf("“%s”像是%s上的", e.Name, list)
+		s := fmt.Sprintf("“%s”像是\n%s上的", e.Name, list)
 		if l := e.Listed; l != nil {
-			s += "“" + l.Name + "”"
+			s += "\n“" + l.Name + "”"
 		}
-		return s + "。如是另一家，请在名称后加“" + data.DistinctMark + "”再发。"
+		return s + "。\n如是另一家，请在名称后加\n“" + data.DistinctMark + "”再发。"
 	case data.NamesOverCount:
 		return fmt.Sprintf("%s上已有%d%s具名，改后总数只有%d%s，少于名单。减少请写明名称，例如：%s %s -1 甲公司",
 			list, e.Names, unit, e.Amount, unit, e.County, grammar.IndicatorLabel(e.Indicator))

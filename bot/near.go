@@ -56,9 +56,11 @@ func (h *Handler) askNear(ctx context.Context, m Message, err error, edited bool
 
 // markDistinct is text with name marked as another firm, and whether the
 // text records more than that one name. It tries each place the name is
-// written, last first, and keeps the one the grammar reads back as the
+// written (width folded), last first, and keeps the one the grammar reads back as the
 // marked name: false when none does.
 func markDistinct(c *data.Campaign, text, name string) (string, bool, bool) {
+	text = data.FoldWidth(text) // as the grammar reads it, and the name with it
+	want := data.FoldWidth(name + data.DistinctMark)
 	for i := strings.LastIndex(text, name); i >= 0; i = strings.LastIndex(text[:i], name) {
 		end := i + len(name)
 		marked := text[:end] + data.DistinctMark + text[end:]
@@ -70,7 +72,7 @@ func markDistinct(c *data.Campaign, text, name string) (string, bool, bool) {
 		for _, ch := range p.Changes {
 			n += max(len(ch.Names), 1)
 			for _, nm := range ch.Names {
-				found = found || nm == name+data.DistinctMark
+				found = found || nm == want
 			}
 		}
 		if found {
@@ -132,11 +134,9 @@ func (h *Handler) crossCountyNote(ctx context.Context, p data.Person, county str
 	var b strings.Builder
 	n := 0
 	for _, g := range data.CrossCounty(all) {
-		var where []string
 		in := county == ""
 		for _, l := range g.Names {
 			in = in || l.County == county
-			where = append(where, l.County+"“"+l.Name+"”")
 		}
 		if !in {
 			continue
@@ -144,12 +144,18 @@ func (h *Handler) crossCountyNote(ctx context.Context, p data.Person, county str
 		if n++; n > listCapAll {
 			continue
 		}
-		b.WriteString("\n" + strings.Join(where, "、"))
+		for i, l := range g.Names {
+			lead := "   "
+			if i == 0 {
+				lead = fmt.Sprintf("%d. ", n)
+			}
+			b.WriteString("\n" + lead + l.County + "“" + l.Name + "”")
+		}
 	}
 	if n == 0 {
 		return ""
 	}
-	head := fmt.Sprintf("\n⚠️ 同一家在多个区县名单上（%d家）：", n)
+	head := fmt.Sprintf("\n⚠️ 多区县重复的企业（%d家）：", n)
 	if n > listCapAll {
 		b.WriteString(fmt.Sprintf("\n……还有%d家未列出", n-listCapAll))
 	}
