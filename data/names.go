@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -250,6 +252,7 @@ func liveNames(tx *gorm.DB, county string, indicator Indicator) (map[string]Name
 // on another county's list are returned, for the admin to look into.
 func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]Elsewhere, error) {
 	typed := b.Kind == KindUpdate || b.Kind == KindEdit // not an undo putting a name back
+	firms := map[key]firmIndex{}                        // by FirmKey, built where a near check needs it
 	var added []NameRecord
 	// A list needs loading only where names come or go, or where the count
 	// goes down (it may not fall below the names listed). An unnamed add, the
@@ -287,6 +290,9 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]E
 				ends := target.ID
 				row.Ends = &ends
 				delete(live, norm)
+				if f := firms[k]; f != nil {
+					f.drop(target)
+				}
 			} else {
 				row.Op = NameAdd
 				if have, ok := live[norm]; ok {
@@ -297,7 +303,10 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]E
 					l := have.listed()
 					return nil, &NameError{Problem: p, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
 				}
-				if have, ok := nearIn(live, op.name); ok && typed && !op.distinct {
+				if typed && !op.distinct && firms[k] == nil {
+					firms[k] = firmsOf(live)
+				}
+				if have, ok := firms[k].near(op.name); ok && typed && !op.distinct {
 					l := have.listed()
 					return nil, &NameError{Problem: NameNear, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
 				}
@@ -307,6 +316,9 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]E
 			}
 			if row.Op == NameAdd {
 				live[norm] = row
+				if f := firms[k]; f != nil {
+					f.add(row)
+				}
 				if typed {
 					added = append(added, row)
 				}
@@ -321,17 +333,36 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]E
 	return elsewhere(tx, added)
 }
 
-// nearIn finds the name on a list that is the same firm as name.
-func nearIn(live map[string]NameRecord, name string) (NameRecord, bool) {
-	k := FirmKey(name)
-	var found NameRecord
-	ok := false
+// firmIndex is a list by FirmKey: the rows of each firm, in list order.
+type firmIndex map[string][]NameRecord
+
+func firmsOf(live map[string]NameRecord) firmIndex {
+	f := firmIndex{}
 	for _, r := range live {
-		if FirmKey(r.Name) == k && (!ok || r.ID < found.ID) { // the earliest: the answer does not depend on map order
-			found, ok = r, true
-		}
+		f.add(r)
 	}
-	return found, ok
+	for _, rs := range f {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	}
+	return f
+}
+
+func (f firmIndex) add(r NameRecord) {
+	k := FirmKey(r.Name)
+	f[k] = append(f[k], r)
+}
+
+func (f firmIndex) drop(r NameRecord) {
+	k := FirmKey(r.Name)
+	f[k] = slices.DeleteFunc(f[k], func(x NameRecord) bool { return x.ID == r.ID })
+}
+
+// near finds the first name listed that is the same firm as name.
+func (f firmIndex) near(name string) (NameRecord, bool) {
+	if rs := f[FirmKey(name)]; len(rs) > 0 {
+		return rs[0], true
+	}
+	return NameRecord{}, false
 }
 
 // Elsewhere is a name a batch added whose firm is on another county's list.
