@@ -401,6 +401,9 @@ func (h *Handler) record(ctx context.Context, m Message, p data.Person, changes 
 	} else {
 		out, err = h.Store.Record(ctx, a, dc)
 	}
+	if r, asked := h.askNear(ctx, m, err, edited); asked {
+		return r
+	}
 	if r, failed := h.writeFailed(m, err); failed {
 		return r
 	}
@@ -421,6 +424,7 @@ func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
 		b.WriteString("\n")
 		b.WriteString(progressLine(h.Campaign, e.County, e.Indicator, e.Done))
 	}
+	b.WriteString(elsewhereText(h.Campaign, out.Elsewhere))
 	r := Reply{Text: b.String()}
 	if !out.Duplicate && len(out.Effects) > 0 && (out.Batch.Kind == data.KindUpdate || out.Batch.Kind == data.KindEdit) {
 		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: typedUndo}}

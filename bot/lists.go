@@ -103,6 +103,12 @@ func nameErrorText(c *data.Campaign, e *data.NameError) string {
 	case data.NameWithSet:
 		return fmt.Sprintf("=%d 是累计总数，不能带名称。新增请写 %s +2 甲公司、乙公司；减少请写 %s -1 甲公司。",
 			e.Amount, e.County+" "+grammar.IndicatorLabel(e.Indicator), e.County+" "+grammar.IndicatorLabel(e.Indicator))
+	case data.NameNear:
+		s := fmt.Sprintf("“%s”像是\n%s上的", e.Name, list)
+		if l := e.Listed; l != nil {
+			s += "\n“" + l.Name + "”"
+		}
+		return s + "。\n如是另一家，请在名称后加\n“" + data.DistinctMark + "”再发。"
 	case data.NamesOverCount:
 		return fmt.Sprintf("%s上已有%d%s具名，改后总数只有%d%s，少于名单。减少请写明名称，例如：%s %s -1 甲公司",
 			list, e.Names, unit, e.Amount, unit, e.County, grammar.IndicatorLabel(e.Indicator))
@@ -200,7 +206,7 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 	rn.Confirmations(confs)
 	now := h.Now()
 	if county == "" {
-		return Reply{Text: cityLists(h.Campaign, done, names, confs, reos, now)}
+		return Reply{Text: cityLists(h.Campaign, done, names, confs, reos, now) + h.crossCountyNote(ctx, p, "")}
 	}
 	var only *data.Indicator
 	if one {
@@ -215,7 +221,7 @@ func (h *Handler) lists(ctx context.Context, p data.Person, args []string) Reply
 		ro.UserName = rn.Of(ro.UserID, ro.UserName)
 		reo = &ro
 	}
-	r := Reply{Text: countyLists(h.Campaign, county, done[county], names, only, conf, reo, now)}
+	r := Reply{Text: countyLists(h.Campaign, county, done[county], names, only, conf, reo, now) + h.crossCountyNote(ctx, p, county)}
 	if note, buttons := noteOne(names, county); note != "" {
 		r.Text += "\n" + note
 		r.Buttons = buttons

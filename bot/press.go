@@ -113,6 +113,9 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 		return m.refuse(Reply{Text: msgChoiceClosed, ClearKeyboard: true})
 	}
 	m.MessageID = c.MessageID
+	if names, ok := strings.CutPrefix(c.Options[n], optSameFirm); ok {
+		return h.sameFirm(ctx, m, id, names)
+	}
 	m.Text = c.Options[n]
 	m.choice = id // the write closes the question, and refuses if it was closed
 	parsed, perr := grammar.Parse(c.Options[n], h.Campaign)

@@ -131,3 +131,28 @@ func (s *Store) OpenChoices(ctx context.Context, userID, chatID int64) ([]Choice
 	}
 	return cs, nil
 }
+
+// Decline closes question id with an answer that writes nothing (the name
+// asked about is the firm already listed), storing the delivery's receipt
+// and reply with it. A question already closed is ErrChoiceClosed.
+func (s *Store) Decline(ctx context.Context, id int64, a *Answer) (Outcome, error) {
+	var out Outcome
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		if err := closeChoice(tx, id, s.Now().UTC()); err != nil {
+			return err
+		}
+		if a == nil {
+			return nil
+		}
+		stored, err := s.storeAnswer(tx, *a, out)
+		out.Answered = stored
+		return err
+	})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return out, nil
+}

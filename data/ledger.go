@@ -129,6 +129,9 @@ type Outcome struct {
 	Duplicate bool
 	// Answered is true when the write stored the author's Answer with it.
 	Answered bool
+	// Elsewhere are the firms this batch put on a list that are on another
+	// county's list too: recorded, and shown for the admin to look into.
+	Elsewhere []Elsewhere
 }
 
 // BelowZeroError refuses a change that would take a total below zero.
@@ -488,6 +491,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, err
 	}
+	var elsewhere []Elsewhere
 	for i := range entries {
 		e := &entries[i]
 		k := key{e.County, e.Indicator}
@@ -521,7 +525,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		if err != nil {
 			return Outcome{}, fmt.Errorf("ledger: update totals: %w", err)
 		}
-		if err := writeNames(tx, &b, entries, totals); err != nil {
+		if elsewhere, err = writeNames(tx, &b, entries, totals); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -530,7 +534,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 			return Outcome{}, err
 		}
 	}
-	out := Outcome{Batch: b, Effects: effects(entries, totals)}
+	out := Outcome{Batch: b, Effects: effects(entries, totals), Elsewhere: elsewhere}
 	if a.Answer != nil {
 		stored, err := s.storeAnswer(tx, *a.Answer, out)
 		if err != nil {

@@ -10,6 +10,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -75,6 +77,7 @@ const (
 	NameCount                         // the number of names differs from the amount
 	NameWithSet                       // names with =N: a total names no one in particular
 	NamesOverCount                    // more names on the list than the count would be
+	NameNear                          // the same firm written differently is on the list (FirmKey); Listed is it
 )
 
 // NameError refuses a change because of its names; nothing is written.
@@ -85,7 +88,7 @@ type NameError struct {
 	Name      string
 	Amount    int     // NameCount, NamesOverCount: the amount, or the count after the change
 	Names     int     // NameCount: how many names were given; NamesOverCount: how many are listed
-	Listed    *Listed // NameDuplicate: the name already on the list
+	Listed    *Listed // NameDuplicate, NameRepeated, NameNear: the name already on the list
 }
 
 func (e *NameError) Error() string {
@@ -160,7 +163,8 @@ func checkNames(changes []Change) error {
 			return &NameError{Problem: NameCount, County: c.County, Indicator: c.Indicator, Amount: c.Amount, Names: len(c.Names)}
 		}
 		for _, n := range c.Names {
-			if _, ok := CleanName(n); !ok {
+			bare, _ := cutDistinct(n)
+			if _, ok := CleanName(bare); !ok {
 				return &NameError{Problem: NameInvalid, County: c.County, Indicator: c.Indicator, Name: n}
 			}
 		}
@@ -172,17 +176,21 @@ func checkNames(changes []Change) error {
 // ends is set when an undo takes off what an add row put on: the name is
 // taken off if it is listed (by that row, or by an undo that put it back),
 // and skipped if it has left the list since.
+// distinct is set for a name written with DistinctMark: the writer was
+// asked and says it is another firm than the near one listed.
 type nameOp struct {
-	name   string
-	remove bool
-	ends   int64
+	name     string
+	remove   bool
+	ends     int64
+	distinct bool
 }
 
 func namesOf(c Change) []nameOp {
 	out := make([]nameOp, 0, len(c.Names))
 	for _, n := range c.Names {
+		n, distinct := cutDistinct(n)
 		n, _ = CleanName(n)
-		out = append(out, nameOp{name: n, remove: c.Amount < 0})
+		out = append(out, nameOp{name: n, remove: c.Amount < 0, distinct: distinct})
 	}
 	return out
 }
@@ -238,8 +246,14 @@ func liveNames(tx *gorm.DB, county string, indicator Indicator) (map[string]Name
 // writeNames writes the name rows of a batch whose entries are inserted,
 // refusing a name already listed, a removal of a name not listed, and a list
 // longer than its count. It runs inside the write transaction, after the
-// entries (whose ids the rows carry), in entry order.
-func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) error {
+// entries (whose ids the rows carry), in entry order. A name a message
+// adds is also refused when the same firm written differently is listed
+// (NameNear), unless it carries DistinctMark; and the firms it adds that are
+// on another county's list are returned, for the admin to look into.
+func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]Elsewhere, error) {
+	typed := b.Kind == KindUpdate || b.Kind == KindEdit // not an undo putting a name back
+	firms := map[key]firmIndex{}                        // by FirmKey, built where a near check needs it
+	var added []NameRecord
 	// A list needs loading only where names come or go, or where the count
 	// goes down (it may not fall below the names listed). An unnamed add, the
 	// common update, leaves every list as it was and costs no query.
@@ -252,7 +266,7 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 		}
 		live, err := liveNames(tx, e.County, e.Indicator)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		lists[k] = live
 	}
@@ -271,11 +285,14 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 					continue // undoing an add whose name has left the list since: nothing to take off
 				}
 				if !ok {
-					return &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}
+					return nil, &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}
 				}
 				ends := target.ID
 				row.Ends = &ends
 				delete(live, norm)
+				if f := firms[k]; f != nil {
+					f.drop(target)
+				}
 			} else {
 				row.Op = NameAdd
 				if have, ok := live[norm]; ok {
@@ -284,23 +301,112 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) erro
 						p = NameDuplicate
 					}
 					l := have.listed()
-					return &NameError{Problem: p, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
+					return nil, &NameError{Problem: p, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
+				}
+				if typed && !op.distinct && firms[k] == nil {
+					firms[k] = firmsOf(live)
+				}
+				if have, ok := firms[k].near(op.name); ok && typed && !op.distinct {
+					l := have.listed()
+					return nil, &NameError{Problem: NameNear, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
 				}
 			}
 			if err := tx.Create(&row).Error; err != nil {
-				return fmt.Errorf("ledger: insert name: %w", err)
+				return nil, fmt.Errorf("ledger: insert name: %w", err)
 			}
 			if row.Op == NameAdd {
 				live[norm] = row
+				if f := firms[k]; f != nil {
+					f.add(row)
+				}
+				if typed {
+					added = append(added, row)
+				}
 			}
 		}
 	}
 	for k, live := range lists {
 		if len(live) > totals[k] {
-			return &NameError{Problem: NamesOverCount, County: k.county, Indicator: k.ind, Amount: totals[k], Names: len(live)}
+			return nil, &NameError{Problem: NamesOverCount, County: k.county, Indicator: k.ind, Amount: totals[k], Names: len(live)}
 		}
 	}
-	return nil
+	return elsewhere(tx, added)
+}
+
+// firmIndex is a list by FirmKey: the rows of each firm, in list order.
+type firmIndex map[string][]NameRecord
+
+func firmsOf(live map[string]NameRecord) firmIndex {
+	f := firmIndex{}
+	for _, r := range live {
+		f.add(r)
+	}
+	for _, rs := range f {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	}
+	return f
+}
+
+func (f firmIndex) add(r NameRecord) {
+	k := FirmKey(r.Name)
+	f[k] = append(f[k], r)
+}
+
+func (f firmIndex) drop(r NameRecord) {
+	k := FirmKey(r.Name)
+	f[k] = slices.DeleteFunc(f[k], func(x NameRecord) bool { return x.ID == r.ID })
+}
+
+// near finds the first name listed that is the same firm as name.
+func (f firmIndex) near(name string) (NameRecord, bool) {
+	if rs := f[FirmKey(name)]; len(rs) > 0 {
+		return rs[0], true
+	}
+	return NameRecord{}, false
+}
+
+// Elsewhere is a name a batch added whose firm is on another county's list.
+type Elsewhere struct {
+	Name   string // as added now
+	County string // where it was added
+	Listed Listed // on the other county's list
+}
+
+// elsewhere finds, for the names a batch added, the same firm on other
+// counties' lists (any indicator), in list order. One query, only for a
+// batch that adds names.
+func elsewhere(tx *gorm.DB, added []NameRecord) ([]Elsewhere, error) {
+	if len(added) == 0 {
+		return nil, nil
+	}
+	var rows []NameRecord
+	err := tx.Where("op = ?", NameAdd).
+		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
+		Order("id").Find(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("ledger: load lists: %w", err)
+	}
+	keys := make([]string, len(added))
+	for i, a := range added {
+		keys[i] = FirmKey(a.Name)
+	}
+	var out []Elsewhere
+	for _, r := range rows {
+		var k string
+		for i, a := range added {
+			if r.County == a.County {
+				continue
+			}
+			if k == "" {
+				k = FirmKey(r.Name)
+			}
+			if k == keys[i] {
+				out = append(out, Elsewhere{Name: a.Name, County: a.County, Listed: r.listed()})
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 func (r NameRecord) listed() Listed {
