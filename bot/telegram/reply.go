@@ -67,17 +67,7 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 		if wait {
 			done = make(chan error, 1)
 		}
-		// Every document says what it is: the reply is its caption, unless
-		// too long for one (then its first line, and the text follows).
-		caption := strings.TrimSpace(r.Text)
-		if utf8.RuneCountInString(caption) <= maxCaption && len(r.Buttons) == 0 {
-			r.Text = ""
-		} else {
-			caption = short(caption)
-		}
-		if caption == "" {
-			caption = f.d.Name
-		}
+		caption := captionOf(&r, f.d.Name)
 		if part >= again.skip {
 			enqueue := t.send.enqueueDocument
 			if f.photo {
@@ -164,4 +154,21 @@ func (t *Adapter) keyboard(chatID int64, buttons []bot.Button) models.ReplyMarku
 		return nil
 	}
 	return kb
+}
+
+// captionOf is what a file says of itself: the reply, which then needs no
+// message of its own, unless too long for a caption or with buttons (then
+// its first line, and the text follows); the file's name when there is no
+// reply.
+func captionOf(r *bot.Reply, name string) string {
+	caption := strings.TrimSpace(r.Text)
+	if utf8.RuneCountInString(caption) <= maxCaption && len(r.Buttons) == 0 {
+		r.Text = ""
+	} else {
+		caption = short(caption)
+	}
+	if caption == "" {
+		caption = name
+	}
+	return caption
 }
