@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tsbot/data/testkit"
 )
 
 // buildCampaign is the default Shaoxing campaign with tweak applied to the
@@ -23,30 +25,12 @@ func buildCampaign(t testing.TB, tweak func(*Config)) *Campaign {
 	return &c
 }
 
-var shanghai = mustLoad("Asia/Shanghai")
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
-
-// local parses "2027-09-21" or "2027-09-21 09:30" in Asia/Shanghai.
-func local(s string) time.Time { return in(shanghai, s) }
-
-func in(loc *time.Location, s string) time.Time {
-	layout := "2006-01-02"
-	if len(s) > len(layout) {
-		layout = "2006-01-02 15:04"
-	}
-	t, err := time.ParseInLocation(layout, s, loc)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
+var (
+	shanghai = testkit.Shanghai
+	mustLoad = testkit.MustLoad
+	local    = testkit.Local
+	in       = testkit.In
+)
 
 func TestIsWorkingDay(t *testing.T) {
 	c := buildCampaign(t, nil)

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	_ "time/tzdata"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -76,4 +79,32 @@ func (s *Buffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Shanghai is the campaign's zone in the tests.
+var Shanghai = MustLoad("Asia/Shanghai")
+
+// MustLoad loads a time zone (time/tzdata makes every one available).
+func MustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// Local parses "2027-09-21" or "2027-09-21 09:30" in Asia/Shanghai.
+func Local(s string) time.Time { return In(Shanghai, s) }
+
+// In parses "2027-09-21" or "2027-09-21 09:30" in loc.
+func In(loc *time.Location, s string) time.Time {
+	layout := "2006-01-02"
+	if len(s) > len(layout) {
+		layout = "2006-01-02 15:04"
+	}
+	t, err := time.ParseInLocation(layout, s, loc)
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
