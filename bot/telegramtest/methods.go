@@ -212,22 +212,7 @@ func (s *Server) sendDocument(p params) (any, *apiError) {
 	default:
 		return nil, badRequest("there is no document in the request")
 	}
-	if utf8.RuneCountInString(p.values["caption"]) > 1024 {
-		return nil, badRequest("message caption is too long")
-	}
-	m := s.newBotMessageLocked(cs)
-	m.Document = doc
-	m.Caption = p.values["caption"]
-	if aerr := s.replyLocked(cs, p, m); aerr != nil {
-		return nil, aerr
-	}
-	kb, aerr := inlineKeyboard(p)
-	if aerr != nil {
-		return nil, aerr
-	}
-	m.ReplyMarkup = kb
-	cs.messages[m.ID] = m
-	return m, nil
+	return s.fileMessageLocked(cs, p, func(m *models.Message) { m.Document = doc })
 }
 
 // maxPhoto is Telegram's limit on an uploaded photo, in bytes.
@@ -267,11 +252,17 @@ func (s *Server) sendPhoto(p params) (any, *apiError) {
 	default:
 		return nil, badRequest("there is no photo in the request")
 	}
+	return s.fileMessageLocked(cs, p, func(m *models.Message) { m.Photo = []models.PhotoSize{size} })
+}
+
+// fileMessageLocked posts the bot's message carrying a file (set by attach)
+// with its caption, reply and keyboard, as sendDocument and sendPhoto do.
+func (s *Server) fileMessageLocked(cs *chatState, p params, attach func(*models.Message)) (any, *apiError) {
 	if utf8.RuneCountInString(p.values["caption"]) > 1024 {
 		return nil, badRequest("message caption is too long")
 	}
 	m := s.newBotMessageLocked(cs)
-	m.Photo = []models.PhotoSize{size}
+	attach(m)
 	m.Caption = p.values["caption"]
 	if aerr := s.replyLocked(cs, p, m); aerr != nil {
 		return nil, aerr
