@@ -129,16 +129,25 @@ func liveUnit(tx *gorm.DB, county, norm string) (NameRecord, error) {
 // Details returns the latest attributes of every unit of one county (""
 // for all), by unit.
 func (s *Store) Details(ctx context.Context, county string) (map[Unit]Details, error) {
-	q := s.db.WithContext(ctx).Order("id")
+	// Scanned row by row, not with gorm's Find: a province's export reads
+	// tens of thousands of these, and reflection was most of the time.
+	q := s.db.WithContext(ctx).Model(&DetailRecord{}).
+		Select("county, norm, field, value, late, user_id, user_name, created_at").Order("id")
 	if county != "" {
 		q = q.Where("county = ?", county)
 	}
-	var rows []DetailRecord
-	if err := q.Find(&rows).Error; err != nil {
+	rows, err := q.Rows()
+	if err != nil {
 		return nil, fmt.Errorf("details: %w", err)
 	}
+	defer rows.Close()
 	out := map[Unit]Details{}
-	for _, r := range rows {
+	var r DetailRecord
+	for rows.Next() {
+		var userName *string
+		if err := rows.Scan(&r.County, &r.Norm, &r.Field, &r.Value, &r.Late, &r.UserID, &userName, &r.CreatedAt); err != nil {
+			return nil, fmt.Errorf("details: %w", err)
+		}
 		f, ok := DetailFieldByKey(r.Field)
 		if !ok {
 			continue // a field a later version added
@@ -146,8 +155,14 @@ func (s *Store) Details(ctx context.Context, county string) (map[Unit]Details, e
 		u := Unit{r.County, r.Norm}
 		d := out[u]
 		d.Values[f] = r.Value
-		d.UserID, d.UserName, d.UpdatedAt, d.Late = r.UserID, r.UserName, r.CreatedAt, r.Late
+		d.UserID, d.UserName, d.UpdatedAt, d.Late = r.UserID, "", r.CreatedAt, r.Late
+		if userName != nil {
+			d.UserName = *userName
+		}
 		out[u] = d
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("details: %w", err)
 	}
 	return out, nil
 }

@@ -6,6 +6,8 @@
 package export
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -44,7 +46,7 @@ func Load(ctx context.Context, s *data.Store, c *data.Campaign, county string, n
 	if err != nil {
 		return Input{}, fmt.Errorf("export: %w", err)
 	}
-	names, err := s.Names(ctx, county)
+	names, err := s.ListedRows(ctx, county)
 	if err != nil {
 		return Input{}, fmt.Errorf("export: %w", err)
 	}
@@ -106,6 +108,7 @@ const (
 func Workbook(w io.Writer, in Input) error {
 	f := excelize.NewFile()
 	defer f.Close()
+	f.SetZipWriter(fastZip)
 	b := &book{f: f, in: in}
 	if err := b.build(); err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -116,6 +119,17 @@ func Workbook(w io.Writer, in Input) error {
 	return nil
 }
 
+// fastZip deflates at flate.BestSpeed: the 名单 of a province are tens of
+// megabytes of repetitive XML, which the default level compresses a third
+// smaller in four times the time (at 80,000 names, most of an export).
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
+}
+
 type book struct {
 	f        *excelize.File
 	in       Input
@@ -123,6 +137,9 @@ type book struct {
 	counties []data.County
 	missing  map[int64]bool         // stations not on the tutoring list, by name id
 	details  map[int64]data.Details // the attributes of each name, by name id
+	ordered  []data.Listed          // the names in the order of the lists (sorted)
+	named    map[string]data.Counts // the named count per county and indicator
+	missed   map[string][]string    // per county, the stations missing from the tutoring list
 }
 
 type styles struct {
@@ -141,6 +158,15 @@ func (b *book) build() error {
 	b.missing = map[int64]bool{}
 	for _, l := range data.MissingFromTutoring(b.in.Names) {
 		b.missing[l.ID] = true
+	}
+	b.named, b.missed = map[string]data.Counts{}, map[string][]string{}
+	for _, l := range b.in.Names {
+		n := b.named[l.County]
+		n[l.Indicator]++
+		b.named[l.County] = n
+		if b.missing[l.ID] {
+			b.missed[l.County] = append(b.missed[l.County], l.Name)
+		}
 	}
 	b.details = map[int64]data.Details{}
 	if len(b.in.Details) > 0 {
@@ -265,51 +291,86 @@ const (
 
 // progress is 附件1 with the figures: target, done and gap per indicator,
 // the notice's notes, and the lines to sign. Below the printed form, on the
-// screen only, a chart of done against target.
+// screen only, a chart of done against target. A few dozen rows with a
+// chart and merged headings: written as a normal sheet, not streamed.
 func (b *book) progress() error {
 	f, s := b.f, SheetProgress
 	last := progressCols
-	merge := func(c1, r1, c2, r2 int) error { return f.MergeCell(s, cell(c1, r1), cell(c2, r2)) }
-	put := func(col, row int, v any, style int) error {
-		if err := f.SetCellValue(s, cell(col, row), v); err != nil {
-			return err
-		}
-		return f.SetCellStyle(s, cell(col, row), cell(col, row), style)
-	}
+	p := sheetPen{f: f, sheet: s}
 	if err := b.page(s, true, true, "$4:$5"); err != nil {
 		return err
 	}
-	if err := put(1, 1, "附件1", b.st.attach); err != nil {
+	if err := b.progressHead(p); err != nil {
 		return err
 	}
+	row, err := b.progressRows(p, 6)
+	if err != nil {
+		return err
+	}
+	firstRow, lastRow := 6, row-1
+	if b.in.County == "" {
+		lastRow-- // the chart compares the counties, not 合计
+	}
+	if row, err = b.progressNotes(row, p.put, p.merge); err != nil {
+		return err
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area",
+		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", s, colName(last), row-1), Scope: s}); err != nil {
+		return err
+	}
+	if err := b.progressLayout(); err != nil {
+		return err
+	}
+	if err := p.put(1, row+1, "以下不打印：各区县完成与目标对比图。名单确认、未具名等提示见“"+SheetRecords+"”。", b.st.unit); err != nil {
+		return err
+	}
+	return b.chart(row+2, firstRow, lastRow)
+}
+
+// sheetPen writes single cells of a normal (not streamed) sheet.
+type sheetPen struct {
+	f     *excelize.File
+	sheet string
+}
+
+func (p sheetPen) merge(c1, r1, c2, r2 int) error {
+	return p.f.MergeCell(p.sheet, cell(c1, r1), cell(c2, r2))
+}
+
+func (p sheetPen) put(col, row int, v any, style int) error {
+	if err := p.f.SetCellValue(p.sheet, cell(col, row), v); err != nil {
+		return err
+	}
+	return p.f.SetCellStyle(p.sheet, cell(col, row), cell(col, row), style)
+}
+
+// progressHead is the form's top: 附件1, the title, the unit and as-of
+// line, and the two heading rows (an indicator over its target, done, gap).
+func (b *book) progressHead(p sheetPen) error {
+	f, s, last := b.f, SheetProgress, progressCols
 	title := b.in.Campaign.Name + "进度表"
 	if b.in.County != "" {
 		title += "（" + b.scope() + "）"
 	}
-	if err := put(1, 2, title, b.st.title); err != nil {
-		return err
-	}
-	if err := merge(1, 2, last, 2); err != nil {
-		return err
-	}
-	if err := put(1, 3, "单位：个", b.st.unit); err != nil {
-		return err
-	}
-	if err := merge(1, 3, 6, 3); err != nil {
-		return err
-	}
-	if err := put(7, 3, b.asOfText(), b.st.asOf); err != nil {
-		return err
-	}
-	if err := merge(7, 3, last, 3); err != nil {
-		return err
+	for _, c := range []struct {
+		col, row, to int // to: the last column of the merge, 0 for none
+		text         string
+		style        int
+	}{{1, 1, 0, "附件1", b.st.attach}, {1, 2, last, title, b.st.title}, {1, 3, 6, "单位：个", b.st.unit}, {7, 3, last, b.asOfText(), b.st.asOf}} {
+		if err := p.put(c.col, c.row, c.text, c.style); err != nil {
+			return err
+		}
+		if c.to != 0 {
+			if err := p.merge(c.col, c.row, c.to, c.row); err != nil {
+				return err
+			}
+		}
 	}
 	for _, h := range []struct{ row, height int }{{1, 24}, {2, 40}, {3, 22}, {4, 36}, {5, 20}} {
 		if err := f.SetRowHeight(s, h.row, float64(h.height)); err != nil {
 			return err
 		}
 	}
-
 	head := []any{"序号", "区、县(市)"}
 	sub := []any{"", ""}
 	for _, h := range headings {
@@ -322,81 +383,65 @@ func (b *book) progress() error {
 	if err := f.SetSheetRow(s, "A5", &sub); err != nil {
 		return err
 	}
-	if err := merge(1, 4, 1, 5); err != nil {
-		return err
-	}
-	if err := merge(2, 4, 2, 5); err != nil {
-		return err
-	}
+	merges := [][4]int{{1, 4, 1, 5}, {2, 4, 2, 5}}
 	for i := range data.NumIndicators {
-		if err := merge(3+3*i, 4, 5+3*i, 4); err != nil {
+		merges = append(merges, [4]int{3 + 3*i, 4, 5 + 3*i, 4})
+	}
+	for _, m := range merges {
+		if err := p.merge(m[0], m[1], m[2], m[3]); err != nil {
 			return err
 		}
 	}
-	if err := f.SetCellStyle(s, "A4", cell(last, 5), b.st.head); err != nil {
-		return err
-	}
+	return f.SetCellStyle(s, "A4", cell(last, 5), b.st.head)
+}
 
-	row := 6
+// progressRows writes a row per county from row on, and for the city the
+// 合计 row; it returns the row after them.
+func (b *book) progressRows(p sheetPen, row int) (int, error) {
+	f, s, last := b.f, SheetProgress, progressCols
 	city := data.StandCity(b.in.Campaign, b.in.Totals)
+	line := func(vals []any, style int) error {
+		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
+			return err
+		}
+		if err := f.SetCellStyle(s, cell(1, row), cell(last, row), style); err != nil {
+			return err
+		}
+		return f.SetRowHeight(s, row, 22)
+	}
 	for i, co := range b.counties {
 		st, _ := city.County(co.Name)
-		vals := append([]any{i + 1}, figures(co.Name, st)...)
-		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(s, cell(1, row), cell(last, row), b.st.num); err != nil {
-			return err
-		}
-		if err := f.SetRowHeight(s, row, 22); err != nil {
-			return err
+		if err := line(append([]any{i + 1}, figures(co.Name, st)...), b.st.num); err != nil {
+			return 0, err
 		}
 		row++
 	}
-	firstRow, lastRow := 6, row-1
 	if b.in.County == "" {
 		// 合计: the sums, and the sum of the counties' gaps (data.CityStanding).
-		vals := append([]any{"合计"}, figures("", city.Total)...)
-		if err := f.SetSheetRow(s, cell(1, row), &vals); err != nil {
-			return err
+		if err := line(append([]any{"合计"}, figures("", city.Total)...), b.st.total); err != nil {
+			return 0, err
 		}
-		if err := merge(1, row, 2, row); err != nil {
-			return err
-		}
-		if err := f.SetCellStyle(s, cell(1, row), cell(last, row), b.st.total); err != nil {
-			return err
-		}
-		if err := f.SetRowHeight(s, row, 22); err != nil {
-			return err
+		if err := p.merge(1, row, 2, row); err != nil {
+			return 0, err
 		}
 		row++
 	}
+	return row, nil
+}
 
-	row, err := b.progressNotes(row, put, merge)
-	if err != nil {
-		return err
-	}
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area",
-		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", s, colName(last), row-1), Scope: s}); err != nil {
-		return err
-	}
-
+// progressLayout is the column widths and the frozen headings.
+func (b *book) progressLayout() error {
+	f, s := b.f, SheetProgress
 	if err := f.SetColWidth(s, "A", "A", wNumber); err != nil {
 		return err
 	}
 	if err := f.SetColWidth(s, "B", "B", wCounty); err != nil {
 		return err
 	}
-	if err := f.SetColWidth(s, "C", colName(last), wFigure); err != nil {
+	if err := f.SetColWidth(s, "C", colName(progressCols), wFigure); err != nil {
 		return err
 	}
-	if err := f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: 5, XSplit: 2, TopLeftCell: "C6", ActivePane: "bottomRight"}); err != nil {
-		return err
-	}
-	if err := put(1, row+1, "以下不打印：各区县完成与目标对比图。名单确认、未具名等提示见“"+SheetRecords+"”。", b.st.unit); err != nil {
-		return err
-	}
-	return b.chart(row+2, firstRow, lastRow)
+	return f.SetPanes(s, &excelize.Panes{Freeze: true, YSplit: 5, XSplit: 2, TopLeftCell: "C6", ActivePane: "bottomRight"})
 }
 
 // progressNotes writes, from row on, the notice's 备注, the note on the gaps

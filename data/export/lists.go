@@ -1,8 +1,9 @@
 package export
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,43 +15,61 @@ import (
 // The two 名单 sheets and 记录明细: what the province checks, and the
 // bookkeeping for the contact person.
 
-// sorted keeps the names of the workbook, ordered by the campaign's county order, then indicator, then
-// the order they were added.
+// sorted keeps the names of the workbook, ordered by the campaign's county
+// order, then indicator, then the order they were added. The whole list is
+// ordered once (Names come in the order they were added: a stable
+// bucketing keeps it) and each sheet filters it.
 func (b *book) sorted(keep func(data.Listed) bool) []data.Listed {
-	order := map[string]int{}
-	for i, co := range b.in.Campaign.Counties {
-		order[co.Name] = i
+	if b.ordered == nil {
+		b.ordered = orderNames(b.in.Campaign, b.in.County, b.in.Names)
 	}
-	var out []data.Listed
-	for _, l := range b.in.Names {
-		if (b.in.County == "" || l.County == b.in.County) && keep(l) {
+	out := make([]data.Listed, 0, len(b.ordered))
+	for _, l := range b.ordered {
+		if keep(l) {
 			out = append(out, l)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if oi, oj := order[out[i].County], order[out[j].County]; oi != oj {
-			return oi < oj
+	return out
+}
+
+// orderNames is names of county ("" for all) by county order, indicator,
+// then id: names are sorted by id when they are not already.
+func orderNames(c *data.Campaign, county string, names []data.Listed) []data.Listed {
+	if !slices.IsSortedFunc(names, func(x, y data.Listed) int { return cmp.Compare(x.ID, y.ID) }) {
+		names = slices.Clone(names)
+		slices.SortFunc(names, func(x, y data.Listed) int { return cmp.Compare(x.ID, y.ID) })
+	}
+	order := map[string]int{}
+	for i, co := range c.Counties {
+		order[co.Name] = i
+	}
+	const perCounty = data.NumIndicators + 1 // the last for an indicator a later version added
+	buckets := make([][]data.Listed, max(1, len(c.Counties))*perCounty)
+	for _, l := range names {
+		if county != "" && l.County != county {
+			continue
 		}
-		if out[i].Indicator != out[j].Indicator {
-			return out[i].Indicator < out[j].Indicator
+		// A county no longer in the config sorts with the first, as
+		// sort.SliceStable on order[l.County] did.
+		k := order[l.County]*perCounty + data.NumIndicators
+		if l.Indicator.Valid() {
+			k = order[l.County]*perCounty + int(l.Indicator)
 		}
-		return out[i].ID < out[j].ID
-	})
+		buckets[k] = append(buckets[k], l)
+	}
+	out := make([]data.Listed, 0, len(names))
+	for _, bk := range buckets {
+		out = append(out, bk...)
+	}
 	return out
 }
 
 // unnamed is how many of the counts of inds, in the workbook's counties,
 // were recorded without names.
 func (b *book) unnamed(inds ...data.Indicator) int {
-	named := map[string]data.Counts{}
-	for _, l := range b.in.Names {
-		n := named[l.County]
-		n[l.Indicator]++
-		named[l.County] = n
-	}
 	sum := 0
 	for _, co := range b.counties {
-		sum += data.Stand(co.Name, co.Target, b.in.Totals[co.Name]).Unnamed(named[co.Name]).Sum(inds...)
+		sum += data.Stand(co.Name, co.Target, b.in.Totals[co.Name]).Unnamed(b.named[co.Name]).Sum(inds...)
 	}
 	return sum
 }
@@ -98,23 +117,28 @@ func (b *book) sheet(name, title string, cols []column, rows int, cells func(i i
 	if err := sw.SetRow(cell(1, headRow), head, excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
+	// One row of cells, reused: SetRow takes *Cell as it takes Cell, and a
+	// pointer into this slice is not copied to the heap for every cell.
+	row := make([]excelize.Cell, len(cols))
 	vals := make([]any, len(cols))
+	for k, c := range cols {
+		row[k].StyleID = b.st.text
+		if c.num {
+			row[k].StyleID = b.st.num
+		}
+		vals[k] = &row[k]
+	}
 	for i := range rows {
 		texts := cells(i)
 		lines := 1
 		for k, c := range cols {
-			style := b.st.text
-			if c.num {
-				style = b.st.num
-			}
-			var v any // an empty cell: its border, no string
+			row[k].Value = nil // an empty cell: its border, no string
 			if texts[k] != "" {
-				v = texts[k]
+				row[k].Value = texts[k]
 				if textWidth(texts[k]) > c.width-1 || strings.Contains(texts[k], "\n") {
 					lines = max(lines, lineCount(c.width, texts[k]))
 				}
 			}
-			vals[k] = excelize.Cell{StyleID: style, Value: v}
 		}
 		height := 22.0
 		if lines > 1 {
@@ -219,18 +243,7 @@ func (b *book) confirmText(county string) string {
 // notes flags what a county's lists lack: unnamed units, and stations
 // missing from the tutoring list (note 1 of the notice).
 func (b *book) notes(county string) string {
-	done := b.in.Totals[county]
-	var named data.Counts
-	var missing []string
-	for _, l := range b.in.Names {
-		if l.County != county {
-			continue
-		}
-		named[l.Indicator]++
-		if b.missing[l.ID] {
-			missing = append(missing, l.Name)
-		}
-	}
+	done, named, missing := b.in.Totals[county], b.named[county], b.missed[county]
 	var parts []string
 	for _, ind := range data.Indicators {
 		if n := done[ind] - named[ind]; n > 0 {
