@@ -118,27 +118,44 @@ type Progress struct {
 }
 
 // ProgressBetween sums the entries made in (from, to] per county and
-// indicator: the pace window of the reminders. At is to. Summing in the
-// database returns a few hundred rows instead of a season's entries, read
-// from the covering index idx_entries_recent alone.
+// indicator: the pace window of the reminders. At is to. Only a county and
+// indicator with entries in the window has a row, as GROUP BY gave them.
+//
+// One sum per row of totals (every county and indicator that has entries
+// has one), each a range of idx_entries_pace read from the index alone: at
+// a million entries, 90 counties, that is 10 ms where a GROUP BY over the
+// window (idx_entries_recent, then sorting 155,000 rows into groups) took
+// 70 ms, above the tick's 50.
 func (s *Store) ProgressBetween(ctx context.Context, from, to time.Time) ([]Progress, error) {
 	var rows []struct {
 		County    string
 		Indicator Indicator
-		Delta     int
+		Delta     *int // NULL: no entry in the window
 	}
-	err := s.db.WithContext(ctx).Model(&Entry{}).
-		Select("county, indicator, SUM(delta) AS delta").
-		Where("created_at > ? AND created_at <= ?", from.UTC(), to.UTC()).
-		Group("county, indicator").Order("county, indicator").Scan(&rows).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT t.county, t.indicator,
+		(SELECT SUM(e.delta) FROM entries e WHERE e.county = t.county AND e.indicator = t.indicator
+			AND e.created_at > ? AND e.created_at <= ?) AS delta
+		FROM totals t ORDER BY t.county, t.indicator`, from.UTC(), to.UTC()).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("ledger: progress %s–%s: %w", from.Format(time.RFC3339), to.Format(time.RFC3339), err)
 	}
 	out := make([]Progress, 0, len(rows))
 	for _, r := range rows {
-		if r.Indicator.Valid() {
-			out = append(out, Progress{At: to, County: r.County, Indicator: r.Indicator, Delta: r.Delta})
+		if r.Indicator.Valid() && r.Delta != nil {
+			out = append(out, Progress{At: to, County: r.County, Indicator: r.Indicator, Delta: *r.Delta})
 		}
 	}
 	return out, nil
+}
+
+// paceIndex is what ProgressBetween reads. It is made here, not by a tag on
+// Entry, so that the ledger's own file keeps to the write path; building it
+// on an upgraded ledger of a million entries takes about a second, once.
+const paceIndex = `CREATE INDEX IF NOT EXISTS idx_entries_pace ON entries (county, indicator, created_at, delta)`
+
+func createPaceIndex(tx *gorm.DB) error {
+	if err := tx.Exec(paceIndex).Error; err != nil {
+		return fmt.Errorf("create idx_entries_pace: %w", err)
+	}
+	return nil
 }

@@ -247,6 +247,9 @@ func (s *Store) migrate() error {
 		if err := tx.AutoMigrate(models...); err != nil {
 			return err
 		}
+		if err := createPaceIndex(tx); err != nil {
+			return err
+		}
 		if !buttonsBefore {
 			if err := issueOldButtons(tx); err != nil {
 				return err
