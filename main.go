@@ -213,6 +213,7 @@ func (a *app) telegram(ctx context.Context, dt *dingtalk.Adapter) error {
 		return err
 	}
 	defer startReminders(ctx, a, reminderQueue(t, dt))()
+	go bot.ReturnMemory(ctx, 5*time.Second, a.store.ReleaseMemory)
 	stopBackups, err := startBackups(ctx, a)
 	if err != nil {
 		return err
@@ -582,6 +583,7 @@ func (a *app) channels(ctx context.Context) error {
 	if a.cfg.Telegram.Token == "" {
 		// DingTalk alone: reminders to each person's DingTalk and the county groups.
 		defer startReminders(ctx, a, reminderQueue(nil, dt))()
+		go bot.ReturnMemory(ctx, 5*time.Second, a.store.ReleaseMemory)
 		stopBackups, err := startBackups(ctx, a)
 		if err != nil {
 			return err

@@ -657,38 +657,6 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
-// BenchmarkIdleMemory reports the resident memory of the running bot, idle
-// after one update on each channel it runs (target: under 40 MB): Telegram
-// alone, and Telegram with DingTalk in one process.
-func BenchmarkIdleMemory(b *testing.B) {
-	for _, tc := range []struct {
-		name     string
-		dingtalk bool
-	}{{"telegram", false}, {"telegram+dingtalk", true}} {
-		b.Run(tc.name, func(b *testing.B) {
-			var rssKB int
-			for range b.N {
-				cmd, _ := idleBotOn(b, tc.dingtalk)
-				time.Sleep(2 * time.Second) // let start-up garbage be collected
-				status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
-				kill9(cmd)
-				if err != nil {
-					b.Skipf("no /proc: %v", err)
-				}
-				for _, line := range strings.Split(string(status), "\n") {
-					if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-						rssKB, _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
-					}
-				}
-				if rssKB == 0 {
-					b.Fatal("no VmRSS in /proc status")
-				}
-			}
-			b.ReportMetric(float64(rssKB)/1024, "idle-RSS-MB")
-		})
-	}
-}
-
 // -h prints the usage and is no error (exit status 0).
 func TestHelpFlag(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"console", "-h"}} {

@@ -450,6 +450,8 @@ func (h *Handler) export(ctx context.Context, m Message, p data.Person, args []s
 		return Reply{Text: msgInternal}
 	}
 	var buf bytes.Buffer
+	// The few hundred MB a province's workbook passes through the heap are
+	// given back by ReturnMemory once the file is sent.
 	if err := export.Workbook(&buf, in); err != nil {
 		h.Log.Error("export failed", slog.Any("err", err))
 		return Reply{Text: msgInternal}
