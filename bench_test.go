@@ -146,10 +146,18 @@ func (bb *bigBot) send(b *testing.B, text, method string) {
 	}
 }
 
-// export asks for the city's spreadsheet, and lets the process settle.
+// export asks for the city's spreadsheet, and lets the process settle:
+// until its VmRSS has not changed for longer than ReturnMemory's period
+// (5 s), at most 60 s.
 func (bb *bigBot) export(b *testing.B) {
 	bb.send(b, "/export", "sendDocument")
-	time.Sleep(16 * time.Second) // the upload done, and ReturnMemory's quiet looks (every 5 s)
+	last, since := bb.rss(b, "VmRSS"), time.Now()
+	for end := time.Now().Add(60 * time.Second); time.Now().Before(end) && time.Since(since) < 7*time.Second; {
+		time.Sleep(500 * time.Millisecond)
+		if v := bb.rss(b, "VmRSS"); v != last {
+			last, since = v, time.Now()
+		}
+	}
 }
 
 func (bb *bigBot) rss(b *testing.B, field string) float64 {
