@@ -2,10 +2,12 @@ package export
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 
@@ -74,19 +76,49 @@ func (b *book) unnamed(inds ...data.Indicator) int {
 	return sum
 }
 
-// sheet writes a titled table with the stream writer (thousands of rows
-// cost little memory): the title, the as-of line, the heading row (repeated
-// on every page), the rows, each as tall as its longest text, and a line
-// under the table.
-func (b *book) sheet(name, title string, cols []column, rows int, cells func(i int) []string, below ...string) error {
-	headRow := 3
-	if err := b.page(name, true, false, fmt.Sprintf("$%d:$%d", headRow, headRow)); err != nil {
-		return err
+// listSheet is a titled table of names: the title, the as-of line, the
+// heading row (repeated on every page), the rows, and lines under it.
+type listSheet struct {
+	name, title string
+	cols        []column
+	rows        int
+	cells       func(i int) []string // the texts of row i; called from the sheet's own goroutine
+	below       []string
+}
+
+// headRow is the heading row of a list sheet.
+const headRow = 3
+
+// writeLists writes the sheets with stream writers (tens of thousands of
+// rows cost little memory). The workbook-wide part (page setup, defined
+// names, opening each stream) runs first, one sheet after another; then
+// each sheet's rows are written in a goroutine of its own: a stream writer
+// touches only its own sheet's buffer, and at 80,000 names the rows are
+// most of the export.
+func (b *book) writeLists(sheets ...listSheet) error {
+	sws := make([]*excelize.StreamWriter, len(sheets))
+	for i, ls := range sheets {
+		if err := b.page(ls.name, true, false, fmt.Sprintf("$%d:$%d", headRow, headRow)); err != nil {
+			return err
+		}
+		sw, err := b.f.NewStreamWriter(ls.name)
+		if err != nil {
+			return err
+		}
+		sws[i] = sw
 	}
-	sw, err := b.f.NewStreamWriter(name)
-	if err != nil {
-		return err
+	errs := make([]error, len(sheets))
+	var wg sync.WaitGroup
+	for i := range sheets {
+		wg.Go(func() { errs[i] = b.sheet(sws[i], sheets[i]) })
 	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// sheet writes ls's rows, each as tall as its longest text.
+func (b *book) sheet(sw *excelize.StreamWriter, ls listSheet) error {
+	title, cols, rows, cells, below := ls.title, ls.cols, ls.rows, ls.cells, ls.below
 	total := 0.0
 	for i, c := range cols {
 		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
@@ -174,26 +206,26 @@ func (b *book) listRow(n int, l data.Listed, kind string) []string {
 		d.Get(data.DetailContact), d.Get(data.DetailPhone), d.Get(data.DetailDate), d.Get(data.DetailMethod), d.Get(data.DetailNote)}
 }
 
-func (b *book) cultured() error {
+func (b *book) cultured() listSheet {
 	rows := b.sorted(func(l data.Listed) bool { return l.Indicator != data.Tutoring })
 	unnamed := b.unnamed(data.Zone, data.ProvincialStation, data.CityStation)
-	return b.sheet(SheetCultured, fmt.Sprintf("%s名单（%s）", b.in.Campaign.Name, b.scope()), listColumns, len(rows),
+	return listSheet{SheetCultured, fmt.Sprintf("%s名单（%s）", b.in.Campaign.Name, b.scope()), listColumns, len(rows),
 		func(i int) []string { return b.listRow(i+1, rows[i], levels[rows[i].Indicator]) },
-		fmt.Sprintf("共%d个；其中%d个未具名", len(rows)+unnamed, unnamed))
+		[]string{fmt.Sprintf("共%d个；其中%d个未具名", len(rows)+unnamed, unnamed)}}
 }
 
-func (b *book) tutoring() error {
+func (b *book) tutoring() listSheet {
 	rows := b.sorted(func(l data.Listed) bool { return l.Indicator == data.Tutoring })
 	unnamed := b.unnamed(data.Tutoring)
-	return b.sheet(SheetTutoring, fmt.Sprintf("企业商业秘密保护专项辅导名单（%s）", b.scope()), listColumns, len(rows),
+	return listSheet{SheetTutoring, fmt.Sprintf("企业商业秘密保护专项辅导名单（%s）", b.scope()), listColumns, len(rows),
 		func(i int) []string { return b.listRow(i+1, rows[i], "") },
-		fmt.Sprintf("共%d家；其中%d家未具名", len(rows)+unnamed, unnamed))
+		[]string{fmt.Sprintf("共%d家；其中%d家未具名", len(rows)+unnamed, unnamed)}}
 }
 
 // records is the bookkeeping behind the lists: who recorded each name and
 // when, late changes, hints; under the table, each county's sign-off and
 // what its lists still lack.
-func (b *book) records() error {
+func (b *book) records() listSheet {
 	rows := b.sorted(func(data.Listed) bool { return true })
 	loc := b.in.Campaign.Location
 	status := []string{"名单确认与提示："}
@@ -204,7 +236,7 @@ func (b *book) records() error {
 		}
 		status = append(status, line)
 	}
-	return b.sheet(SheetRecords, fmt.Sprintf("名单记录明细（%s，供联系人核对，不随名单报送）", b.scope()), recordColumns, len(rows),
+	return listSheet{SheetRecords, fmt.Sprintf("名单记录明细（%s，供联系人核对，不随名单报送）", b.scope()), recordColumns, len(rows),
 		func(i int) []string {
 			l := rows[i]
 			list := "专项辅导名单"
@@ -225,7 +257,7 @@ func (b *book) records() error {
 			return []string{strconv.Itoa(i + 1), l.County, list, l.Name, l.CreatedAt.In(loc).Format(timeLayout), who(l.UserName, l.UserID),
 				lateMark(l.Late), updated, note}
 		},
-		status...)
+		status}
 }
 
 func (b *book) confirmText(county string) string {
