@@ -112,35 +112,37 @@ func TestClaimReminderTwoProcesses(t *testing.T) {
 	}
 }
 
+// The pace window's sums, on SQLite and on PostgreSQL.
 func TestProgressBetween(t *testing.T) {
-	s := openTestStore(t)
-	ctx := context.Background()
-	for i, at := range []time.Time{testNow.Add(-30 * 24 * time.Hour), testNow.Add(-time.Hour), testNow, testNow.Add(time.Hour)} {
-		s.Now = func() time.Time { return at }
-		if _, err := s.Record(ctx, Author{UserID: 7, MessageID: int64(i + 1)}, []Change{add("柯桥", Tutoring, i+1), add("越城", Zone, 1)}); err != nil {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		for i, at := range []time.Time{testNow.Add(-30 * 24 * time.Hour), testNow.Add(-time.Hour), testNow, testNow.Add(time.Hour)} {
+			s.Now = func() time.Time { return at }
+			if _, err := s.Record(ctx, Author{UserID: 7, MessageID: int64(i + 1)}, []Change{add("柯桥", Tutoring, i+1), add("越城", Zone, 1)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.ProgressBetween(ctx, testNow.Add(-28*24*time.Hour), testNow)
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	got, err := s.ProgressBetween(ctx, testNow.Add(-28*24*time.Hour), testNow)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Progress{{"柯桥", Tutoring, 2 + 3, testNow}, {"越城", Zone, 2, testNow}}
-	if len(got) != len(want) {
-		t.Fatalf("progress = %+v, want %+v", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("progress[%d] = %+v, want %+v", i, got[i], want[i])
+		want := []Progress{{"柯桥", Tutoring, 2 + 3, testNow}, {"越城", Zone, 2, testNow}}
+		if len(got) != len(want) {
+			t.Fatalf("progress = %+v, want %+v", got, want)
 		}
-	}
-	// from is exclusive and to inclusive, whatever zone they are given in.
-	sh := time.FixedZone("CST", 8*3600)
-	got, err = s.ProgressBetween(ctx, testNow.Add(-time.Hour).In(sh), testNow.In(sh))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].Delta != 3 || got[1].Delta != 1 {
-		t.Errorf("progress of the last hour = %+v, want only the third message", got)
-	}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("progress[%d] = %+v, want %+v", i, got[i], want[i])
+			}
+		}
+		// from is exclusive and to inclusive, whatever zone they are given in.
+		sh := time.FixedZone("CST", 8*3600)
+		got, err = s.ProgressBetween(ctx, testNow.Add(-time.Hour).In(sh), testNow.In(sh))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Delta != 3 || got[1].Delta != 1 {
+			t.Errorf("progress of the last hour = %+v, want only the third message", got)
+		}
+	})
 }
