@@ -59,6 +59,9 @@ type app struct {
 	store    *data.Store
 	// reminders is nil when reminders.enabled is false.
 	reminders *jobs.Runner
+	// pictures draws /chart on every channel and the weekly digest's
+	// picture, with one font read once.
+	pictures *bot.Pictures
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -179,7 +182,7 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 		store.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, campaign: campaign, log: log, store: store}
+	a := &app{cfg: cfg, campaign: campaign, log: log, store: store, pictures: &bot.Pictures{Font: cfg.Chart.Font}}
 	if err := a.setUpReminders(ctx, !quiet); err != nil {
 		store.Close()
 		return nil, err
@@ -194,7 +197,7 @@ func (a *app) newTelegram() (*telegram.Adapter, error) {
 
 func (a *app) handler() *bot.Handler {
 	h := bot.NewHandler(a.store, &a.campaign, a.log)
-	h.ChartFont = a.cfg.Chart.Font
+	h.Pictures = a.pictures
 	if a.reminders != nil {
 		h.Reminders = a.reminders
 	}
@@ -261,7 +264,7 @@ func startReminders(ctx context.Context, a *app, n jobs.Notifier) (stop func()) 
 		a.log.Info("reminders: off (reminders.enabled = false)")
 		return func() {}
 	}
-	a.reminders.SetNotifier(n)
+	a.remindThrough(n)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -274,6 +277,19 @@ func startReminders(ctx context.Context, a *app, n jobs.Notifier) (stop func()) 
 		cancel()
 		<-done
 	}
+}
+
+// remindThrough makes the reminders go out through n, the weekly digest
+// with its picture.
+func (a *app) remindThrough(n jobs.Notifier) {
+	a.reminders.SetNotifier(n)
+	a.reminders.SetPicture(a.digestPicture)
+}
+
+// digestPicture draws the chart that goes with the weekly digest.
+func (a *app) digestPicture(ctx context.Context, now time.Time) (jobs.Picture, error) {
+	d, _, err := a.pictures.Progress(ctx, a.store, &a.campaign, now)
+	return jobs.Picture{Name: d.Name, PNG: d.Data}, err
 }
 
 // telegramNotifier sends reminders through the bot's sender, which paces
@@ -345,12 +361,16 @@ func reminderQueue(tg *telegram.Adapter, dt *dingtalk.Adapter) channelQueue {
 	return q
 }
 
-func (n channelQueue) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
+func (n channelQueue) QueueReminder(ctx context.Context, key string, chatID int64, text string, pic *jobs.Picture, expires time.Time) (bool, error) {
+	r := bot.Reply{Text: text}
+	if pic != nil {
+		r.Photo = &bot.Document{Name: pic.Name, Data: pic.PNG}
+	}
 	switch {
 	case data.IsDingTalkChat(chatID) && n.dt != nil:
-		return n.dt.QueueReminder(ctx, key, chatID, text, expires)
+		return n.dt.QueueReply(ctx, key, chatID, r, expires)
 	case !data.IsDingTalkChat(chatID) && n.tg != nil:
-		return n.tg.QueueReminder(ctx, key, chatID, text, expires)
+		return n.tg.QueueReply(ctx, key, chatID, r, expires)
 	}
 	return false, fmt.Errorf("reminders: chat %d is on a channel that is off", chatID)
 }

@@ -154,10 +154,8 @@ type Handler struct {
 	Now      func() time.Time
 	// Reminders backs /reminders and /remindnow; nil: reminders are off.
 	Reminders Reminders
-	// ChartFont is the CJK font file /chart draws with; "": the first
-	// installed of the usual places (config chart.font).
-	ChartFont string
-	chartFont chartFont
+	// Pictures draws /chart; the channels and the weekly digest may share one.
+	Pictures *Pictures
 	// botName is the channel's bot username, for invite links (SetBotUsername).
 	botName atomic.Value
 }
@@ -182,7 +180,7 @@ func NewHandler(store *data.Store, c *data.Campaign, log *slog.Logger) *Handler 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{Store: store, Campaign: c, Log: log, Now: time.Now}
+	return &Handler{Store: store, Campaign: c, Log: log, Now: time.Now, Pictures: &Pictures{}}
 }
 
 const (

@@ -25,12 +25,22 @@ type Notifier interface {
 
 // Queue is a notifier that keeps messages durably and sends them itself
 // (the bot's outbox). QueueReminder claims the reminder for the chat and
-// queues its text in one step, so a crash cannot lose a claimed reminder;
-// the queue retries a failed send until expires and then records it failed.
-// False: the pair was claimed before, nothing queued.
+// queues its text, and its picture if any, in one step, so a crash cannot
+// lose a claimed reminder; the queue retries a failed send until expires and
+// then records it failed. False: the pair was claimed before, nothing queued.
 type Queue interface {
-	QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error)
+	QueueReminder(ctx context.Context, key string, chatID int64, text string, pic *Picture, expires time.Time) (bool, error)
 }
+
+// Picture is an image sent with a reminder: the chart of the progress with
+// the weekly digest.
+type Picture struct {
+	Name string
+	PNG  []byte
+}
+
+// Draw draws the weekly digest's picture at now (SetPicture).
+type Draw func(ctx context.Context, now time.Time) (Picture, error)
 
 // StatusQueued is the Outcome of a reminder handed to a Queue: its
 // sent_reminders row stays claimed until the queue has sent it.
@@ -93,6 +103,7 @@ type Runner struct {
 
 	mu     sync.Mutex // one pass at a time; guards notify, dir and handled
 	notify Notifier
+	draw   Draw      // nil: the weekly digest is text only
 	dir    Directory // nil: Telegram's ids (see SetDirectory)
 	// handled holds the keys this process has recorded for every recipient,
 	// so a tick each minute does not ask the database about last week.
@@ -132,6 +143,28 @@ func (r *Runner) SetNotifier(n Notifier) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.notify = n
+}
+
+// SetPicture makes the weekly digest carry the picture draw draws, where it
+// goes through a Queue (the channels' outboxes; remind sends text only).
+func (r *Runner) SetPicture(draw Draw) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.draw = draw
+}
+
+// picture is the picture that goes with d, nil for none. A picture that
+// cannot be drawn (no CJK font) leaves the digest its text.
+func (r *Runner) picture(ctx context.Context, d Delivery) *Picture {
+	if r.draw == nil || d.Reminder.Kind != KindWeeklyDigest {
+		return nil
+	}
+	p, err := r.draw(ctx, r.Now())
+	if err != nil {
+		r.log.Warn("reminder: picture not drawn, the digest goes as text", r.attrs(d, slog.Any("err", err))...)
+		return nil
+	}
+	return &p
 }
 
 // Reminders is the whole schedule.
@@ -403,7 +436,7 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) (Outcome, error) {
 	if q, ok := r.notify.(Queue); ok {
 		now := r.Now().In(r.campaign.Zone())
 		endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, now.Location())
-		queued, err := q.QueueReminder(ctx, d.Reminder.Key, d.ChatID, d.Text, endOfDay)
+		queued, err := q.QueueReminder(ctx, d.Reminder.Key, d.ChatID, d.Text, r.picture(ctx, d), endOfDay)
 		if err != nil || !queued {
 			return o, err
 		}

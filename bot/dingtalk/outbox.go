@@ -101,12 +101,18 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	r := out.Reply
-	if r.Photo != nil {
-		// The picture is Telegram's: here the reply says where to see it.
-		r.Photo = nil
-		r.Text = msgPhotoElsewhere
+	// Files go after the text, as file messages: the /export spreadsheet,
+	// the /chart picture (DingTalk's robot shows a PNG file as a picture
+	// to open).
+	var files []fileFailure
+	if r.Document != nil {
+		files = append(files, fileFailure{*r.Document, msgFileFailed})
 	}
-	if r.Text == "" && r.Document == nil {
+	if r.Photo != nil {
+		files = append(files, fileFailure{*r.Photo, msgPhotoFailed})
+	}
+	r.Document, r.Photo = nil, nil
+	if r.Text == "" && len(files) == 0 {
 		return nil // only cleared buttons: nothing to show here
 	}
 	if m.Attempts > 0 || m.CreatedAt.Before(a.start) {
@@ -116,27 +122,30 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	doc := r.Document
-	r.Document = nil
 	if err := a.send(ctx, c, r); err != nil {
 		return err
 	}
-	if doc == nil {
-		return nil
-	}
 	// The text is out: a file that fails now is said, not retried with
 	// the text again.
-	if err := a.sendFile(ctx, c, *doc); err != nil {
-		a.log.Warn("dingtalk: file not sent", slog.Int64("chat_id", m.ChatID), slog.String("file", doc.Name), slog.Any("err", err))
-		if err := a.send(ctx, c, bot.Reply{Text: msgFileFailed}); err != nil {
-			a.log.Warn("dingtalk: file failure not said", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
+	for _, f := range files {
+		if err := a.sendFile(ctx, c, f.doc); err != nil {
+			a.log.Warn("dingtalk: file not sent", slog.Int64("chat_id", m.ChatID), slog.String("file", f.doc.Name), slog.Any("err", err))
+			if err := a.send(ctx, c, bot.Reply{Text: f.say}); err != nil {
+				a.log.Warn("dingtalk: file failure not said", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
+			}
 		}
 	}
 	return nil
 }
 
-// msgPhotoElsewhere answers /chart: the picture is sent on Telegram only.
-const msgPhotoElsewhere = "📊 进度图请在 Telegram 里发 /chart 查看；钉钉里请用 /status 查看进度。"
+// fileFailure is a file to send and what to say if it does not go out.
+type fileFailure struct {
+	doc bot.Document
+	say string
+}
+
+// msgPhotoFailed says that the /chart picture did not go out.
+const msgPhotoFailed = "⚠️ 进度图没能发出（钉钉上传失败）。请稍后再发一次 /chart，或用 /status 查看进度。"
 
 // msgFileFailed says that a file (the /export spreadsheet) did not go out
 // and what to do instead.
@@ -310,10 +319,16 @@ func (a *Adapter) robotFor(county string) robotHook {
 	return robotHook{}
 }
 
-// QueueReminder claims reminder key for a DingTalk chat and queues it in the
-// outbox (jobs.Queue).
+// QueueReminder claims reminder key for a DingTalk chat and queues its text
+// in the outbox.
 func (a *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	ok, err := a.store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}}), expires)
+	return a.QueueReply(ctx, key, chatID, bot.Reply{Text: text}, expires)
+}
+
+// QueueReply claims reminder key for a DingTalk chat and queues r in the
+// outbox (a reminder with a picture).
+func (a *Adapter) QueueReply(ctx context.Context, key string, chatID int64, r bot.Reply, expires time.Time) (bool, error) {
+	ok, err := a.store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: r}), expires)
 	if ok {
 		a.poke()
 	}

@@ -212,7 +212,13 @@ func (t *Adapter) Sender() *Sender { return t.send }
 // one transaction; Run's outbox sends it, retrying until expires. False: it
 // was claimed before.
 func (t *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}}), expires)
+	return t.QueueReply(ctx, key, chatID, bot.Reply{Text: text}, expires)
+}
+
+// QueueReply is QueueReminder for a reminder with more than a text (the
+// weekly digest's picture).
+func (t *Adapter) QueueReply(ctx context.Context, key string, chatID int64, r bot.Reply, expires time.Time) (bool, error) {
+	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: r}), expires)
 	if queued {
 		t.outbox.poke()
 	}
