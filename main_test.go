@@ -35,6 +35,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"tsbot/bot"
+	"tsbot/bot/channels"
 	"tsbot/bot/dingtalktest"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
@@ -209,7 +210,7 @@ func TestRemindSendThroughBotAPI(t *testing.T) {
 	// d-3 is Thursday 25 September; the contact has blocked the bot.
 	srv.FailNext("sendMessage", telegramtest.Blocked())
 	out = remind("2025-09-25 09:00")
-	if !strings.Contains(out, "contact_digest:2025-09-30:d-3\t1001\tskipped\tjobs: chat refuses the bot: telegram: sendMessage: forbidden") {
+	if !strings.Contains(out, "contact_digest:2025-09-30:d-3\t1001\tskipped\tchat refuses the bot: telegram: sendMessage: forbidden") {
 		t.Errorf("403 not recorded as skipped:\n%s", out)
 	}
 	status := map[string]string{}
@@ -1625,7 +1626,7 @@ func runChannels(t *testing.T, cfgPath, at string, logs *testkit.Buffer) (queued
 	done := make(chan struct{}, 2)
 	go func() { tg.Run(ctx); done <- struct{}{} }()
 	go func() { dt.Run(ctx); done <- struct{}{} }()
-	a.remindThrough(reminderQueue(tg, dt))
+	a.remindThrough(channels.NewQueue(tg, dt))
 	now, err := jobs.ParseInstant(at, a.campaign.Location)
 	if err != nil {
 		t.Fatal(err)

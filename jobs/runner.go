@@ -29,27 +29,19 @@ type Notifier interface {
 // lose a claimed reminder; the queue retries a failed send until expires and
 // then records it failed. False: the pair was claimed before, nothing queued.
 type Queue interface {
-	QueueReminder(ctx context.Context, key string, chatID int64, text string, pic *Picture, expires time.Time) (bool, error)
+	QueueReminder(ctx context.Context, key string, chatID int64, text string, pic *data.File, expires time.Time) (bool, error)
 }
 
-// Picture is an image sent with a reminder: the chart of the progress with
-// the weekly digest.
-type Picture struct {
-	Name string
-	PNG  []byte
-}
-
-// Draw draws the weekly digest's picture at now (SetPicture).
-type Draw func(ctx context.Context, now time.Time) (Picture, error)
+// Draw draws the weekly digest's picture at now, a PNG (SetPicture).
+type Draw func(ctx context.Context, now time.Time) (data.File, error)
 
 // StatusQueued is the Outcome of a reminder handed to a Queue: its
 // sent_reminders row stays claimed until the queue has sent it.
 const StatusQueued = "queued"
 
-// ErrUnreachable wraps a send that the chat refuses for good (Telegram's
-// 403: the bot was blocked, or removed from the group). The runner records
-// such a reminder as skipped rather than failed.
-var ErrUnreachable = errors.New("jobs: chat refuses the bot")
+// ErrUnreachable wraps a send that the chat refuses for good: the runner
+// records such a reminder as skipped rather than failed.
+var ErrUnreachable = data.ErrUnreachable
 
 // Store is what the runner needs of data.Store.
 type Store interface {
@@ -155,7 +147,7 @@ func (r *Runner) SetPicture(draw Draw) {
 
 // picture is the picture that goes with d, nil for none. A picture that
 // cannot be drawn (no CJK font) leaves the digest its text.
-func (r *Runner) picture(ctx context.Context, d Delivery) *Picture {
+func (r *Runner) picture(ctx context.Context, d Delivery) *data.File {
 	if r.draw == nil || d.Reminder.Kind != KindWeeklyDigest {
 		return nil
 	}
