@@ -131,6 +131,13 @@ func (s *Store) Import(ctx context.Context, a Author, pendingID int64, plan Impo
 		return Outcome{}, errors.New("import: nothing to import")
 	}
 	return s.writeThen(ctx, a, KindImport, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
+		var done int64
+		if err := tx.Model(&PendingImport{}).Where("id = ? AND batch_id IS NOT NULL", pendingID).Count(&done).Error; err != nil {
+			return nil, fmt.Errorf("import: check %d: %w", pendingID, err)
+		}
+		if done > 0 {
+			return nil, ErrImported
+		}
 		for county, v := range plan.Versions {
 			now, err := listsVersion(tx, county)
 			if err != nil {
