@@ -237,18 +237,21 @@ func (pl *planner) row(r ImportRow) []string {
 	if why != "" {
 		bad = append(bad, why)
 	}
-	ind, kind, why := importLevel(r.List, r.Level)
-	if why != "" {
-		bad = append(bad, why)
+	ind, kind, levelWhy := importLevel(r.List, r.Level)
+	if levelWhy != "" {
+		bad = append(bad, levelWhy)
 	}
 	raw, distinct := cutDistinct(strings.TrimSpace(r.Name))
 	name, ok := CleanName(raw)
+	ok = ok && !HasBidiControl(name)
 	switch {
 	case strings.TrimSpace(r.Name) == "":
 		bad = append(bad, "缺单位名称")
-	case !ok || HasBidiControl(name):
+	case !ok:
 		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）或含特殊字符", MaxNameRunes))
 	}
+	// Whose row it is, when county, level and name can be read.
+	known := why == "" && levelWhy == "" && ok
 	values := r.Values
 	values[DetailKind] = kind
 	var clean []DetailValue
@@ -264,12 +267,17 @@ func (pl *planner) row(r ImportRow) []string {
 		}
 		clean = append(clean, DetailValue{Field: f, Value: v})
 	}
-	if len(bad) > 0 {
-		return bad
-	}
 	k, norm := key{county, ind}, NormalizeName(name)
-	if at, ok := pl.rows[k][norm]; ok {
-		return []string{fmt.Sprintf("与第%d行重复", at)}
+	if at, dup := pl.rows[k][norm]; dup && known {
+		return append(bad, fmt.Sprintf("与第%d行重复", at))
+	}
+	if len(bad) > 0 {
+		if known {
+			// A row to fix is still this name's row: a second one is a
+			// duplicate, whether or not the first is fixed.
+			pl.mark(k, norm, r.Row)
+		}
+		return bad
 	}
 	u := Unit{county, norm}
 	for _, v := range clean {
@@ -305,12 +313,17 @@ func (pl *planner) row(r ImportRow) []string {
 	return nil
 }
 
-// note remembers a row taken, for the rows after it.
-func (pl *planner) note(row int, k key, u Unit, norm, fk string, clean []DetailValue) {
+// mark remembers the row of a name, for the duplicates after it.
+func (pl *planner) mark(k key, norm string, row int) {
 	if pl.rows[k] == nil {
 		pl.rows[k], pl.near[k] = map[string]int{}, map[string]int{}
 	}
 	pl.rows[k][norm] = row
+}
+
+// note remembers a row taken, for the rows after it.
+func (pl *planner) note(row int, k key, u Unit, norm, fk string, clean []DetailValue) {
+	pl.mark(k, norm, row)
 	if _, ok := pl.near[k][fk]; !ok {
 		pl.near[k][fk] = row
 	}
