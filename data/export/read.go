@@ -59,7 +59,8 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	if !bytes.HasPrefix(raw, []byte("PK\x03\x04")) {
 		return nil, &FileError{Reason: msgNotXLSX}
 	}
-	if err := checkParts(raw); err != nil {
+	merges, err := checkParts(raw)
+	if err != nil {
 		return nil, err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
@@ -70,7 +71,7 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	var out []data.ImportRow
 	found := false
 	for _, sheet := range f.GetSheetList() {
-		rows, ok, err := readSheet(f, sheet, data.MaxImportRows-len(out))
+		rows, ok, err := readSheet(f, sheet, merges, data.MaxImportRows-len(out))
 		if err != nil {
 			return nil, err
 		}
@@ -91,22 +92,24 @@ var formulaRe = regexp.MustCompile(`<([A-Za-z0-9_]+:)?f[\s>/]`)
 var cellRefRe = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?c\b[^>]*\br="([A-Z]+[0-9]+)"`)
 
 // checkParts looks into the zip: macros (a VBA project, a macro-enabled
-// type), what it unpacks to, and formulas in any worksheet.
-func checkParts(raw []byte) error {
+// type), what it unpacks to, and formulas in any worksheet. It reports
+// whether any worksheet has merged cells: only then are they looked up,
+// which reads a whole sheet into memory.
+func checkParts(raw []byte) (merges bool, err error) {
 	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
-		return &FileError{Reason: msgNotXLSX}
+		return false, &FileError{Reason: msgNotXLSX}
 	}
 	var total uint64
 	for _, zf := range z.File {
 		total += zf.UncompressedSize64
 		name := strings.ToLower(zf.Name)
 		if strings.HasSuffix(name, "vbaproject.bin") || strings.HasSuffix(name, ".bin") && strings.Contains(name, "vba") {
-			return &FileError{Reason: msgMacros}
+			return false, &FileError{Reason: msgMacros}
 		}
 	}
 	if total > maxUnzipped {
-		return refuse("文件解压后太大，未导入。")
+		return false, refuse("文件解压后太大，未导入。")
 	}
 	for _, zf := range z.File {
 		name := strings.ToLower(zf.Name)
@@ -116,23 +119,24 @@ func checkParts(raw []byte) error {
 		}
 		body, err := readPart(zf)
 		if err != nil {
-			return &FileError{Reason: msgNotXLSX}
+			return false, &FileError{Reason: msgNotXLSX}
 		}
 		if !isSheet {
 			if bytes.Contains(bytes.ToLower(body), []byte("macroenabled")) {
-				return &FileError{Reason: msgMacros}
+				return false, &FileError{Reason: msgMacros}
 			}
 			continue
 		}
+		merges = merges || bytes.Contains(body, []byte("mergeCell "))
 		if loc := formulaRe.FindIndex(body); loc != nil {
 			ref := ""
 			if refs := cellRefRe.FindAllSubmatch(body[:loc[0]], -1); len(refs) > 0 {
 				ref = "（" + string(refs[len(refs)-1][1]) + "）"
 			}
-			return refuse("表格里有公式%s，未导入。请把公式改成数值或文字（复制后“选择性粘贴→数值”）再发。", ref)
+			return false, refuse("表格里有公式%s，未导入。请把公式改成数值或文字（复制后“选择性粘贴→数值”）再发。", ref)
 		}
 	}
-	return nil
+	return merges, nil
 }
 
 func readPart(zf *zip.File) ([]byte, error) {
@@ -170,7 +174,7 @@ func headKey(s string) string {
 
 // readSheet reads the rows of one sheet under its heading; ok is false for
 // a sheet without one. most is how many more data rows the file may have.
-func readSheet(f *excelize.File, sheet string, most int) ([]data.ImportRow, bool, error) {
+func readSheet(f *excelize.File, sheet string, merges bool, most int) ([]data.ImportRow, bool, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return nil, false, &FileError{Reason: msgNotXLSX}
@@ -197,7 +201,7 @@ func readSheet(f *excelize.File, sheet string, most int) ([]data.ImportRow, bool
 			}
 			if cols = headingRow(cells); cols != nil {
 				head = n
-				if err := checkMerges(f, sheet, head); err != nil {
+				if err := checkMerges(f, sheet, merges, head); err != nil {
 					return nil, false, err
 				}
 			}
@@ -237,7 +241,10 @@ func headingRow(cells []string) map[int]int {
 
 // checkMerges refuses merged cells below the heading, where the names are:
 // a merged cell holds one value for rows that each need their own.
-func checkMerges(f *excelize.File, sheet string, head int) error {
+func checkMerges(f *excelize.File, sheet string, hasMerges bool, head int) error {
+	if !hasMerges {
+		return nil
+	}
 	merged, err := f.GetMergeCells(sheet)
 	if err != nil {
 		return &FileError{Reason: msgNotXLSX}

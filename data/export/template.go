@@ -129,14 +129,24 @@ func (b *book) prepare() {
 
 // form writes one sheet of the template: a title, a line on how to send it
 // back, the heading, the rows, and empty rows, every data cell text (a
-// credit code, a phone, a date stay as typed).
-func (b *book) form(sheet, title string, rows int, cells func(i int) []string) error {
+// credit code, a phone, a date stay as typed). Nothing is merged: the
+// title runs on over the empty cells beside it.
+func (b *book) form(sheet, titleText string, rows int, cells func(i int) []string) error {
 	f := b.f
 	last := len(listColumns)
 	text, err := f.NewStyle(&excelize.Style{NumFmt: 49, Font: &excelize.Font{Family: fontBody, Size: 11},
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		Border: []excelize.Border{{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
 			{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1}}})
+	if err != nil {
+		return err
+	}
+	// The lines above the table run on to the right: no wrapping.
+	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: fontHeading, Size: 16}, Alignment: &excelize.Alignment{Vertical: "center"}})
+	if err != nil {
+		return err
+	}
+	note, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Family: fontNote, Size: 11}, Alignment: &excelize.Alignment{Vertical: "center"}})
 	if err != nil {
 		return err
 	}
@@ -149,13 +159,10 @@ func (b *book) form(sheet, title string, rows int, cells func(i int) []string) e
 		text   string
 		style  int
 		height float64
-	}{{title, b.st.title, 40}, {"填好后把本文件直接发给机器人；先核对，确认后才导入。说明见“" + SheetHowTo + "”。", b.st.note, 22}}
+	}{{titleText, title, 36}, {"填好后把本文件直接发给机器人；先核对，确认后才导入。说明见“" + SheetHowTo + "”。", note, 22}}
 	for i, t := range top {
 		row := i + 1
 		if err := f.SetCellStr(sheet, cell(1, row), t.text); err != nil {
-			return err
-		}
-		if err := f.MergeCell(sheet, cell(1, row), cell(last, row)); err != nil {
 			return err
 		}
 		if err := f.SetCellStyle(sheet, cell(1, row), cell(last, row), t.style); err != nil {
