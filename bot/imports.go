@@ -136,6 +136,12 @@ func (h *Handler) importFile(ctx context.Context, m Message) Reply {
 	}
 	text := importPreview(f.Name, rows, plan)
 	if len(plan.Errors) > 0 || plan.Empty() {
+		// The newest file is what the sender means: an earlier preview
+		// no longer stands.
+		if err := h.Store.CloseImports(ctx, m.UserID, m.ChatID); err != nil {
+			h.Log.Error("close import previews failed", slog.Int64("user_id", m.UserID), slog.Any("err", err))
+			return Reply{Text: msgNotSaved, Retry: true}
+		}
 		return Reply{Text: text}
 	}
 	pend := data.PendingImport{UserID: m.UserID, ChatID: m.ChatID, MessageID: m.MessageID, FileName: f.Name, Rows: rows}

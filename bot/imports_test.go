@@ -207,3 +207,23 @@ func TestImportRedelivered(t *testing.T) {
 		t.Errorf("%d open questions, want 1", len(cs))
 	}
 }
+
+// A newer file supersedes the preview of an older one, even a file that
+// cannot be imported: the old button and a typed 确认导入 import nothing.
+func TestImportNewerFileSupersedes(t *testing.T) {
+	f, tpl := importFixture(t)
+	first := f.sendFile(keqiao, "a.xlsx", fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"}))
+	if len(first.Buttons) != 1 {
+		t.Fatalf("first preview %+v", first)
+	}
+	f.sendFile(keqiao, "b.xlsx", fillIn(t, tpl, "专项辅导名单", []any{"", "丁机械有限公司", "", "", "", "", "1234"}))
+	if r := f.say(keqiao, "确认导入"); r.Text != msgImportNone {
+		t.Errorf("typed: %q", r.Text)
+	}
+	if r := f.press(keqiao, first, 0); !strings.Contains(r.Text, "已经回答过或已失效") {
+		t.Errorf("old button: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 1 {
+		t.Errorf("list = %v, want only 甲纺织有限公司", got)
+	}
+}

@@ -83,6 +83,9 @@ func (s *Store) StageImport(ctx context.Context, p PendingImport, digest string,
 		if err := closeChoices(tx, p.ChatID, p.MessageID, now); err != nil {
 			return err
 		}
+		if err := closeImports(tx, p.UserID, p.ChatID, now); err != nil {
+			return err
+		}
 		c = Choice{UserID: p.UserID, ChatID: p.ChatID, MessageID: p.MessageID, CreatedAt: now,
 			Options: []string{ImportOption, strconv.FormatInt(p.ID, 10), digest}}
 		if err := tx.Create(&c).Error; err != nil {
@@ -98,6 +101,37 @@ func (s *Store) StageImport(ctx context.Context, p PendingImport, digest string,
 		return 0, err
 	}
 	return c.ID, nil
+}
+
+// CloseImports closes userID's open import previews in chatID: a newer
+// file supersedes them, also one that cannot be imported.
+func (s *Store) CloseImports(ctx context.Context, userID, chatID int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		return closeImports(tx, userID, chatID, s.Now().UTC())
+	})
+}
+
+func closeImports(tx *gorm.DB, userID, chatID int64, now time.Time) error {
+	var open []Choice
+	if err := tx.Where("user_id = ? AND chat_id = ? AND closed_at IS NULL", userID, chatID).Find(&open).Error; err != nil {
+		return fmt.Errorf("import: open previews: %w", err)
+	}
+	var ids []int64
+	for _, c := range open {
+		if _, _, ok := ImportChoice(c); ok {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := tx.Model(&Choice{}).Where("id IN ?", ids).Update("closed_at", now).Error; err != nil {
+		return fmt.Errorf("import: close previews: %w", err)
+	}
+	return nil
 }
 
 // LoadPendingImport loads a staged import: ErrNotFound if there is none
