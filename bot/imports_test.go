@@ -96,12 +96,19 @@ func TestImportSession(t *testing.T) {
 	f.sendFile(keqiao, "柯桥名单.xlsx", bad)
 	f.sendFile(keqiao, "柯桥名单.xlsx", tpl)
 	f.sendFile(keqiao, "照片.jpg", []byte("\xff\xd8\xff\xe0 not a sheet"))
+	f.sendFile(keqiao, "空表.xlsx", headingOnly(t, nil))
+	f.sendFile(keqiao, "空白.xlsx", blankBook(t))
+	f.sendFile(keqiao, "公式.xlsx", headingOnly(t, func(x *excelize.File) {
+		x.SetCellStr("专项辅导名单", "C2", "丙印染有限公司")
+		x.SetCellFormula("专项辅导名单", "H2", "=1+1")
+	}))
 	good := fillIn(t, tpl, "专项辅导名单",
 		[]any{"", "丙印染有限公司", "91310110666007217T", "", "", "赵六", "13900000000", "9月12日", "上门辅导"},
 		[]any{"柯桥", "丁机械有限公司"},
 		[]any{"", "戊电器有限公司"},
 	)
 	good = fillIn(t, good, "培育名单", []any{"", "华舍商业秘密保护示范点", "", "市县级示范站"})
+	good = setCell(t, good, "专项辅导名单", "G4", "王五") // 甲纺织有限公司's 联系人
 	preview := f.sendFile(keqiao, "柯桥名单.xlsx", good)
 	if len(preview.Buttons) != 1 {
 		t.Fatalf("no 确认导入: %+v", preview)
@@ -117,6 +124,14 @@ func TestImportSession(t *testing.T) {
 	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司、丙印染有限公司、丁机械有限公司、戊电器有限公司" {
 		t.Errorf("tutoring list = %s", got)
 	}
+	d, err := f.store.Details(context.Background(), "柯桥")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d[data.Unit{County: "柯桥", Norm: data.NormalizeName("丙印染有限公司")}]; got.Get(data.DetailCreditCode) != "91310110666007217T" ||
+		got.Get(data.DetailPhone) != "13900000000" || got.Get(data.DetailDate) != "2027-09-12" || got.Get(data.DetailMethod) != "上门辅导" {
+		t.Errorf("丙印染有限公司's details = %+v", got.Values)
+	}
 	if len(done.Buttons) != 1 || !strings.HasPrefix(done.Buttons[0].Data, "u:") {
 		t.Fatalf("no undo under the import: %+v", done)
 	}
@@ -126,6 +141,13 @@ func TestImportSession(t *testing.T) {
 	}
 	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司" {
 		t.Errorf("after /undo the list = %s", got)
+	}
+	d, err = f.store.Details(context.Background(), "柯桥")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d[data.Unit{County: "柯桥", Norm: data.NormalizeName("甲纺织有限公司")}].Get(data.DetailContact); got != "" {
+		t.Errorf("after /undo 甲纺织有限公司's contact = %q, want none again", got)
 	}
 	f.golden("import")
 }
@@ -226,4 +248,54 @@ func TestImportNewerFileSupersedes(t *testing.T) {
 	if got := f.names("柯桥", data.Tutoring); len(got) != 1 {
 		t.Errorf("list = %v, want only 甲纺织有限公司", got)
 	}
+}
+
+// headingOnly is an xlsx with the 专项辅导名单 heading and no rows.
+func headingOnly(t *testing.T, edit func(*excelize.File)) []byte {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	x.SetSheetName("Sheet1", "专项辅导名单")
+	head := []any{"序号", "区县", "单位名称", "统一社会信用代码", "类型/级别", "地址", "联系人", "联系电话", "辅导日期", "辅导方式", "备注"}
+	if err := x.SetSheetRow("专项辅导名单", "A1", &head); err != nil {
+		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(x)
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// blankBook is a new, empty workbook.
+func blankBook(t *testing.T) []byte {
+	t.Helper()
+	x := excelize.NewFile()
+	defer x.Close()
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// setCell sets one cell of a sheet of an xlsx.
+func setCell(t *testing.T, raw []byte, sheet, cell, v string) []byte {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if err := x.SetCellStr(sheet, cell, v); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
