@@ -14,7 +14,7 @@ import (
 // (at most importErrorsShown) and the firms another county lists too.
 func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "📋 导入核对：%s\n", clip(file, 24))
+	fmt.Fprintf(&b, "📋 导入核对：%s\n", fileLabel(file))
 	fmt.Fprintf(&b, "%d家新单位，%d项信息变更，%d行有错误", len(plan.New), plan.Changed(), len(plan.Errors))
 	if len(plan.Groups) > 0 {
 		b.WriteString("\n新增：")
@@ -84,9 +84,20 @@ func sheetsOf(rows []data.ImportRow) int {
 
 // importedHead opens the reply to an import.
 func importedHead(file string, plan data.ImportPlan, late bool) string {
-	s := fmt.Sprintf("✅ 已导入 %s\n%d家新单位，%d项信息变更", clip(file, 24), len(plan.New), plan.Changed())
+	s := fmt.Sprintf("✅ 已导入 %s\n%d家新单位，%d项信息变更", fileLabel(file), len(plan.New), plan.Changed())
 	if late {
 		s += "\n（名单已确认或已截止，标为逾期）"
 	}
 	return s
+}
+
+// fileLabel is a file's name as a reply quotes it: short, with control and
+// text-direction characters shown as "?" (a name is the sender's choice).
+func fileLabel(name string) string {
+	return clip(strings.Map(func(r rune) rune {
+		if data.IsBidiControl(r) {
+			return '?'
+		}
+		return printable(r)
+	}, name), 24)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -298,4 +299,23 @@ func setCell(t *testing.T, raw []byte, sheet, cell, v string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// A preview is confirmed within data.ImportTTL; later the file is sent again.
+func TestImportExpired(t *testing.T) {
+	f, tpl := importFixture(t)
+	preview := f.sendFile(keqiao, "a.xlsx", fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"}))
+	f.at(fixedNow.Add(data.ImportTTL + time.Minute))
+	if r := f.press(keqiao, preview, 0); r.Text != msgImportExpired {
+		t.Errorf("late press: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 1 {
+		t.Errorf("list = %v", got)
+	}
+}
+
+func TestFileLabel(t *testing.T) {
+	if got := fileLabel("名单\u202Exslx.exe"); got != "名单?xslx.exe" {
+		t.Errorf("fileLabel = %q", got)
+	}
 }
