@@ -134,6 +134,9 @@ func (h *Handler) importFile(ctx context.Context, m Message) Reply {
 		h.Log.Error("plan import failed", slog.Any("err", err))
 		return Reply{Text: msgInternal}
 	}
+	if r, closed := h.importClosed(ctx, p, plan); closed {
+		return r
+	}
 	text := importPreview(f.Name, rows, plan)
 	if len(plan.Errors) > 0 || plan.Empty() {
 		// The newest file is what the sender means: an earlier preview
@@ -309,4 +312,33 @@ func (h *Handler) importChanged(ctx context.Context, m Message, c data.Choice, p
 	}
 	m.once.wrote(out)
 	return r
+}
+
+// importClosed refuses, before any preview, a file of county staff that
+// would change lists that are closed (confirmed, or past the deadline): the
+// write would be refused the same way (ClosedError), after a press.
+func (h *Handler) importClosed(ctx context.Context, p data.Person, plan data.ImportPlan) (Reply, bool) {
+	if p.Role == data.RoleAdmin || len(plan.Versions) == 0 {
+		return Reply{}, false
+	}
+	confs, err := h.Store.Confirmations(ctx)
+	if err != nil {
+		h.Log.Error("confirmations failed", slog.Any("err", err))
+		return Reply{Text: msgInternal}, true
+	}
+	late := !h.Store.ListsClose.IsZero() && !h.Now().Before(h.Store.ListsClose)
+	for _, co := range h.Campaign.Counties {
+		if _, ok := plan.Versions[co.Name]; !ok {
+			continue
+		}
+		e := &data.ClosedError{County: co.Name, Deadline: h.Store.ListsClose}
+		if c, ok := confs[co.Name]; ok {
+			c.UserName = h.rosterNames(ctx).Of(c.UserID, c.UserName)
+			e.Confirmed = &c
+		}
+		if e.Confirmed != nil || late {
+			return Reply{Text: "未导入：" + h.closedText(e)}, true
+		}
+	}
+	return Reply{}, false
 }

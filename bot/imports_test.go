@@ -319,3 +319,23 @@ func TestFileLabel(t *testing.T) {
 		t.Errorf("fileLabel = %q", got)
 	}
 }
+
+// Lists that are closed take no import from staff; the admin's is late.
+func TestImportClosedLists(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"柯桥", "丙印染有限公司"})
+	f.signOff(keqiao)
+	if r := f.sendFile(keqiao2, "a.xlsx", file); !strings.HasPrefix(r.Text, "未导入：柯桥的名单已于") || len(r.Buttons) != 0 {
+		t.Errorf("staff after the sign-off: %+v", r)
+	}
+	preview := f.sendFile(admin, "a.xlsx", file)
+	if len(preview.Buttons) != 1 {
+		t.Fatalf("admin preview: %+v", preview)
+	}
+	if r := f.press(admin, preview, 0); !strings.Contains(r.Text, "标为逾期") {
+		t.Errorf("admin's import: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 2 {
+		t.Errorf("list = %v", got)
+	}
+}
