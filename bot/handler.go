@@ -57,6 +57,9 @@ type Message struct {
 	// Unreadable is a message the channel could not read (a shape its
 	// library does not know): answered, never handled.
 	Unreadable bool
+	// File is a document sent with the message (a filled-in /template),
+	// nil for none; Text is its caption.
+	File *File
 	// Working, if set, is told when the answer takes a while to build (a
 	// document), so the channel can show the chat that something is coming.
 	Working func(Work)
@@ -220,7 +223,7 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 	if m.Group {
 		replyTo = m.MessageID
 	}
-	lookup := m.Edited || strings.HasPrefix(strings.TrimSpace(m.Text), "/")
+	lookup := m.Edited || m.File != nil || strings.HasPrefix(strings.TrimSpace(m.Text), "/")
 	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.DeliveryID, m.ChatID, replyTo, 0, lookup)
 	if done {
 		return r
@@ -263,8 +266,14 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if m.Unreadable {
 		return h.quiet(m, msgUnreadable)
 	}
+	if m.File != nil && !m.Edited {
+		return h.importFile(ctx, m)
+	}
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)
+	}
+	if isTypedImport(text) && !m.Edited && (!m.Group || m.Addressed) {
+		return h.importTyped(ctx, m)
 	}
 	if m.TypedAnswers {
 		if r, ok := h.typedAnswer(ctx, m, text); ok {

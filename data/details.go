@@ -129,7 +129,10 @@ func liveUnit(tx *gorm.DB, county, norm string) (NameRecord, error) {
 // Details returns the latest attributes of every unit of one county (""
 // for all), by unit.
 func (s *Store) Details(ctx context.Context, county string) (map[Unit]Details, error) {
-	q := s.db.WithContext(ctx).Order("id")
+	// The attributes an undone import set are no longer recorded: the
+	// latest record of a batch still standing wins.
+	q := s.db.WithContext(ctx).Order("id").
+		Where("batch_id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL"))
 	if county != "" {
 		q = q.Where("county = ?", county)
 	}

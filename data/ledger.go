@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -17,7 +18,12 @@ const (
 	KindUndo   = "undo"   // /undo or the undo button: compensates one batch
 	KindEdit   = "edit"   // an edited message: compensates the old batch, then applies the new text
 	KindRevert = "revert" // an edited message that no longer parses: compensates only
+	KindImport = "import" // a filled-in /template sent back and confirmed (imports.go)
 )
+
+// undoable are the kinds of batch an undo takes back: what a person
+// recorded, by a message, an edit or a spreadsheet.
+var undoable = []string{KindUpdate, KindEdit, KindImport}
 
 // Batch is everything one message did to the ledger. Batches and entries are
 // only ever inserted: a correction is a new batch that compensates an old one.
@@ -178,7 +184,7 @@ func (s *Store) Undo(ctx context.Context, a Author, batchID int64) (Outcome, err
 		if err != nil {
 			return Outcome{}, err
 		}
-		if b.Kind != KindUpdate && b.Kind != KindEdit {
+		if !slices.Contains(undoable, b.Kind) {
 			return Outcome{}, fmt.Errorf("ledger: batch %d is a %s: %w", batchID, b.Kind, ErrNotFound)
 		}
 	}
@@ -242,7 +248,7 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 func (s *Store) LastUndoable(ctx context.Context, userID int64) (Batch, error) {
 	var b Batch
 	err := s.db.WithContext(ctx).
-		Where("user_id = ? AND kind IN ?", userID, []string{KindUpdate, KindEdit}).
+		Where("user_id = ? AND kind IN ?", userID, undoable).
 		Where("id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
 		Order("id DESC").Take(&b).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -606,7 +612,7 @@ func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry,
 func (s *Store) LastUpdateIn(ctx context.Context, userID, chatID int64) (Batch, error) {
 	var b Batch
 	err := s.db.WithContext(ctx).
-		Where("user_id = ? AND chat_id = ? AND kind IN ?", userID, chatID, []string{KindUpdate, KindEdit}).
+		Where("user_id = ? AND chat_id = ? AND kind IN ?", userID, chatID, undoable).
 		Order("id DESC").Take(&b).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return b, ErrNotFound

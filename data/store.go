@@ -241,7 +241,7 @@ const migrateLock = ledgerLock + 1
 // migration runs in one transaction under an advisory lock: the second
 // waits, then finds the schema up to date.
 func (s *Store) migrate() error {
-	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}}
+	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}, &PendingImport{}}
 	up := func(tx *gorm.DB) error {
 		buttonsBefore := tx.Migrator().HasTable(&IssuedButton{})
 		if err := tx.AutoMigrate(models...); err != nil {

@@ -231,6 +231,12 @@ func (a *Adapter) message(ctx context.Context, d *chatbot.BotCallbackDataModel) 
 	}
 	h := fnv.New64a()
 	h.Write([]byte(d.MsgId))
+	var file *bot.File
+	if d.Msgtype == "file" {
+		// A document: its download (downloadCode, the robot's file API)
+		// is not done here; the handler says to send it by Telegram.
+		file = &bot.File{Name: fileName(d.Content)}
+	}
 	return bot.Message{
 		Channel:      Name,
 		DeliveryID:   d.MsgId,
@@ -242,8 +248,19 @@ func (a *Adapter) message(ctx context.Context, d *chatbot.BotCallbackDataModel) 
 		Group:        group,
 		Addressed:    !group || d.IsInAtList,
 		TypedAnswers: true,
-		Unreadable:   d.Msgtype != "" && d.Msgtype != "text",
+		Unreadable:   d.Msgtype != "" && d.Msgtype != "text" && file == nil,
+		File:         file,
 	}, nil
+}
+
+// fileName is the name of the file of a file message, "" if it says none.
+func fileName(content any) string {
+	if m, ok := content.(map[string]any); ok {
+		if s, ok := m["fileName"].(string); ok {
+			return s
+		}
+	}
+	return ""
 }
 
 // chat is the chat id of the conversation, saving its webhook when it is new.

@@ -288,6 +288,9 @@ type Msg struct {
 	WebhookHost string
 	// WebhookExpired makes the session webhook already expired.
 	WebhookExpired bool
+	// File, if set, makes it a file message (msgtype "file") of that file
+	// name, with a downloadCode, as DingTalk sends a document.
+	File string
 }
 
 // Send pushes a bot message frame and returns its msgId (the frame's
@@ -332,6 +335,11 @@ func (s *Server) TrySend(m Msg) (string, error) {
 		"text": map[string]string{"content": text}, "robotCode": s.ClientID, "chatbotUserId": "$:bot",
 		"sessionWebhook": "http://" + host + "/session/" + conv, "sessionWebhookExpiredTime": expires,
 		"createAt": time.Now().UnixMilli(), "conversationTitle": "测试群",
+	}
+	if m.File != "" {
+		data["msgtype"] = "file"
+		delete(data, "text")
+		data["content"] = map[string]string{"fileName": m.File, "downloadCode": "dc-" + m.MsgID, "spaceId": "1", "fileId": "f-" + m.MsgID}
 	}
 	b, _ := json.Marshal(data)
 	return m.MsgID, s.push("CALLBACK", Topic, m.MsgID, string(b))

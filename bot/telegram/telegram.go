@@ -437,6 +437,9 @@ func (t *Adapter) message(updateID int64, tm *models.Message, edited, forwarded 
 		}
 	}
 	m.Text = text
+	if tm.Document != nil {
+		m.File = t.file(tm.Document)
+	}
 	return m, true
 }
 
