@@ -20,9 +20,12 @@ func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) str
 		b.WriteString("\n新增：")
 		for _, g := range plan.Groups {
 			fmt.Fprintf(&b, "\n%s %s +%d%s", g.County, grammar.IndicatorLabel(g.Indicator), g.Names, g.Indicator.Unit())
-			if g.After == g.Before {
+			switch filled := g.Names - (g.After - g.Before); {
+			case g.After == g.Before:
 				fmt.Fprintf(&b, "（补原未具名，总数%d不变）", g.Before)
-			} else {
+			case filled > 0: // some fill the unnamed, the rest add to the total
+				fmt.Fprintf(&b, "（%d%s补原未具名，总数%d→%d）", filled, g.Indicator.Unit(), g.Before, g.After)
+			default:
 				fmt.Fprintf(&b, "（总数%d→%d）", g.Before, g.After)
 			}
 		}
