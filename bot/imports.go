@@ -43,10 +43,13 @@ const (
 	importChangesShown = 10 // changed names a preview lists
 )
 
+// msgImportTooBig is said of a file over data.MaxImportBytes, declared or
+// downloaded, on every channel.
+var msgImportTooBig = fmt.Sprintf("文件超过%dMB，未导入。", data.MaxImportBytes>>20)
+
 const (
-	msgImportTooBig   = "文件超过5MB，未导入。"
 	msgImportNoFetch  = "这里发来的文件暂不能导入。请在电脑上用 Telegram 把表格发给机器人。"
-	msgImportFetch    = "⚠️ 文件没能下载，未导入。请重新发送。"
+	msgImportFetch    = "⚠️ 文件没能下载，未导入。请稍后重新发送。"
 	msgImportExpired  = "预览已过期，未导入。请重新发送文件。"
 	msgImportDone     = "这个文件已导入过，未重复导入。"
 	msgImportChanged  = "名单刚有变动，未导入。请再按一次“确认导入”重新核对。"

@@ -233,9 +233,7 @@ func (a *Adapter) message(ctx context.Context, d *chatbot.BotCallbackDataModel) 
 	h.Write([]byte(d.MsgId))
 	var file *bot.File
 	if d.Msgtype == "file" {
-		// A document: its download (downloadCode, the robot's file API)
-		// is not done here; the handler says to send it by Telegram.
-		file = &bot.File{Name: fileName(d.Content)}
+		file = a.file(d.Content) // downloaded only if the handler reads it
 	}
 	return bot.Message{
 		Channel:      Name,
@@ -251,16 +249,6 @@ func (a *Adapter) message(ctx context.Context, d *chatbot.BotCallbackDataModel) 
 		Unreadable:   d.Msgtype != "" && d.Msgtype != "text" && file == nil,
 		File:         file,
 	}, nil
-}
-
-// fileName is the name of the file of a file message, "" if it says none.
-func fileName(content any) string {
-	if m, ok := content.(map[string]any); ok {
-		if s, ok := m["fileName"].(string); ok {
-			return s
-		}
-	}
-	return ""
 }
 
 // chat is the chat id of the conversation, saving its webhook when it is new.

@@ -4,7 +4,9 @@
 // connections), the session webhooks the replies go to, the access-token
 // endpoint, the robot OpenAPI sends (with injectable 429, 500 and quota
 // errors), the media upload of files (oapi's /media/upload, with injectable
-// failures) and custom group robots that check their signature.
+// failures), the download of files staff send (the robot API's
+// messageFiles/download, then the URL it gives, with injectable failures)
+// and custom group robots that check their signature.
 package dingtalktest
 
 import (
@@ -83,6 +85,11 @@ type Server struct {
 	robots     map[string]string // custom robot access token → secret
 	uploads    []Upload
 	failUpload int
+	files      map[string]*sentFile // downloadCode → the file of a file message
+	fileURLs   map[string]*sentFile // the key of a download URL given out
+	failFiles  []failure
+	fileCalls  int // messageFiles/download calls
+	fileGets   int // downloads of a URL given out
 	seq        int
 	changed    chan struct{}
 }
@@ -95,7 +102,8 @@ type failure struct {
 // New starts a fake DingTalk for an app with these credentials.
 func New(t testing.TB, clientID, clientSecret string) *Server {
 	s := &Server{t: t, ClientID: clientID, ClientSecret: clientSecret, tickets: map[string]bool{}, acks: map[string]int{},
-		tokens: map[string]time.Time{}, tokenTTL: 2 * time.Hour, robots: map[string]string{}, changed: make(chan struct{})}
+		tokens: map[string]time.Time{}, tokenTTL: 2 * time.Hour, robots: map[string]string{}, changed: make(chan struct{}),
+		files: map[string]*sentFile{}, fileURLs: map[string]*sentFile{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1.0/gateway/connections/open", s.open)
 	mux.HandleFunc("GET /connect", s.connect)
@@ -105,6 +113,8 @@ func New(t testing.TB, clientID, clientSecret string) *Server {
 	mux.HandleFunc("POST /v1.0/robot/groupMessages/send", s.robot)
 	mux.HandleFunc("POST /robot/send", s.customRobot)
 	mux.HandleFunc("POST /media/upload", s.upload)
+	mux.HandleFunc("POST /v1.0/robot/messageFiles/download", s.messageFile)
+	mux.HandleFunc("GET /files/{key}", s.serveFile)
 	s.Server = httptest.NewServer(mux) // 127.0.0.1
 	t.Cleanup(s.Close)
 	return s
@@ -289,8 +299,12 @@ type Msg struct {
 	// WebhookExpired makes the session webhook already expired.
 	WebhookExpired bool
 	// File, if set, makes it a file message (msgtype "file") of that file
-	// name, with a downloadCode, as DingTalk sends a document.
-	File string
+	// name, with a downloadCode, as DingTalk sends a document; FileData is
+	// what its download serves.
+	File     string
+	FileData []byte
+	// FileUnsized serves the download without a Content-Length.
+	FileUnsized bool
 }
 
 // Send pushes a bot message frame and returns its msgId (the frame's
@@ -339,7 +353,11 @@ func (s *Server) TrySend(m Msg) (string, error) {
 	if m.File != "" {
 		data["msgtype"] = "file"
 		delete(data, "text")
-		data["content"] = map[string]string{"fileName": m.File, "downloadCode": "dc-" + m.MsgID, "spaceId": "1", "fileId": "f-" + m.MsgID}
+		code := "dc-" + m.MsgID
+		data["content"] = map[string]string{"fileName": m.File, "downloadCode": code, "spaceId": "1", "fileId": "f-" + m.MsgID}
+		s.mu.Lock()
+		s.files[code] = &sentFile{data: m.FileData, unsized: m.FileUnsized}
+		s.mu.Unlock()
 	}
 	b, _ := json.Marshal(data)
 	return m.MsgID, s.push("CALLBACK", Topic, m.MsgID, string(b))
@@ -615,4 +633,89 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	s.notify()
 	s.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok", "type": u.Type, "media_id": u.MediaID, "created_at": time.Now().UnixMilli()})
+}
+
+// sentFile is the file of a file message, as the download serves it.
+type sentFile struct {
+	data    []byte
+	unsized bool
+}
+
+// FailDownloads makes the next n messageFiles/download calls fail with
+// status and code (500, 429, or 403 "90020").
+func (s *Server) FailDownloads(status int, code string, n int) {
+	s.mu.Lock()
+	for range n {
+		s.failFiles = append(s.failFiles, failure{status, code})
+	}
+	s.mu.Unlock()
+}
+
+// DownloadCalls is how many messageFiles/download calls came.
+func (s *Server) DownloadCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileCalls
+}
+
+// FileGets is how many times a download URL was fetched.
+func (s *Server) FileGets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileGets
+}
+
+// messageFile is the robot API's messageFiles/download: the access token in
+// the header, the downloadCode of a file message and the robot code in the
+// body; it answers a download URL on this server.
+func (s *Server) messageFile(w http.ResponseWriter, r *http.Request) {
+	tok := r.Header.Get("x-acs-dingtalk-access-token")
+	var req struct {
+		DownloadCode string `json:"downloadCode"`
+		RobotCode    string `json:"robotCode"`
+	}
+	bad := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req) != nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fileCalls++
+	s.notify()
+	if exp, ok := s.tokens[tok]; !ok || time.Now().After(exp) {
+		writeJSON(w, 401, map[string]string{"code": "InvalidAuthentication", "message": "不合法的access_token"})
+		return
+	}
+	if len(s.failFiles) > 0 {
+		f := s.failFiles[0]
+		s.failFiles = s.failFiles[1:]
+		writeJSON(w, f.status, map[string]string{"code": f.code, "message": "injected failure"})
+		return
+	}
+	f, ok := s.files[req.DownloadCode]
+	if bad || !ok || req.RobotCode != s.ClientID {
+		writeJSON(w, 400, map[string]string{"code": "InvalidParameter", "message": "downloadCode or robotCode is wrong"})
+		return
+	}
+	s.seq++
+	key := fmt.Sprintf("k%d-%x", s.seq, time.Now().UnixNano())
+	s.fileURLs[key] = f
+	writeJSON(w, 200, map[string]string{"downloadUrl": "http://" + r.Host + "/files/" + key})
+}
+
+// serveFile serves a download URL messageFile gave out.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	f, ok := s.fileURLs[r.PathValue("key")]
+	s.fileGets++
+	s.notify()
+	s.mu.Unlock()
+	if !ok {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if f.unsized {
+		w.(http.Flusher).Flush() // chunked: no Content-Length
+	} else {
+		w.Header().Set("Content-Length", strconv.Itoa(len(f.data)))
+	}
+	w.Write(f.data)
 }
