@@ -434,7 +434,7 @@ func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
 	b.WriteString(elsewhereText(h.Campaign, out.Elsewhere))
 	r := Reply{Text: b.String()}
 	if !out.Duplicate && len(out.Effects) > 0 && (out.Batch.Kind == data.KindUpdate || out.Batch.Kind == data.KindEdit) {
-		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: typedUndo}}
+		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: TypedUndo}}
 	}
 	return r
 }

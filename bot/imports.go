@@ -273,7 +273,7 @@ func (h *Handler) confirmImport(ctx context.Context, m Message, p data.Person, c
 	m.Text = typedImport + " " + pend.FileName
 	reply := func(out data.Outcome) Reply {
 		r := h.outcomeReply(importedHead(pend.FileName, plan, out.Batch.Late), out)
-		r.Buttons = []Button{{Label: "撤销导入", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: typedUndo}}
+		r.Buttons = []Button{{Label: "撤销导入", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: TypedUndo}}
 		r.ClearKeyboard = true
 		return r
 	}

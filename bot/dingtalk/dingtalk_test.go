@@ -478,13 +478,3 @@ func TestChartAsFile(t *testing.T) {
 		t.Errorf("the file is not a PNG: %v", err)
 	}
 }
-
-// TestFileMessagePointsToTelegram: a spreadsheet sent on DingTalk is not
-// downloaded; the reply says to send it by Telegram, and nothing is staged.
-func TestFileMessagePointsToTelegram(t *testing.T) {
-	f := newFixture(t)
-	got := f.say(dingtalktest.Msg{Staff: "ling", Nick: "凌晓波", File: "柯桥名单.xlsx"}, 1)
-	if !strings.Contains(got, "Telegram") || !strings.Contains(got, "不能导入") {
-		t.Fatalf("file reply: %q", got)
-	}
-}

@@ -235,7 +235,7 @@ func (a *Adapter) postWebhook(ctx context.Context, webhook string, body map[stri
 }
 
 // typedHint says what to type instead of the buttons: "回复 1 或 2",
-// "写错了？回复：撤销".
+// "写错了？回复：撤销", "回复：确认导入".
 func typedHint(bs []bot.Button) string {
 	var typed []string
 	digits := true
@@ -253,8 +253,10 @@ func typedHint(bs []bot.Button) string {
 		return ""
 	case digits:
 		return "回复 " + strings.Join(typed, " 或 ")
+	case len(typed) == 1 && typed[0] == bot.TypedUndo:
+		return "写错了？回复：" + typed[0]
 	}
-	return "写错了？回复：" + strings.Join(typed, " 或 ")
+	return "回复：" + strings.Join(typed, " 或 ")
 }
 
 // markdown renders a reply for DingTalk's markdown: hard line breaks, the
@@ -262,7 +264,8 @@ func typedHint(bs []bot.Button) string {
 // tables).
 func markdown(r bot.Reply, hint bool) (title, text string) {
 	body := r.Text
-	if h := typedHint(r.Buttons); hint && h != "" {
+	// A hint the text already gives (the import preview's) is not repeated.
+	if h := typedHint(r.Buttons); hint && h != "" && !strings.Contains(body, h) {
 		body += "\n\n" + h
 	}
 	title, _, _ = strings.Cut(body, "\n")
