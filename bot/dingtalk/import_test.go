@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -240,6 +243,44 @@ func TestDownloadFailure(t *testing.T) {
 			if got := f.say(dingtalktest.Msg{Staff: "zhang3", File: "柯桥名单.xlsx", FileData: filled}, 5); !strings.Contains(got, "1家新单位") {
 				t.Errorf("sent again: %q", got)
 			}
+		})
+	}
+}
+
+// TestDownloadOnlyWhereTheAPISaid: the bot fetches the URL the robot API
+// gave, and nothing else: a plain-http URL off the api_url's host is not
+// fetched, and a redirect is not followed. Either way the sender is told
+// the file was not downloaded, and nothing is staged.
+func TestDownloadOnlyWhereTheAPISaid(t *testing.T) {
+	tests := []struct {
+		name  string
+		setup func(f *fixture, elsewhere string)
+		gets  int // fetches of the fake's own download URL
+	}{
+		{name: "http elsewhere", setup: func(f *fixture, e string) { f.srv.FileURLBase(e) }, gets: 0},
+		{name: "redirect", setup: func(f *fixture, e string) { f.srv.RedirectFiles(e) }, gets: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hits atomic.Int64
+			other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hits.Add(1)
+				w.Write([]byte("PK not the file"))
+			}))
+			defer other.Close()
+			f := newFixture(t)
+			tt.setup(f, other.URL)
+			got := f.say(dingtalktest.Msg{Staff: "zhang3", File: "柯桥名单.xlsx", FileData: []byte("PK")}, 1)
+			if !strings.Contains(got, "文件没能下载，未导入") {
+				t.Errorf("reply %q", got)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Errorf("the other server was fetched %d times", n)
+			}
+			if g := f.srv.FileGets(); g != tt.gets {
+				t.Errorf("%d fetches of the fake's URL, want %d", g, tt.gets)
+			}
+			f.pendingNone("zhang3", 2)
 		})
 	}
 }

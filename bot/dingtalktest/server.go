@@ -88,8 +88,10 @@ type Server struct {
 	files      map[string]*sentFile // downloadCode → the file of a file message
 	fileURLs   map[string]*sentFile // the key of a download URL given out
 	failFiles  []failure
-	fileCalls  int // messageFiles/download calls
-	fileGets   int // downloads of a URL given out
+	fileCalls  int    // messageFiles/download calls
+	fileGets   int    // downloads of a URL given out
+	fileBase   string // where download URLs point; "": this server
+	fileMoved  string // where a download URL redirects; "": nowhere
 	seq        int
 	changed    chan struct{}
 }
@@ -697,7 +699,27 @@ func (s *Server) messageFile(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	key := fmt.Sprintf("k%d-%x", s.seq, time.Now().UnixNano())
 	s.fileURLs[key] = f
-	writeJSON(w, 200, map[string]string{"downloadUrl": "http://" + r.Host + "/files/" + key})
+	base := s.fileBase
+	if base == "" {
+		base = "http://" + r.Host
+	}
+	writeJSON(w, 200, map[string]string{"downloadUrl": base + "/files/" + key})
+}
+
+// FileURLBase makes the download URLs handed out from now on point at base
+// (another server: the bot must not fetch it); "" is this server.
+func (s *Server) FileURLBase(base string) {
+	s.mu.Lock()
+	s.fileBase = base
+	s.mu.Unlock()
+}
+
+// RedirectFiles makes the download URLs answer a redirect to base + their
+// path (the bot must not follow it); "" serves them again.
+func (s *Server) RedirectFiles(base string) {
+	s.mu.Lock()
+	s.fileMoved = base
+	s.mu.Unlock()
 }
 
 // serveFile serves a download URL messageFile gave out.
@@ -705,8 +727,13 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	f, ok := s.fileURLs[r.PathValue("key")]
 	s.fileGets++
+	moved := s.fileMoved
 	s.notify()
 	s.mu.Unlock()
+	if moved != "" {
+		http.Redirect(w, r, moved+r.URL.Path, http.StatusFound)
+		return
+	}
 	if !ok {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
