@@ -180,7 +180,8 @@ func TestRedeliveredFileMessage(t *testing.T) {
 
 // TestOversizeFileRefused: DingTalk declares no size, so the download is
 // capped at the import limit: a file over it, with or without a
-// Content-Length, is refused as on Telegram and nothing is staged.
+// Content-Length, is refused as on Telegram, is not read to its end, and
+// nothing is staged.
 func TestOversizeFileRefused(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -192,13 +193,18 @@ func TestOversizeFileRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			big := make([]byte, data.MaxImportBytes+1)
-			got := f.say(dingtalktest.Msg{Staff: "zhang3", File: "大.xlsx", FileData: big, FileUnsized: tt.unsized}, 1)
+			const size = 8 * data.MaxImportBytes
+			got := f.say(dingtalktest.Msg{Staff: "zhang3", File: "大.xlsx", FileData: []byte("PK\x03\x04"),
+				FileSize: size, FileUnsized: tt.unsized}, 1)
 			if got != "文件超过5MB，未导入。" {
 				t.Errorf("reply %q", got)
 			}
-			if c := f.srv.DownloadCalls(); c != 1 {
-				t.Errorf("%d download calls, want 1", c)
+			if c, g := f.srv.DownloadCalls(), f.srv.FileGets(); c != 1 || g != 1 {
+				t.Errorf("%d download calls, %d fetches; want 1 and 1", c, g)
+			}
+			// What loopback buffers took aside, the bot stopped reading.
+			if n, ok := f.srv.FileBytesServed(10 * time.Second); !ok || n >= size {
+				t.Errorf("%d of %d bytes served (ended: %v): the download was not cut off", n, size, ok)
 			}
 			f.pendingNone("zhang3", 2)
 		})

@@ -92,6 +92,8 @@ type Server struct {
 	fileGets   int    // downloads of a URL given out
 	fileBase   string // where download URLs point; "": this server
 	fileMoved  string // where a download URL redirects; "": nowhere
+	fileBytes  int64  // bytes of downloads written to the bot
+	fileEnds   int    // downloads served to their end or given up
 	seq        int
 	changed    chan struct{}
 }
@@ -307,6 +309,9 @@ type Msg struct {
 	FileData []byte
 	// FileUnsized serves the download without a Content-Length.
 	FileUnsized bool
+	// FileSize, if over len(FileData), pads the download with zeros to
+	// that size, made as it is served (a large file, not kept).
+	FileSize int64
 }
 
 // Send pushes a bot message frame and returns its msgId (the frame's
@@ -358,7 +363,7 @@ func (s *Server) TrySend(m Msg) (string, error) {
 		code := "dc-" + m.MsgID
 		data["content"] = map[string]string{"fileName": m.File, "downloadCode": code, "spaceId": "1", "fileId": "f-" + m.MsgID}
 		s.mu.Lock()
-		s.files[code] = &sentFile{data: m.FileData, unsized: m.FileUnsized}
+		s.files[code] = &sentFile{data: m.FileData, unsized: m.FileUnsized, size: max(m.FileSize, int64(len(m.FileData)))}
 		s.mu.Unlock()
 	}
 	b, _ := json.Marshal(data)
@@ -641,6 +646,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 type sentFile struct {
 	data    []byte
 	unsized bool
+	size    int64 // len(data) and the zeros after it
 }
 
 // FailDownloads makes the next n messageFiles/download calls fail with
@@ -742,7 +748,31 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
 	if f.unsized {
 		w.(http.Flusher).Flush() // chunked: no Content-Length
 	} else {
-		w.Header().Set("Content-Length", strconv.Itoa(len(f.data)))
+		w.Header().Set("Content-Length", strconv.FormatInt(f.size, 10))
 	}
-	w.Write(f.data)
+	var written int64
+	defer func() {
+		s.mu.Lock()
+		s.fileBytes += written
+		s.fileEnds++
+		s.notify()
+		s.mu.Unlock()
+	}()
+	n, err := w.Write(f.data)
+	written += int64(n)
+	zeros := make([]byte, 64<<10)
+	for err == nil && written < f.size {
+		n, err = w.Write(zeros[:min(int64(len(zeros)), f.size-written)])
+		written += int64(n)
+	}
+}
+
+// FileBytesServed waits until every download URL fetched so far was served
+// to its end or given up by the bot, and returns the bytes written in all;
+// false if that took longer than timeout.
+func (s *Server) FileBytesServed(timeout time.Duration) (int64, bool) {
+	ok := s.wait(timeout, func() bool { return s.fileEnds >= s.fileGets })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileBytes, ok
 }
