@@ -48,7 +48,7 @@ const (
 var msgImportTooBig = fmt.Sprintf("文件超过%dMB，未导入。", data.MaxImportBytes>>20)
 
 const (
-	msgImportNoFetch  = "这里发来的文件暂不能导入。请在电脑上用 Telegram 把表格发给机器人。"
+	msgImportNoFetch  = "这里发来的文件暂不能导入。请在电脑上用 Telegram 或钉钉把表格发给机器人。"
 	msgImportFetch    = "⚠️ 文件没能下载，未导入。请稍后重新发送。"
 	msgImportExpired  = "预览已过期，未导入。请重新发送文件。"
 	msgImportDone     = "这个文件已导入过，未重复导入。"
