@@ -41,7 +41,7 @@ func (f *fixture) template(staff string, n int) ([]byte, string) {
 }
 
 // fillRow writes cells into row n of a sheet of an xlsx.
-func fillRow(t *testing.T, raw []byte, sheet string, n int, cells []any) []byte {
+func fillRow(t testing.TB, raw []byte, sheet string, n int, cells []any) []byte {
 	t.Helper()
 	x, err := excelize.OpenReader(bytes.NewReader(raw))
 	if err != nil {
@@ -71,7 +71,7 @@ func (f *fixture) filledTemplate() []byte {
 	if !strings.HasPrefix(name, "名单填报模板_柯桥_") {
 		f.t.Errorf("template name %q", name)
 	}
-	return fillRow(f.t.(*testing.T), tpl, "专项辅导名单", 5, newName)
+	return fillRow(f.t, tpl, "专项辅导名单", 5, newName)
 }
 
 func (f *fixture) pendingNone(staff string, n int) {
