@@ -41,6 +41,35 @@ func BenchmarkUpdate(b *testing.B) {
 	// commit lets SQLite checkpoint the WAL (an autocommit INSERT …
 	// RETURNING reset before SQLITE_DONE never does, and its WAL grows).
 	b.Run("tx_insert", func(b *testing.B) { benchInsert(b, false) })
+	// The fairest single-row durable insert: database/sql, no ORM, one
+	// INSERT in a BEGIN IMMEDIATE … COMMIT on the same DSN.
+	b.Run("sql_insert", benchSQLInsert)
+}
+
+// benchSQLInsert is one plain database/sql INSERT per transaction.
+func benchSQLInsert(b *testing.B) {
+	db, err := sql.Open("sqlite3", data.SQLiteDSN(filepath.Join(b.TempDir(), "sql.db")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE rows (id INTEGER PRIMARY KEY, text TEXT, at DATETIME)`); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO rows (text, at) VALUES (?, ?)`, fmt.Sprint("柯桥 辅导企业 +", i), time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
 }
 
 // benchInsert is one durable single-row insert per op on the store's DSN.
