@@ -4,11 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Batch kinds: what a group of entries did.
@@ -487,43 +485,18 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	if err := tx.Create(&b).Error; err != nil {
 		return Outcome{}, fmt.Errorf("ledger: insert batch: %w", err)
 	}
-	totals, err := loadTotals(tx, entries)
+	totals, err := applyTotals(tx, entries)
 	if err != nil {
 		return Outcome{}, err
 	}
-	var elsewhere []Elsewhere
 	for i := range entries {
 		e := &entries[i]
-		k := key{e.County, e.Indicator}
-		switch e.Op {
-		case OpSet:
-			e.Delta = e.Amount - totals[k]
-		default:
-			e.Delta = e.Amount
-		}
-		if totals[k]+e.Delta < 0 {
-			return Outcome{}, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: totals[k], Delta: e.Delta}
-		}
-		totals[k] += e.Delta
 		e.BatchID, e.UserID, e.UserName, e.ChatID, e.MessageID, e.CreatedAt = b.ID, a.UserID, a.Name, a.ChatID, a.MessageID, now
 	}
+	var elsewhere []Elsewhere
 	if len(entries) > 0 {
 		if err := tx.Create(&entries).Error; err != nil {
 			return Outcome{}, fmt.Errorf("ledger: insert entries: %w", err)
-		}
-		rows := make([]Total, 0, len(totals))
-		for k, v := range totals {
-			rows = append(rows, Total{County: k.county, Indicator: k.ind, Done: v})
-		}
-		sort.Slice(rows, func(i, j int) bool {
-			return rows[i].County+rows[i].Indicator.Key() < rows[j].County+rows[j].Indicator.Key()
-		})
-		err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
-			DoUpdates: clause.AssignmentColumns([]string{"done"}),
-		}).Create(&rows).Error
-		if err != nil {
-			return Outcome{}, fmt.Errorf("ledger: update totals: %w", err)
 		}
 		if elsewhere, err = writeNames(tx, &b, entries, totals); err != nil {
 			return Outcome{}, err

@@ -121,3 +121,62 @@ func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 	}
 	return totals, nil
 }
+
+// applyTotals works out each entry's delta and adds it to its total, in
+// entry order, refusing a total that would go below zero: the caller's
+// transaction (or savepoint) then rolls everything back. It returns the
+// totals after the whole batch.
+func applyTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
+	totals := make(map[key]int, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		k := key{e.County, e.Indicator}
+		e.Delta = e.Amount
+		if e.Op == OpSet {
+			cur, err := readTotal(tx, k)
+			if err != nil {
+				return nil, err
+			}
+			e.Delta = e.Amount - cur
+		}
+		done, err := addTotal(tx, k, e.Delta)
+		if err != nil {
+			return nil, err
+		}
+		if done < 0 {
+			return nil, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: done - e.Delta, Delta: e.Delta}
+		}
+		totals[k] = done
+	}
+	return totals, nil
+}
+
+// addTotal adds delta to one total and returns the total after it. One
+// upsert with RETURNING (SQLite 3.35+, PostgreSQL) instead of a read and a
+// write: the write lock the transaction holds makes it exact, and a total
+// below zero is refused by the caller after the fact, rolling it back.
+// Raw SQL: gorm's builder has no RETURNING of an expression on conflict.
+func addTotal(tx *gorm.DB, k key, delta int) (int, error) {
+	var done int
+	err := tx.Raw(`INSERT INTO totals (county, indicator, done) VALUES (?, ?, ?)
+		ON CONFLICT (county, indicator) DO UPDATE SET done = totals.done + excluded.done
+		RETURNING done`, k.county, k.ind, delta).Scan(&done).Error
+	if err != nil {
+		return 0, fmt.Errorf("ledger: update total %s %s: %w", k.county, k.ind.Key(), err)
+	}
+	return done, nil
+}
+
+// readTotal is one total inside the write transaction (0 if none): what a
+// set (=N) is relative to.
+func readTotal(tx *gorm.DB, k key) (int, error) {
+	var done []int
+	err := tx.Model(&Total{}).Where("county = ? AND indicator = ?", k.county, k.ind).Pluck("done", &done).Error
+	if err != nil {
+		return 0, fmt.Errorf("ledger: read total %s %s: %w", k.county, k.ind.Key(), err)
+	}
+	if len(done) == 0 {
+		return 0, nil
+	}
+	return done[0], nil
+}
