@@ -388,6 +388,7 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 			return err
 		})
 		if err != nil {
+			s.forgetUncommitted()
 			out, err = s.afterConflict(s.db.WithContext(r.ctx), r, err)
 		}
 		r.done <- writeResult{out, err}
@@ -417,6 +418,9 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 		}
 		return nil
 	})
+	if err != nil {
+		s.forgetUncommitted()
+	}
 	for i, r := range reqs {
 		if err != nil && results[i].err == nil {
 			results[i] = writeResult{err: fmt.Errorf("ledger: commit: %w", err)}

@@ -422,17 +422,16 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 		return nil
 	}
 	deadline := !s.ListsClose.IsZero() && !now.Before(s.ListsClose)
-	confs, err := openConfirmations(tx, countiesOf(entries))
+	confirmed, err := s.standingConfirmations(tx)
 	if err != nil {
 		return err
 	}
-	confirmed := map[string]*Confirmation{}
-	for i := range confs {
-		confirmed[confs[i].County] = &confs[i]
-	}
 	for i := range entries {
 		e := &entries[i]
-		conf := confirmed[e.County]
+		var conf *Confirmation
+		if c, ok := confirmed[e.County]; ok {
+			conf = &c
+		}
 		if !deadline && conf == nil {
 			continue
 		}

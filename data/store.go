@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -23,8 +25,9 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the durable ledger and roster behind gorm.
 type Store struct {
-	db  *gorm.DB
-	log *slog.Logger
+	db    *gorm.DB
+	sqlDB *sql.DB // the pool under db, for the few reads that bypass gorm
+	log   *slog.Logger
 	// Now is the clock; tests set it to a fixed instant.
 	Now func() time.Time
 	// ListsClose is when the lists are due (Campaign.ListsClose); zero:
@@ -37,6 +40,9 @@ type Store struct {
 	quit       chan struct{}
 	writerDone chan struct{}
 	closeOnce  sync.Once
+
+	rosterCache atomic.Pointer[rosterSnapshot] // see caches.go
+	confCache   atomic.Pointer[confSnapshot]
 }
 
 // Open connects to the database the config names and brings its schema up to
@@ -88,7 +94,11 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, log: log, Now: time.Now, dialect: db.Dialector.Name(),
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := &Store{db: db, sqlDB: sqlDB, log: log, Now: time.Now, dialect: db.Dialector.Name(),
 		writes: make(chan *writeReq), quit: make(chan struct{}), writerDone: make(chan struct{})}
 	go s.writer()
 	if err := s.migrate(); err != nil {
@@ -241,7 +251,7 @@ const migrateLock = ledgerLock + 1
 // migration runs in one transaction under an advisory lock: the second
 // waits, then finds the schema up to date.
 func (s *Store) migrate() error {
-	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}}
+	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}, &Generation{}}
 	up := func(tx *gorm.DB) error {
 		buttonsBefore := tx.Migrator().HasTable(&IssuedButton{})
 		if err := tx.AutoMigrate(models...); err != nil {
