@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -303,7 +304,7 @@ func compensate(tx *gorm.DB, id int64) ([]Entry, error) {
 // it may set the batch's Reverts.
 type plan func(tx *gorm.DB, b *Batch) ([]Entry, error)
 
-// writeReq is one write waiting for the writer goroutine.
+// writeReq is one write, committed by its own caller or in a group.
 type writeReq struct {
 	ctx  context.Context
 	a    Author
@@ -322,54 +323,100 @@ type writeResult struct {
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("ledger: store closed")
 
-// write hands one batch to the writer goroutine and waits for its commit.
-// The reply to the user is only sent after this returns without error, that
-// is after the commit has reached the disk.
-func (s *Store) write(ctx context.Context, a Author, kind string, p plan) (Outcome, error) {
-	return s.writeThen(ctx, a, kind, p, nil)
-}
-
-// writeThen is write with rows that need the batch's id (a confirmation).
-func (s *Store) writeThen(ctx context.Context, a Author, kind string, p plan, after func(tx *gorm.DB, b *Batch) error) (Outcome, error) {
-	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, after: after, done: make(chan writeResult, 1)}
-	select {
-	case s.writes <- req:
-	case <-s.quit:
-		return Outcome{}, ErrClosed
-	case <-ctx.Done():
-		return Outcome{}, fmt.Errorf("ledger: %w", ctx.Err())
-	}
-	res := <-req.done // the writer always answers, committed or not
-	return res.out, res.err
+// writer is the state of the store's one writer: at most one commit runs at
+// a time, so the ledger's writes never wait on each other's locks.
+type writer struct {
+	mu     sync.Mutex
+	busy   bool        // a commit is under way
+	queue  []*writeReq // writes that arrived while it was
+	closed bool
+	idle   *sync.Cond // signalled when busy turns false
 }
 
 // maxGroup bounds how many writes share one transaction.
 const maxGroup = 64
 
-// writer is the single goroutine that writes the ledger. Writes that arrive
-// while a commit is syncing are committed together in the next transaction,
-// each inside its own savepoint: one fsync serves many users, and a write
-// that fails (a total below zero, a duplicate) rolls back alone.
-func (s *Store) writer() {
-	defer close(s.writerDone)
+// write commits one batch and returns once the commit has reached the disk:
+// the reply to the user is only sent after this returns without error.
+func (s *Store) write(ctx context.Context, a Author, kind string, p plan) (Outcome, error) {
+	return s.writeThen(ctx, a, kind, p, nil)
+}
+
+// writeThen is write with rows that need the batch's id (a confirmation).
+// With no commit under way the caller commits its write itself: a single
+// sender pays no goroutine hand-off. A write that arrives while a commit
+// syncs waits, and all that gathered are then committed together, each in
+// its own savepoint: one fsync serves many users, and a write that fails (a
+// total below zero, a duplicate) rolls back alone.
+func (s *Store) writeThen(ctx context.Context, a Author, kind string, p plan, after func(tx *gorm.DB, b *Batch) error) (Outcome, error) {
+	if err := ctx.Err(); err != nil {
+		return Outcome{}, fmt.Errorf("ledger: %w", err)
+	}
+	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, after: after, done: make(chan writeResult, 1)}
+	s.w.mu.Lock()
+	switch {
+	case s.w.closed:
+		s.w.mu.Unlock()
+		return Outcome{}, ErrClosed
+	case s.w.busy:
+		s.w.queue = append(s.w.queue, req)
+		s.w.mu.Unlock()
+	default:
+		s.w.busy = true
+		s.w.mu.Unlock()
+		s.commitInline(req)
+	}
+	res := <-req.done // always answered, committed or not
+	return res.out, res.err
+}
+
+// commitInline commits req on the caller's goroutine, then hands the writes
+// that queued meanwhile to a goroutine of their own, so the caller returns
+// as soon as its commit is durable.
+func (s *Store) commitInline(req *writeReq) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.drainOrIdle(true) // leave the writer usable for the others
+			panic(p)
+		}
+	}()
+	s.commitGroup([]*writeReq{req})
+	s.drainOrIdle(true)
+}
+
+// drainOrIdle ends a commit: with writes waiting it starts the goroutine
+// that commits them (spawn) or leaves busy set for the caller's loop to
+// continue; with none it marks the writer idle.
+func (s *Store) drainOrIdle(spawn bool) bool {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	if len(s.w.queue) == 0 {
+		s.w.busy = false
+		s.w.idle.Broadcast()
+		return false
+	}
+	if spawn {
+		go s.drain()
+	}
+	return true
+}
+
+// drain commits the waiting writes, up to maxGroup at a time, until none
+// are left.
+func (s *Store) drain() {
 	for {
-		var reqs []*writeReq
-		select {
-		case r := <-s.writes:
-			reqs = append(reqs, r)
-		case <-s.quit:
+		s.w.mu.Lock()
+		n := min(len(s.w.queue), maxGroup)
+		reqs := s.w.queue[:n:n]
+		s.w.queue = s.w.queue[n:]
+		if len(s.w.queue) == 0 {
+			s.w.queue = nil // let the served requests go
+		}
+		s.w.mu.Unlock()
+		s.commitGroup(reqs)
+		if !s.drainOrIdle(false) {
 			return
 		}
-	more:
-		for len(reqs) < maxGroup {
-			select {
-			case r := <-s.writes:
-				reqs = append(reqs, r)
-			default:
-				break more
-			}
-		}
-		s.commitGroup(reqs)
 	}
 }
 

@@ -36,10 +36,7 @@ type Store struct {
 	// dialect is gorm's name of the driver: "sqlite" or "postgres".
 	dialect string
 
-	writes     chan *writeReq // to the single writer goroutine
-	quit       chan struct{}
-	writerDone chan struct{}
-	closeOnce  sync.Once
+	w writer // who commits now, and the writes waiting for it (ledger.go)
 
 	rosterCache atomic.Pointer[rosterSnapshot] // see caches.go
 	confCache   atomic.Pointer[confSnapshot]
@@ -98,9 +95,8 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db, sqlDB: sqlDB, log: log, Now: time.Now, dialect: db.Dialector.Name(),
-		writes: make(chan *writeReq), quit: make(chan struct{}), writerDone: make(chan struct{})}
-	go s.writer()
+	s := &Store{db: db, sqlDB: sqlDB, log: log, Now: time.Now, dialect: db.Dialector.Name()}
+	s.w.idle = sync.NewCond(&s.w.mu)
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, err
@@ -231,10 +227,15 @@ func (s *Store) serializeWrites(tx *gorm.DB) error {
 	return nil
 }
 
-// Close waits for the write under way, then releases the database.
+// Close refuses further writes, waits for the writes under way and those
+// already waiting for them, then releases the database.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.quit) })
-	<-s.writerDone
+	s.w.mu.Lock()
+	s.w.closed = true
+	for s.w.busy {
+		s.w.idle.Wait()
+	}
+	s.w.mu.Unlock()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
