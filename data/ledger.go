@@ -76,6 +76,10 @@ type Total struct {
 	County    string    `gorm:"primaryKey"`
 	Indicator Indicator `gorm:"primaryKey"`
 	Done      int       `gorm:"not null"`
+	// Named is how many names the list of this county and indicator holds
+	// now: what a count going down is checked against, with no count of
+	// the list itself.
+	Named int `gorm:"not null;default:0"`
 }
 
 // Author says who sent a message and from where.
@@ -201,7 +205,7 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 	return s.write(ctx, a, kind, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
 		var live []Batch
 		err := tx.Where("chat_id = ? AND message_id = ? AND kind IN ?", a.ChatID, a.MessageID, []string{KindUpdate, KindEdit}).
-			Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+			Where(notReverted).
 			Order("id").Find(&live).Error
 		if err != nil {
 			return nil, fmt.Errorf("ledger: find edited message: %w", err)
@@ -237,12 +241,16 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 	})
 }
 
+// notReverted keeps the batches no later batch compensates: a probe of the
+// unique index on reverts per candidate (NOT IN over a subquery would build
+// the set of every reverted id first).
+const notReverted = "NOT EXISTS (SELECT 1 FROM batches AS later WHERE later.reverts = batches.id)"
+
 // LastUndoable finds the author's most recent update that is not yet undone.
 func (s *Store) LastUndoable(ctx context.Context, userID int64) (Batch, error) {
 	var b Batch
 	err := s.db.WithContext(ctx).
-		Where("user_id = ? AND kind IN ?", userID, []string{KindUpdate, KindEdit}).
-		Where("id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+		Where("user_id = ? AND kind IN ?", userID, []string{KindUpdate, KindEdit}).Where(notReverted).
 		Order("id DESC").Take(&b).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return b, ErrNotFound
@@ -536,7 +544,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	if err := tx.Create(&b).Error; err != nil {
 		return Outcome{}, fmt.Errorf("ledger: insert batch: %w", err)
 	}
-	totals, err := applyTotals(tx, entries)
+	totals, named, err := applyTotals(tx, entries)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -549,7 +557,7 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 		if err := tx.Create(&entries).Error; err != nil {
 			return Outcome{}, fmt.Errorf("ledger: insert entries: %w", err)
 		}
-		if elsewhere, err = writeNames(tx, &b, entries, totals); err != nil {
+		if elsewhere, err = writeNames(tx, &b, entries, totals, named); err != nil {
 			return Outcome{}, err
 		}
 	}

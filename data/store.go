@@ -265,6 +265,7 @@ func (s *Store) migrate() error {
 		}
 		return dropOldIndexes(tx)
 	}
+	hadNamed := s.db.Migrator().HasColumn(&Total{}, "named")
 	var err error
 	if s.dialect == "postgres" {
 		err = s.db.Transaction(func(tx *gorm.DB) error {
@@ -276,6 +277,29 @@ func (s *Store) migrate() error {
 	} else {
 		err = up(s.db)
 	}
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return s.fillDerived(!hadNamed)
+}
+
+// fillDerived computes what the schema derives from older rows: the firm
+// key of names that have none, and, once, the length of every list. One
+// write transaction: a backfill row by row in autocommit would sync each.
+func (s *Store) fillDerived(lengths bool) error {
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		if err := fillFirmKeys(tx); err != nil {
+			return err
+		}
+		if lengths {
+			_, err := repairNamed(tx)
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}

@@ -42,7 +42,11 @@ func (s *Store) CheckTotals(ctx context.Context) (int, error) {
 			return err
 		}
 		var err error
-		fixed, err = repairTotals(tx)
+		if fixed, err = repairTotals(tx); err != nil {
+			return err
+		}
+		n, err := repairNamed(tx)
+		fixed += n
 		return err
 	})
 	if err != nil {
@@ -83,7 +87,7 @@ func repairTotals(tx *gorm.DB) (int, error) {
 		}
 		k := key{s.County, s.Indicator}
 		if d, ok := have[k]; !ok || d != s.Done {
-			fix = append(fix, Total(s))
+			fix = append(fix, Total{County: s.County, Indicator: s.Indicator, Done: s.Done})
 		}
 		delete(have, k)
 	}
@@ -125,9 +129,10 @@ func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 // applyTotals works out each entry's delta and adds it to its total, in
 // entry order, refusing a total that would go below zero: the caller's
 // transaction (or savepoint) then rolls everything back. It returns the
-// totals after the whole batch.
-func applyTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
-	totals := make(map[key]int, len(entries))
+// totals after the whole batch, and the length of each list before it.
+func applyTotals(tx *gorm.DB, entries []Entry) (totals, named map[key]int, err error) {
+	totals = make(map[key]int, len(entries))
+	named = make(map[key]int, len(entries))
 	for i := range entries {
 		e := &entries[i]
 		k := key{e.County, e.Indicator}
@@ -135,20 +140,20 @@ func applyTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 		if e.Op == OpSet {
 			cur, err := readTotal(tx, k)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			e.Delta = e.Amount - cur
 		}
-		done, err := addTotal(tx, k, e.Delta)
+		t, err := addTotal(tx, k, e.Delta)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if done < 0 {
-			return nil, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: done - e.Delta, Delta: e.Delta}
+		if t.Done < 0 {
+			return nil, nil, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: t.Done - e.Delta, Delta: e.Delta}
 		}
-		totals[k] = done
+		totals[k], named[k] = t.Done, t.Named
 	}
-	return totals, nil
+	return totals, named, nil
 }
 
 // addTotal adds delta to one total and returns the total after it. One
@@ -156,15 +161,15 @@ func applyTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 // write: the write lock the transaction holds makes it exact, and a total
 // below zero is refused by the caller after the fact, rolling it back.
 // Raw SQL: gorm's builder has no RETURNING of an expression on conflict.
-func addTotal(tx *gorm.DB, k key, delta int) (int, error) {
-	var done int
-	err := tx.Raw(`INSERT INTO totals (county, indicator, done) VALUES (?, ?, ?)
+func addTotal(tx *gorm.DB, k key, delta int) (Total, error) {
+	var t Total
+	err := tx.Raw(`INSERT INTO totals (county, indicator, done, named) VALUES (?, ?, ?, 0)
 		ON CONFLICT (county, indicator) DO UPDATE SET done = totals.done + excluded.done
-		RETURNING done`, k.county, k.ind, delta).Scan(&done).Error
+		RETURNING done, named`, k.county, k.ind, delta).Scan(&t).Error
 	if err != nil {
-		return 0, fmt.Errorf("ledger: update total %s %s: %w", k.county, k.ind.Key(), err)
+		return t, fmt.Errorf("ledger: update total %s %s: %w", k.county, k.ind.Key(), err)
 	}
-	return done, nil
+	return t, nil
 }
 
 // readTotal is one total inside the write transaction (0 if none): what a
