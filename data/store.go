@@ -69,7 +69,13 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
 		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
+		// gorm wraps every write made outside a transaction in one. Not
+		// for its own sake: on SQLite an autocommit INSERT … RETURNING (any
+		// Create) is reset by database/sql before SQLITE_DONE, the WAL hook
+		// never fires, and the WAL is never checkpointed (wal_test.go).
+		// Inside a transaction, as all of the ledger's writes are, it costs
+		// one failed Begin per statement.
+		SkipDefaultTransaction: false,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		DisableAutomaticPing:   true, // pinged below, with a time limit
