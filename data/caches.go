@@ -44,22 +44,13 @@ func bumpGeneration(tx *gorm.DB, name string) error {
 	return nil
 }
 
-// readGeneration is the token of name inside tx (0 before any change).
-func readGeneration(tx *gorm.DB, name string) (int64, error) {
-	var tok int64
-	if err := tx.Raw(`SELECT token FROM generations WHERE name = ?`, name).Scan(&tok).Error; err != nil {
-		return 0, fmt.Errorf("store: generation of %s: %w", name, err)
-	}
-	return tok, nil
-}
-
 // generation is readGeneration outside a transaction, before every update.
 // Straight on database/sql: gorm's builder and reflection cost more than
 // this one-row read itself.
 func (s *Store) generation(ctx context.Context, name string) (int64, error) {
-	q := `SELECT token FROM generations WHERE name = ?`
+	q := hotSQLite.readGen
 	if s.dialect == "postgres" {
-		q = `SELECT token FROM generations WHERE name = $1`
+		q = hotPostgres.readGen
 	}
 	var tok int64
 	err := s.sqlDB.QueryRowContext(ctx, q, name).Scan(&tok)

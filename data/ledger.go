@@ -541,8 +541,8 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	if err := s.markLate(tx, a, &b, entries, now); err != nil {
 		return Outcome{}, err
 	}
-	if err := tx.Create(&b).Error; err != nil {
-		return Outcome{}, fmt.Errorf("ledger: insert batch: %w", err)
+	if err := insertBatch(tx, &b); err != nil {
+		return Outcome{}, err
 	}
 	totals, named, err := applyTotals(tx, entries)
 	if err != nil {
@@ -554,8 +554,8 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	}
 	var elsewhere []Elsewhere
 	if len(entries) > 0 {
-		if err := tx.Create(&entries).Error; err != nil {
-			return Outcome{}, fmt.Errorf("ledger: insert entries: %w", err)
+		if err := insertEntries(tx, entries); err != nil {
+			return Outcome{}, err
 		}
 		if elsewhere, err = writeNames(tx, &b, entries, totals, named); err != nil {
 			return Outcome{}, err

@@ -68,7 +68,7 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		dialector = d
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                 logger.Discard,
+		Logger: logger.Discard,
 		// gorm wraps every write made outside a transaction in one. Not
 		// for its own sake: on SQLite an autocommit INSERT … RETURNING (any
 		// Create) is reset by database/sql before SQLITE_DONE, the WAL hook

@@ -156,22 +156,6 @@ func applyTotals(tx *gorm.DB, entries []Entry) (totals, named map[key]int, err e
 	return totals, named, nil
 }
 
-// addTotal adds delta to one total and returns the total after it. One
-// upsert with RETURNING (SQLite 3.35+, PostgreSQL) instead of a read and a
-// write: the write lock the transaction holds makes it exact, and a total
-// below zero is refused by the caller after the fact, rolling it back.
-// Raw SQL: gorm's builder has no RETURNING of an expression on conflict.
-func addTotal(tx *gorm.DB, k key, delta int) (Total, error) {
-	var t Total
-	err := tx.Raw(`INSERT INTO totals (county, indicator, done, named) VALUES (?, ?, ?, 0)
-		ON CONFLICT (county, indicator) DO UPDATE SET done = totals.done + excluded.done
-		RETURNING done, named`, k.county, k.ind, delta).Scan(&t).Error
-	if err != nil {
-		return t, fmt.Errorf("ledger: update total %s %s: %w", k.county, k.ind.Key(), err)
-	}
-	return t, nil
-}
-
 // readTotal is one total inside the write transaction (0 if none): what a
 // set (=N) is relative to.
 func readTotal(tx *gorm.DB, k key) (int, error) {
