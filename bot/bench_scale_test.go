@@ -78,6 +78,20 @@ func BenchmarkAtScale(b *testing.B) {
 			}
 		}
 	})
+	// Start-up: open the database and check every total (and list length)
+	// against the entries, beside the running store.
+	b.Run("startup", func(b *testing.B) {
+		for b.Loop() {
+			s, err := data.Open(data.DatabaseConfig{Path: f.path}, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.CheckTotals(ctx); err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+		}
+	})
 	b.Run("status_keqiao", func(b *testing.B) {
 		for b.Loop() {
 			if r := say("/status 柯桥"); !strings.Contains(r.Text, "柯桥") {

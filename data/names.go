@@ -391,9 +391,7 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 // Names returns what is on the lists now, of one county or (county "") all,
 // in the order the names were added.
 func (s *Store) Names(ctx context.Context, county string) ([]Listed, error) {
-	q := s.db.WithContext(ctx).Where("op = ?", NameAdd).
-		Where("id NOT IN (?)", s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Order("id")
+	q := s.db.WithContext(ctx).Where("op = ?", NameAdd).Where(notEnded).Order("id")
 	if county != "" {
 		q = q.Where("county = ?", county)
 	}
