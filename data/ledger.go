@@ -434,7 +434,7 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 		// transaction back, and the conflict is explained afterwards.
 		r := reqs[0]
 		var out Outcome
-		err := s.db.WithContext(r.ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.writeTx.WithContext(r.ctx).Transaction(func(tx *gorm.DB) error {
 			if err := s.serializeWrites(tx); err != nil {
 				return err
 			}
@@ -450,7 +450,7 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 		return
 	}
 	results := make([]writeResult, len(reqs))
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx.Transaction(func(tx *gorm.DB) error {
 		if err := s.serializeWrites(tx); err != nil {
 			return err
 		}

@@ -27,7 +27,11 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db    *gorm.DB
 	sqlDB *sql.DB // the pool under db, for the few reads that bypass gorm
-	log   *slog.Logger
+	// writeTx is db for the writer's transactions: its statements are in a
+	// transaction already, and need no default one each (a Begin attempt
+	// per statement).
+	writeTx *gorm.DB
+	log     *slog.Logger
 	// Now is the clock; tests set it to a fixed instant.
 	Now func() time.Time
 	// ListsClose is when the lists are due (Campaign.ListsClose); zero:
@@ -101,7 +105,8 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db, sqlDB: sqlDB, log: log, Now: time.Now, dialect: db.Dialector.Name()}
+	s := &Store{db: db, sqlDB: sqlDB, log: log, Now: time.Now, dialect: db.Dialector.Name(),
+		writeTx: db.Session(&gorm.Session{SkipDefaultTransaction: true})}
 	s.w.idle = sync.NewCond(&s.w.mu)
 	if err := s.migrate(); err != nil {
 		s.Close()
