@@ -130,7 +130,11 @@ func fillFirmKeys(tx *gorm.DB) error {
 }
 
 // repairNamed recomputes the length of every list from the names and
-// repairs the totals' Named where it disagrees; it returns how many.
+// repairs the totals' Named where it disagrees; it returns how many. A
+// list's length is its adds less its removals: a removal always ends an
+// add of its own list (nameRow looks the add up there), and at most one.
+// One pass over the table, at start-up: probing every add for its removal
+// took longer than the rest of the start.
 func repairNamed(tx *gorm.DB) (int, error) {
 	type count struct {
 		County    string
@@ -138,8 +142,8 @@ func repairNamed(tx *gorm.DB) (int, error) {
 		Named     int
 	}
 	var counts []count
-	err := tx.Model(&NameRecord{}).Select("county, indicator, COUNT(*) AS named").
-		Where("op = ?", NameAdd).Where(notEnded).Group("county, indicator").Scan(&counts).Error
+	err := tx.Model(&NameRecord{}).Select("county, indicator, SUM(CASE WHEN op = ? THEN 1 ELSE -1 END) AS named", NameAdd).
+		Group("county, indicator").Scan(&counts).Error
 	if err != nil {
 		return 0, fmt.Errorf("ledger: count names: %w", err)
 	}

@@ -35,14 +35,16 @@ type NameRecord struct {
 	ID        int64     `gorm:"primaryKey"`
 	BatchID   int64     `gorm:"index;not null"`
 	EntryID   int64     `gorm:"not null"`
-	County    string    `gorm:"index:idx_names_list;index:idx_names_firm,priority:2;not null"`
-	Indicator Indicator `gorm:"index:idx_names_list;index:idx_names_firm,priority:3;not null"`
+	County    string    `gorm:"index:idx_names_list;index:idx_names_firm,priority:2;index:idx_names_lengths,priority:1;not null"`
+	Indicator Indicator `gorm:"index:idx_names_list;index:idx_names_firm,priority:3;index:idx_names_lengths,priority:2;not null"`
 	Norm      string    `gorm:"index:idx_names_list;not null"` // NormalizeName(Name): what duplicates are judged on
 	Name      string    `gorm:"not null"`                      // as typed, trimmed
 	// Firm is FirmKey(Name), stored so that a near duplicate is found by
 	// the index, not by loading the list (see listed.go).
 	Firm string `gorm:"index:idx_names_firm,priority:1;not null;default:''"`
-	Op   string `gorm:"not null"` // NameAdd or NameRemove
+	// idx_names_lengths covers the start-up count of every list's length
+	// (repairNamed), read from the index alone.
+	Op string `gorm:"index:idx_names_lengths,priority:3;not null"` // NameAdd or NameRemove
 	// Ends is, for a removal, the add row it takes off the list. Unique: a
 	// name leaves the list at most once.
 	Ends      *int64 `gorm:"uniqueIndex"`
