@@ -112,7 +112,7 @@ func (s *Store) Confirm(ctx context.Context, a Author, county string, version in
 		if err := tx.Create(&conf).Error; err != nil {
 			return fmt.Errorf("ledger: insert confirmation: %w", err)
 		}
-		return nil
+		return bumpGeneration(tx, genConfirmations)
 	})
 	if err != nil {
 		return Confirmation{}, err
@@ -141,7 +141,7 @@ func (s *Store) Reopen(ctx context.Context, a Author, county, reason string) (Re
 		if err := tx.Create(&ro).Error; err != nil {
 			return fmt.Errorf("ledger: insert reopening: %w", err)
 		}
-		return nil
+		return bumpGeneration(tx, genConfirmations)
 	})
 	if err != nil {
 		return Reopening{}, err

@@ -114,9 +114,10 @@ func (s *Store) AddDetails(ctx context.Context, a Author, county, name string, v
 // and is still there; ErrNameNotListed if there is none.
 func liveUnit(tx *gorm.DB, county, norm string) (NameRecord, error) {
 	var r NameRecord
-	err := tx.Where("county = ? AND norm = ? AND op = ?", county, norm, NameAdd).
-		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Order("id").Take(&r).Error
+	// Every indicator named, so the lookup uses the list index (county,
+	// indicator, norm) instead of scanning the county's names.
+	err := tx.Where("county = ? AND indicator IN ? AND norm = ? AND op = ?", county, Indicators[:], norm, NameAdd).
+		Where(notEnded).Order("id").Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return NameRecord{}, ErrNameNotListed
 	}
