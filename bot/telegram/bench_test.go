@@ -15,6 +15,42 @@ import (
 	"tsbot/data"
 )
 
+// statements, set with -tags sqlite_trace (trace_test.go), counts the
+// SQLite statements run so far, by text.
+var statements func() map[string]int64
+
+func traced() map[string]int64 {
+	if statements == nil {
+		return nil
+	}
+	return statements()
+}
+
+// reportStatements reports the statements per update since before, and
+// logs the commonest.
+func reportStatements(b *testing.B, before map[string]int64, updates int) {
+	if statements == nil {
+		return
+	}
+	type stmt struct {
+		text string
+		n    int64
+	}
+	var all []stmt
+	var total int64
+	for text, n := range statements() {
+		if d := n - before[text]; d > 0 {
+			all = append(all, stmt{text, d})
+			total += d
+		}
+	}
+	slices.SortFunc(all, func(x, y stmt) int { return int(y.n - x.n) })
+	for _, s := range all[:min(len(all), 25)] {
+		b.Logf("%8.2f/update  %s", float64(s.n)/float64(updates), s.text)
+	}
+	b.ReportMetric(float64(total)/float64(updates), "stmts/update")
+}
+
 // BenchmarkTelegramRoundTrip is a user's message in through the fake Bot API
 // on loopback, handled, written to SQLite (synchronous=FULL), and the reply
 // out, with every user sending their next message once the reply arrived.
@@ -48,6 +84,7 @@ func BenchmarkTelegramRoundTrip(b *testing.B) {
 				}
 			}
 
+			stmts0 := traced()
 			lat := make([]time.Duration, 0, b.N)
 			var mu sync.Mutex
 			var wg sync.WaitGroup
@@ -82,6 +119,7 @@ func BenchmarkTelegramRoundTrip(b *testing.B) {
 			if len(lat) == 0 {
 				return
 			}
+			reportStatements(b, stmts0, len(lat))
 			slices.Sort(lat)
 			cpu := time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano()) + time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano())
 			b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")

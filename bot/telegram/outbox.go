@@ -218,25 +218,23 @@ func permanentSend(err error) bool {
 	return errors.Is(err, tgbot.ErrorForbidden) || permanent(err)
 }
 
+// markGather is how long the marker gathers marks after the first of a
+// group: marking one message at a time would cost a transaction per reply,
+// and each takes SQLite's write lock from the ledger's writer, which then
+// sleeps on busy_timeout. A crash inside it only means the replies of those
+// few milliseconds go out again, marked 补发.
+const markGather = 50 * time.Millisecond
+
+// maxMarks bounds a group of marks.
+const maxMarks = 500
+
 // marker confirms sent messages in groups: one transaction for all that
-// went out while the previous one was committing. It returns when marks is
-// closed and drained.
+// went out within markGather of the first, or while the previous group was
+// committing. It returns when marks is closed and drained.
 func (o *telegramOutbox) marker(done chan<- struct{}) {
 	defer close(done)
 	for first := range o.marks {
-		group := []mark{first}
-	more:
-		for len(group) < 500 {
-			select {
-			case m, ok := <-o.marks:
-				if !ok {
-					break more
-				}
-				group = append(group, m)
-			default:
-				break more
-			}
-		}
+		group := o.gather([]mark{first})
 		ids := make([]int64, len(group))
 		for i, m := range group {
 			ids[i] = m.id
@@ -251,6 +249,25 @@ func (o *telegramOutbox) marker(done chan<- struct{}) {
 			close(m.done)
 		}
 	}
+}
+
+// gather adds to group the marks that come within markGather, up to
+// maxMarks; it returns at once when marks is closed (shutdown).
+func (o *telegramOutbox) gather(group []mark) []mark {
+	t := time.NewTimer(markGather)
+	defer t.Stop()
+	for len(group) < maxMarks {
+		select {
+		case m, ok := <-o.marks:
+			if !ok {
+				return group
+			}
+			group = append(group, m)
+		case <-t.C:
+			return group
+		}
+	}
+	return group
 }
 
 // mark is a sent message to confirm; done is closed once it is recorded.
