@@ -2,7 +2,6 @@ package telegram_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sync"
 	"syscall"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"tsbot/bot/telegram"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
 )
@@ -54,16 +54,34 @@ func reportStatements(b *testing.B, before map[string]int64, updates int) {
 // BenchmarkTelegramRoundTrip is a user's message in through the fake Bot API
 // on loopback, handled, written to SQLite (synchronous=FULL), and the reply
 // out, with every user sending their next message once the reply arrived.
-// CPU time covers the whole test process: bot, fake server and users.
+// Each user writes from a private chat of their own, through the real poll
+// loop. CPU time covers the whole test process: bot, fake server and users.
+//
+// users=1 and users=20 run with the send limits off, to measure the bot;
+// users=20,limits=telegram runs with Telegram's published limits (one
+// message a second in a chat, short bursts allowed; 30 a second in all),
+// which then set the pace: about 20 updates/s.
 func BenchmarkTelegramRoundTrip(b *testing.B) {
-	for _, users := range []int{1, 20} {
-		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		users  int
+		limits bool
+	}{
+		{"users=1", 1, false},
+		{"users=20", 20, false},
+		{"users=20,limits=telegram", 20, true},
+	} {
+		users := bc.users
+		b.Run(bc.name, func(b *testing.B) {
 			counties := []string{"越城", "柯桥", "上虞", "诸暨", "新昌", "嵊州"}
 			var people []data.Person
 			for i := range users {
 				people = append(people, data.Person{UserID: int64(5000 + i), Role: data.RoleCounty, County: counties[i%len(counties)]})
 			}
 			f := newFixture(b, people...)
+			if bc.limits {
+				f.opts.Limits = telegram.DefaultSendLimits()
+			}
 			f.start()
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
