@@ -205,20 +205,6 @@ func New(cfg data.TelegramConfig, h *bot.Handler, log *slog.Logger, opts Options
 	return t, nil
 }
 
-// idleConns is how many connections to the Bot API are kept open: the long
-// poll, and a send per chat at once.
-const idleConns = 32
-
-// transport is the default transport keeping idleConns connections open.
-// The default keeps 2: with more chats than that sending at once, every
-// other send dialled a new connection (a TLS handshake, against Telegram).
-func transport() *http.Transport {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConns = max(tr.MaxIdleConns, idleConns)
-	tr.MaxIdleConnsPerHost = idleConns
-	return tr
-}
-
 // Sender is the outgoing side, for whoever else writes to chats (reminders).
 func (t *Adapter) Sender() *Sender { return t.send }
 
