@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tsbot/bot"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
 )
@@ -81,5 +82,39 @@ func TestReplySentWithoutClaim(t *testing.T) {
 	}
 	if sent, err := f.store.Outbox(ctx, "telegram", data.OutboxSent); err != nil || len(sent) != 2 {
 		t.Errorf("%d messages marked sent (%v), want 2", len(sent), err)
+	}
+}
+
+// A reply born leased to a process that died before sending it (stored,
+// never sent) is left alone until its lease runs out, then sent by the
+// next process's claim loop, marked 补发, once.
+func TestBornLeasedReplyOfACrashedProcess(t *testing.T) {
+	f := newFixture(t)
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.AddChat(chat)
+	const lease = 600 * time.Millisecond
+	body := bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: "✅ 已记录"}})
+	var row data.OutboxMessage
+	stored := time.Now()
+	err := f.store.Answer(context.Background(), data.Answer{Key: "telegram:77", Outcome: data.ReceiptWritten, Channel: "telegram",
+		ChatID: chat.ID, Draft: func(data.Outcome) data.Draft { return data.Draft{Body: body} }, Lease: lease, Queued: &row})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start() // the next process: the writer is gone
+	r := f.waitReply(t, chat.ID, 1)
+	if waited := time.Since(stored); waited < lease {
+		t.Errorf("sent %v after it was stored, inside the dead writer's lease (%v)", waited, lease)
+	}
+	if r.Params["text"] != "（补发）✅ 已记录" {
+		t.Errorf("reply %q, want it marked 补发", r.Params["text"])
+	}
+	f.stop()
+	if n := len(f.sent(chat.ID)); n != 1 {
+		t.Errorf("%d replies, want 1", n)
+	}
+	if sent, err := f.store.Outbox(context.Background(), "telegram", data.OutboxSent); err != nil || len(sent) != 1 || sent[0].ID != row.ID {
+		t.Errorf("sent rows %+v (%v), want row %d", sent, err, row.ID)
 	}
 }
