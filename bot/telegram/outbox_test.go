@@ -20,9 +20,9 @@ import (
 // raises attempts).
 func TestReplySentWithoutClaim(t *testing.T) {
 	f := newFixture(t)
-	const lease = time.Second // renewed every third of it
+	const lease = 1500 * time.Millisecond // renewed every third of it
 	f.opts.OutboxLease = lease
-	f.opts.Limits.Private = 2*lease + lease/2 // the second reply waits behind the first
+	f.opts.Limits.Private = 2*lease + lease/3 // the second reply waits behind the first
 	f.opts.Limits.ChatBurst = 1
 	db, err := sql.Open("sqlite3", "file:"+f.dbPath+"?_busy_timeout=10000")
 	if err != nil {
