@@ -48,6 +48,11 @@ type Message struct {
 	// (DingTalk's are links): a question is answered by typing its number,
 	// an undo by typing 撤销 (Button.Typed says what to type).
 	TypedAnswers bool
+	// Lease says the channel sends a stored reply itself, from
+	// Reply.Outbox, as soon as Handle returns: the reply is stored leased
+	// to this process for that long, so that no claim loop takes it
+	// meanwhile (see data.Answer). 0: the channel's outbox loop claims it.
+	Lease time.Duration
 
 	once   *delivery // set by Handle for a keyed delivery
 	choice int64     // the question this message answers (a press of its button)
@@ -100,6 +105,7 @@ type Press struct {
 	ChatID     int64
 	MessageID  int64 // the bot's message carrying the button
 	Data       string
+	Lease      time.Duration // as in Message
 }
 
 // Reply is what the bot answers. An empty Text means: say nothing.
@@ -136,6 +142,10 @@ type Reply struct {
 	// Stored says the reply is in the outbox (or was, for a delivery seen
 	// before): the transport sends it from there, not from here.
 	Stored bool
+	// Outbox is the stored row of a reply to a delivery with a Lease: the
+	// channel sends it at once and marks it sent, with no claim. nil for a
+	// reply the outbox loop is to claim (a delivery seen before, no Lease).
+	Outbox *data.OutboxMessage `json:"-"`
 }
 
 // Button is one inline button: a label and the data sent back when pressed.
@@ -228,6 +238,7 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 	if done {
 		return r
 	}
+	d.leased(m.Lease)
 	m.once = d
 	if m.SenderID != "" {
 		id, r, ok := h.resolveSender(ctx, m.SenderID)
@@ -493,7 +504,7 @@ func (h *Handler) ask(ctx context.Context, m Message, amb *grammar.Ambiguity, pr
 	var a data.Answer
 	var draft func(int64) data.Draft
 	if d := m.once; d != nil {
-		a = data.Answer{Key: d.key, Outcome: data.ReceiptAsked, Channel: d.channel, ChatID: d.chatID}
+		a = d.base(data.ReceiptAsked)
 		draft = func(id int64) data.Draft { return d.draft(question(id)) }
 	}
 	id, err := h.Store.Ask(ctx, c, m.choice, a, draft)

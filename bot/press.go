@@ -31,6 +31,7 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 	if done {
 		return r
 	}
+	d.leased(pr.Lease)
 	return h.settle(ctx, d, h.press(ctx, pr, d))
 }
 

@@ -54,6 +54,7 @@ type fixture struct {
 	log   *slog.Logger
 	dt    *dingtalk.Adapter
 	h     *bot.Handler
+	db    string // the SQLite file
 }
 
 func sid(s string) *string { return &s }
@@ -67,7 +68,8 @@ func newFixture(t testing.TB, counties ...data.CountyConfig) *fixture {
 	}
 	logs := &syncBuffer{}
 	log := telegram.RedactLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), secret)
-	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "tsbot.db")}, log)
+	dbPath := filepath.Join(t.TempDir(), "tsbot.db")
+	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: dbPath}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +82,7 @@ func newFixture(t testing.TB, counties ...data.CountyConfig) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, srv: srv, store: store, c: c, logs: logs, log: log}
+	f := &fixture{t: t, srv: srv, store: store, c: c, logs: logs, log: log, db: dbPath}
 	f.h = bot.NewHandler(store, &f.c, log)
 	cfg := data.DingTalkConfig{Enabled: true, ClientID: clientID, ClientSecret: secret, RobotCode: clientID, APIURL: srv.URL,
 		RobotWebhookURL: srv.URL + "/robot/send"}

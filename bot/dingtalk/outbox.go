@@ -20,10 +20,13 @@ import (
 )
 
 // The outbox, DingTalk's side (as bot/telegram/outbox.go): the handler
-// stores each reply with the receipt of the message it answers; this loop
-// sends what is pending, oldest first, through the conversation's session
-// webhook while it is valid, else through the robot OpenAPI, and marks it
-// sent. What a crash left unsent goes out at the next start, marked 补发.
+// stores each reply with the receipt of the message it answers, leased to
+// this process, and hands it to this loop in memory (fresh), which sends it
+// with no claim transaction. The loop also sends what else is pending
+// (reminders, retries, what another process left), oldest first, through
+// the conversation's session webhook while it is valid, else through the
+// robot OpenAPI, and marks it sent. What a crash left unsent goes out at the
+// next start, once its lease ran out, marked 补发.
 
 const (
 	outboxBatch    = 50
@@ -43,20 +46,66 @@ func (a *Adapter) runOutbox(ctx context.Context) {
 	}
 	tick := time.NewTicker(a.opts.OutboxEvery)
 	defer tick.Stop()
+	look := true // a fresh reply needs no look at the table
 	for {
-		for a.claim(ctx) == outboxBatch {
+		if look {
+			for a.claim(ctx) == outboxBatch {
+			}
 		}
+		look = true
 		select {
+		case m := <-a.fresh:
+			a.sendAll(ctx, a.moreFresh([]data.OutboxMessage{m}))
+			look = false
 		case <-a.kick:
 		case <-tick.C:
 		case <-ctx.Done():
+			a.releaseFresh()
 			return
 		}
 	}
 }
 
-// claim sends the due messages, one after the other (a chat's replies stay
-// in order); it returns how many it took.
+// sendStored hands a reply the handler stored to the loop: in memory when
+// it came back leased to this process, else by a kick to claim it.
+func (a *Adapter) sendStored(r bot.Reply) {
+	if r.Outbox == nil {
+		a.poke()
+		return
+	}
+	select {
+	case a.fresh <- *r.Outbox:
+	case <-a.stopped:
+		// Left leased: the next start sends it once the lease is out.
+	}
+}
+
+// moreFresh adds the fresh replies waiting already, up to a batch.
+func (a *Adapter) moreFresh(ms []data.OutboxMessage) []data.OutboxMessage {
+	for len(ms) < outboxBatch {
+		select {
+		case m := <-a.fresh:
+			ms = append(ms, m)
+		default:
+			return ms
+		}
+	}
+	return ms
+}
+
+// releaseFresh hands the fresh replies not sent at shutdown back, to be
+// sent at once by whichever process runs next.
+func (a *Adapter) releaseFresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, m := range a.moreFresh(nil) {
+		if err := a.store.OutboxRelease(ctx, m.ID, 0); err != nil {
+			a.log.Warn("dingtalk: reply not released; it goes out once its lease is out", slog.Int64("outbox_id", m.ID), slog.Any("err", err))
+		}
+	}
+}
+
+// claim sends the due messages; it returns how many it took.
 func (a *Adapter) claim(ctx context.Context) int {
 	ms, err := a.store.ClaimOutbox(ctx, Name, outboxBatch, a.opts.OutboxLease)
 	if err != nil {
@@ -65,6 +114,13 @@ func (a *Adapter) claim(ctx context.Context) int {
 		}
 		return 0
 	}
+	a.sendAll(ctx, ms)
+	return len(ms)
+}
+
+// sendAll sends leased messages one after the other (a chat's replies stay
+// in order), records each failure, and marks those sent in one transaction.
+func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 	var sent []int64
 	for _, m := range ms {
 		err := a.deliver(ctx, m)
@@ -91,7 +147,6 @@ func (a *Adapter) claim(ctx context.Context) int {
 	if err := a.store.OutboxSent(context.WithoutCancel(ctx), sent); err != nil {
 		a.log.Error("dingtalk: sent messages not marked", slog.Int("count", len(sent)), slog.Any("err", err))
 	}
-	return len(ms)
 }
 
 // deliver sends one outbox message.
