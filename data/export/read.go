@@ -8,10 +8,11 @@ package export
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
+	"path"
 	"strconv"
 	"strings"
 
@@ -29,12 +30,26 @@ func refuse(format string, args ...any) error {
 	return &FileError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Limits of what a file may unpack to: a 5 MB xlsx of names unpacks to a
-// few tens of MB at most; a zip bomb does not get further.
+// Limits of what a file may unpack to, and of the work of reading it. A
+// 5 MB xlsx of names unpacks to a few tens of MB; a zip bomb, or a small
+// file that makes the reading walk far (a cell at column XFD on every row,
+// a thousand sheets, a million tiny shared strings), is refused before
+// excelize walks it.
 const (
-	maxUnzipped    = 100 << 20
-	maxUnzippedXML = 50 << 20
-	headSearch     = 10 // the heading is looked for in the first rows
+	maxUnzipped = 100 << 20
+	// maxPart is a worksheet or the shared strings: excelize streams them
+	// (from a temporary file beyond inMemoryXML).
+	maxPart     = 50 << 20
+	inMemoryXML = 1 << 20
+	// maxParsedPart is any other part excelize reads whole on opening (the
+	// workbook, its styles): small in any real file.
+	maxParsedPart = 4 << 20
+	maxSheets     = 50
+	maxStrings    = 200_000 // shared strings: each is kept in memory
+	// maxCells is how many cells reading the rows walks: excelize makes
+	// each row as wide as its last cell.
+	maxCells   = 2_000_000
+	headSearch = 10 // the heading is looked for in the first rows
 )
 
 // Messages of the refusals.
@@ -63,7 +78,7 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: maxUnzippedXML})
+	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: inMemoryXML})
 	if err != nil {
 		return nil, &FileError{Reason: msgNotXLSX}
 	}
@@ -71,7 +86,7 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	var out []data.ImportRow
 	found := false
 	for _, sheet := range f.GetSheetList() {
-		rows, ok, err := readSheet(f, sheet, merges, data.MaxImportRows-len(out))
+		rows, ok, err := readSheet(f, sheet, merges[sheet], data.MaxImportRows-len(out))
 		if err != nil {
 			return nil, err
 		}
@@ -84,59 +99,297 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	return out, nil
 }
 
-// formulaRe finds a formula in a worksheet's XML: an <f> element, with or
-// without a namespace prefix. Cell text cannot hold a raw "<".
-var formulaRe = regexp.MustCompile(`<([A-Za-z0-9_]+:)?f[\s>/]`)
+const msgTooBig = "文件解压后太大，未导入。请只保留名单，另存为新的 .xlsx 再发。"
 
-// cellRefRe is the reference of the cell a formula is in.
-var cellRefRe = regexp.MustCompile(`<(?:[A-Za-z0-9_]+:)?c\b[^>]*\br="([A-Z]+[0-9]+)"`)
-
-// checkParts looks into the zip: macros (a VBA project, a macro-enabled
-// type), what it unpacks to, and formulas in any worksheet. It reports
-// whether any worksheet has merged cells: only then are they looked up,
-// which reads a whole sheet into memory.
-func checkParts(raw []byte) (merges bool, err error) {
+// checkParts looks into the zip before excelize does: what it unpacks to,
+// macros (a VBA project, a macro-enabled type, an Excel 4.0 macro sheet),
+// and in every worksheet the workbook points to, formulas, how far reading
+// its rows walks, and its merged cells (by sheet name), read from its XML
+// one part at a time: excelize would unmarshal a whole sheet for them.
+func checkParts(raw []byte) (merges map[string][]string, err error) {
 	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
 	if err != nil {
-		return false, &FileError{Reason: msgNotXLSX}
+		return nil, &FileError{Reason: msgNotXLSX}
 	}
 	var total uint64
+	byName := map[string]*zip.File{}
 	for _, zf := range z.File {
 		total += zf.UncompressedSize64
 		name := strings.ToLower(zf.Name)
-		if strings.HasSuffix(name, "vbaproject.bin") || strings.HasSuffix(name, ".bin") && strings.Contains(name, "vba") {
-			return false, &FileError{Reason: msgMacros}
+		if strings.HasSuffix(name, "vbaproject.bin") || strings.HasSuffix(name, ".bin") && strings.Contains(name, "vba") ||
+			strings.Contains(name, "macrosheets/") {
+			return nil, &FileError{Reason: msgMacros}
 		}
-	}
-	if total > maxUnzipped {
-		return false, refuse("文件解压后太大，未导入。")
+		if zf.UncompressedSize64 > partLimit(name) || total > maxUnzipped {
+			return nil, &FileError{Reason: msgTooBig}
+		}
+		byName[strings.ReplaceAll(zf.Name, "\\", "/")] = zf
 	}
 	for _, zf := range z.File {
-		name := strings.ToLower(zf.Name)
-		isSheet := strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml")
-		if name != "[content_types].xml" && !isSheet {
-			continue
+		if strings.EqualFold(zf.Name, "[Content_Types].xml") {
+			body, err := readPart(zf)
+			if err != nil {
+				return nil, &FileError{Reason: msgNotXLSX}
+			}
+			low := bytes.ToLower(body)
+			for _, macro := range []string{"macroenabled", "vbaproject", "macrosheet"} {
+				if bytes.Contains(low, []byte(macro)) {
+					return nil, &FileError{Reason: msgMacros}
+				}
+			}
+		}
+		if strings.EqualFold(zf.Name, "xl/sharedStrings.xml") {
+			if err := checkStrings(zf); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sheets, err := sheetParts(byName)
+	if err != nil {
+		return nil, err
+	}
+	if len(sheets) > maxSheets {
+		return nil, refuse("工作表太多（超过%d张），未导入。请只保留名单的工作表再发。", maxSheets)
+	}
+	merges = map[string][]string{}
+	cells := 0
+	for _, s := range sheets {
+		zf := byName[s.part]
+		if zf == nil {
+			continue // excelize finds no such sheet either
 		}
 		body, err := readPart(zf)
 		if err != nil {
-			return false, &FileError{Reason: msgNotXLSX}
+			return nil, &FileError{Reason: msgNotXLSX}
 		}
-		if !isSheet {
-			if bytes.Contains(bytes.ToLower(body), []byte("macroenabled")) {
-				return false, &FileError{Reason: msgMacros}
-			}
-			continue
+		sc := scanSheet(body)
+		if sc.formula != "" {
+			return nil, refuse("表格里有公式（%s），未导入。请把公式改成数值或文字（复制后“选择性粘贴→数值”）再发。", sc.formula)
 		}
-		merges = merges || bytes.Contains(body, []byte("mergeCell "))
-		if loc := formulaRe.FindIndex(body); loc != nil {
-			ref := ""
-			if refs := cellRefRe.FindAllSubmatch(body[:loc[0]], -1); len(refs) > 0 {
-				ref = "（" + string(refs[len(refs)-1][1]) + "）"
-			}
-			return false, refuse("表格里有公式%s，未导入。请把公式改成数值或文字（复制后“选择性粘贴→数值”）再发。", ref)
+		if sc.hasFormula {
+			return nil, refuse("表格里有公式，未导入。请把公式改成数值或文字（复制后“选择性粘贴→数值”）再发。")
 		}
+		if cells += sc.cells; cells > maxCells {
+			return nil, refuse("表格的行列太多，未导入。请删除名单以外的行和列（或只复制名单到新表）再发。")
+		}
+		merges[s.name] = sc.merges
 	}
 	return merges, nil
+}
+
+// partLimit is the most a part may unpack to.
+func partLimit(name string) uint64 {
+	switch {
+	case strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedstrings.xml":
+		return maxPart
+	case strings.HasPrefix(name, "xl/media/") || strings.HasPrefix(name, "xl/embeddings/") || strings.HasSuffix(name, ".bin"):
+		return maxUnzipped // not parsed
+	case strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".rels") || strings.HasSuffix(name, ".vml"):
+		return maxParsedPart
+	}
+	return maxUnzipped
+}
+
+// checkStrings counts the shared strings.
+func checkStrings(zf *zip.File) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return &FileError{Reason: msgNotXLSX}
+	}
+	defer rc.Close()
+	n, err := countTags(io.LimitReader(rc, maxPart+1), "si")
+	if err != nil {
+		return &FileError{Reason: msgNotXLSX}
+	}
+	if n > maxStrings {
+		return &FileError{Reason: msgTooBig}
+	}
+	return nil
+}
+
+// countTags counts the start tags <name …> (with any prefix) in a stream
+// of XML, a chunk at a time.
+func countTags(r io.Reader, name string) (int, error) {
+	n := 0
+	buf := make([]byte, 64<<10)
+	carry := 0
+	for {
+		m, err := r.Read(buf[carry:])
+		chunk := buf[:carry+m]
+		end := len(chunk)
+		if err == nil {
+			// a tag cut at the end of the chunk is counted with the next
+			end = max(0, end-len(name)-64)
+		}
+		for i := 0; i < end; i++ {
+			if chunk[i] != '<' {
+				continue
+			}
+			if tag, _ := tagName(chunk[i+1:]); tag == name {
+				n++
+			}
+		}
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		carry = copy(buf, chunk[end:])
+	}
+}
+
+// tagName is the local name of the tag at the start of b (after its "<"),
+// and the rest of b after the name.
+func tagName(b []byte) (string, []byte) {
+	i := 0
+	for i < len(b) && b[i] != ' ' && b[i] != '>' && b[i] != '/' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r' {
+		i++
+	}
+	name := b[:i]
+	if k := bytes.LastIndexByte(name, ':'); k >= 0 {
+		name = name[k+1:]
+	}
+	return string(name), b[i:]
+}
+
+// sheetScan is what checkParts finds in a worksheet.
+type sheetScan struct {
+	formula    string // the cell of the first formula
+	hasFormula bool
+	merges     []string
+	cells      int // what reading its rows walks: each row as wide as its last cell
+}
+
+// scanSheet reads a worksheet's XML tag by tag. Cell text cannot hold a
+// raw "<", so every "<" opens a tag.
+func scanSheet(body []byte) sheetScan {
+	var sc sheetScan
+	col, wide := 0, 0
+	cellRef := ""
+	for i := bytes.IndexByte(body, '<'); i >= 0; {
+		name, rest := tagName(body[i+1:])
+		end := bytes.IndexByte(rest, '>')
+		if end < 0 {
+			end = len(rest)
+		}
+		tag := rest[:end]
+		switch name {
+		case "row":
+			sc.cells += wide
+			wide, col = 0, 0
+		case "c":
+			cellRef = attr(tag, "r")
+			if c, _, err := excelize.CellNameToCoordinates(cellRef); err == nil {
+				col = c
+			} else {
+				col++
+			}
+			wide = max(wide, col)
+		case "f":
+			sc.hasFormula = true
+			if sc.formula == "" {
+				sc.formula = cellRef
+			}
+		case "mergeCell":
+			if ref := attr(tag, "ref"); ref != "" {
+				sc.merges = append(sc.merges, ref)
+			}
+		}
+		next := bytes.IndexByte(rest[end:], '<')
+		if next < 0 {
+			break
+		}
+		i = len(body) - len(rest) + end + next
+	}
+	sc.cells += wide
+	return sc
+}
+
+// attr is the value of an attribute in a tag's text.
+func attr(tag []byte, name string) string {
+	for _, q := range []string{`"`, `'`} {
+		for _, sp := range []string{" ", "\t", "\n", "\r"} {
+			key := []byte(sp + name + "=" + q)
+			if i := bytes.Index(tag, key); i >= 0 {
+				v := tag[i+len(key):]
+				if j := bytes.IndexByte(v, q[0]); j >= 0 {
+					return string(v[:j])
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// sheetPart is a sheet of the workbook and the part that holds it.
+type sheetPart struct{ name, part string }
+
+// sheetParts are the workbook's sheets, found the way excelize finds them:
+// the workbook named by _rels/.rels, its sheets, their targets in its
+// relationships.
+func sheetParts(parts map[string]*zip.File) ([]sheetPart, error) {
+	var root struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Type   string `xml:"Type,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if err := decodePart(parts["_rels/.rels"], &root); err != nil {
+		return nil, err
+	}
+	wbPath := ""
+	for _, r := range root.Rels {
+		if strings.HasSuffix(r.Type, "/officeDocument") {
+			wbPath = strings.TrimPrefix(r.Target, "/")
+			break
+		}
+	}
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			ID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	if err := decodePart(parts[wbPath], &wb); err != nil {
+		return nil, err
+	}
+	relsPath := strings.TrimPrefix(path.Join(path.Dir(wbPath), "_rels", path.Base(wbPath)+".rels"), "/")
+	var rels = root
+	rels.Rels = nil
+	if err := decodePart(parts[relsPath], &rels); err != nil {
+		return nil, err
+	}
+	var out []sheetPart
+	for _, s := range wb.Sheets {
+		for _, r := range rels.Rels {
+			if r.ID != s.ID {
+				continue
+			}
+			p := strings.TrimPrefix(path.Clean(path.Dir(wbPath)+"/"+r.Target), "/")
+			if strings.HasPrefix(r.Target, "/") {
+				p = strings.TrimPrefix(path.Clean(r.Target), "/")
+			}
+			out = append(out, sheetPart{name: s.Name, part: p})
+		}
+	}
+	return out, nil
+}
+
+// decodePart decodes a small part of the package; a missing one is no xlsx.
+func decodePart(zf *zip.File, v any) error {
+	if zf == nil {
+		return &FileError{Reason: msgNotXLSX}
+	}
+	body, err := readPart(zf)
+	if err != nil {
+		return &FileError{Reason: msgNotXLSX}
+	}
+	if err := xml.Unmarshal(body, v); err != nil {
+		return &FileError{Reason: msgNotXLSX}
+	}
+	return nil
 }
 
 func readPart(zf *zip.File) ([]byte, error) {
@@ -145,11 +398,11 @@ func readPart(zf *zip.File) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	body, err := io.ReadAll(io.LimitReader(rc, maxUnzippedXML+1))
+	body, err := io.ReadAll(io.LimitReader(rc, maxPart+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(body) > maxUnzippedXML {
+	if len(body) > maxPart {
 		return nil, errors.New("export: part too large")
 	}
 	return body, nil
@@ -174,7 +427,7 @@ func headKey(s string) string {
 
 // readSheet reads the rows of one sheet under its heading; ok is false for
 // a sheet without one. most is how many more data rows the file may have.
-func readSheet(f *excelize.File, sheet string, merges bool, most int) ([]data.ImportRow, bool, error) {
+func readSheet(f *excelize.File, sheet string, merges []string, most int) ([]data.ImportRow, bool, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return nil, false, &FileError{Reason: msgNotXLSX}
@@ -201,7 +454,7 @@ func readSheet(f *excelize.File, sheet string, merges bool, most int) ([]data.Im
 			}
 			if cols = headingRow(cells); cols != nil {
 				head = n
-				if err := checkMerges(f, sheet, merges, head); err != nil {
+				if err := checkMerges(sheet, merges, head); err != nil {
 					return nil, false, err
 				}
 			}
@@ -241,22 +494,19 @@ func headingRow(cells []string) map[int]int {
 
 // checkMerges refuses merged cells below the heading, where the names are:
 // a merged cell holds one value for rows that each need their own.
-func checkMerges(f *excelize.File, sheet string, hasMerges bool, head int) error {
-	if !hasMerges {
-		return nil
-	}
-	merged, err := f.GetMergeCells(sheet)
-	if err != nil {
-		return &FileError{Reason: msgNotXLSX}
-	}
+func checkMerges(sheet string, merged []string, head int) error {
 	for _, m := range merged {
-		_, last, err := excelize.CellNameToCoordinates(m.GetEndAxis())
-		if err != nil {
+		from, to, ok := strings.Cut(m, ":")
+		if !ok {
+			continue
+		}
+		_, first, err1 := excelize.CellNameToCoordinates(from)
+		_, last, err2 := excelize.CellNameToCoordinates(to)
+		if err1 != nil || err2 != nil {
 			continue
 		}
 		if last > head {
-			_, first, _ := excelize.CellNameToCoordinates(m.GetStartAxis())
-			return refuse("“%s”第%d行有合并单元格（%s），未导入。请取消合并，每行填一家再发。", sheet, max(first, head+1), m.GetStartAxis()+":"+m.GetEndAxis())
+			return refuse("“%s”第%d行有合并单元格（%s），未导入。请取消合并，每行填一家再发。", sheet, max(first, head+1), m)
 		}
 	}
 	return nil

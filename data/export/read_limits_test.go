@@ -1,0 +1,255 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"tsbot/data"
+)
+
+// A file that is small but unpacks to much, or makes the reading walk far,
+// is refused before excelize does the walking; memory stays bounded.
+
+// rezip copies an xlsx, replacing parts by name (nil drops one) and adding
+// the parts it did not hold.
+func rezip(t testing.TB, raw []byte, parts map[string][]byte) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	put := func(name string, body []byte) {
+		w, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := map[string]bool{}
+	for _, f := range zr.File {
+		done[f.Name] = true
+		if body, ok := parts[f.Name]; ok {
+			if body != nil {
+				put(f.Name, body)
+			}
+			continue
+		}
+		if err := z.Copy(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, body := range parts {
+		if !done[name] && body != nil {
+			put(name, body)
+		}
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// part is one part of an xlsx, unpacked.
+func part(t testing.TB, raw []byte, name string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+	t.Fatalf("no part %s", name)
+	return nil
+}
+
+// sheetXML is a worksheet whose first row is the heading (inline strings,
+// so that no shared string is needed), then rows, then what follows
+// sheetData (merges).
+func sheetXML(rows, after string) []byte {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+		`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">`)
+	for i, c := range listColumns {
+		fmt.Fprintf(&b, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, cell(i+1, 1), c.head)
+	}
+	b.WriteString(`</row>` + rows + `</sheetData>` + after + `</worksheet>`)
+	return []byte(b.String())
+}
+
+func inline(ref, v string) string {
+	return fmt.Sprintf(`<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, ref, v)
+}
+
+func refused(t *testing.T, raw []byte, want string) {
+	t.Helper()
+	rows, err := ReadImport(raw)
+	var fe *FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("read %d rows, err %v; want a refusal containing %q", len(rows), err, want)
+	}
+	if !strings.Contains(fe.Reason, want) {
+		t.Errorf("reason %q, want one containing %q", fe.Reason, want)
+	}
+}
+
+// Rows of one cell each, far to the right (XFD): every row read would be
+// 16,384 cells wide. A 100 kB file made excelize allocate gigabytes.
+func TestReadImportWideRows(t *testing.T) {
+	var rows strings.Builder
+	for r := 2; r <= 5000; r++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+	}
+	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
+	refused(t, raw, "行列太多")
+}
+
+// Every sheet with a heading is read to its last row: many sheets, each
+// with a row at 1,048,576, took a second per twenty sheets.
+func TestReadImportManySheets(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", nil, nil)
+	wb := string(part(t, raw, "xl/workbook.xml"))
+	rels := string(part(t, raw, "xl/_rels/workbook.xml.rels"))
+	var sheets, links strings.Builder
+	parts := map[string][]byte{}
+	for i := 2; i <= maxSheets+1; i++ {
+		fmt.Fprintf(&sheets, `<sheet name="S%d" sheetId="%d" r:id="rIdS%d"/>`, i, i, i)
+		fmt.Fprintf(&links, `<Relationship Id="rIdS%d" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet%d.xml"/>`, i, i)
+		parts[fmt.Sprintf("xl/worksheets/sheet%d.xml", i)] = sheetXML("", "")
+	}
+	parts["xl/workbook.xml"] = []byte(strings.Replace(wb, "</sheets>", sheets.String()+"</sheets>", 1))
+	parts["xl/_rels/workbook.xml.rels"] = []byte(strings.Replace(rels, "</Relationships>", links.String()+"</Relationships>", 1))
+	refused(t, rezip(t, raw, parts), "工作表太多")
+}
+
+// A shared strings table of tiny strings: excelize keeps each one in
+// memory (a 130 kB file took a gigabyte).
+func TestReadImportSharedStringsBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">`)
+	for range maxStrings + 1 {
+		b.WriteString(`<si><t>a</t></si>`)
+	}
+	b.WriteString(`</sst>`)
+	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{
+		"xl/worksheets/sheet1.xml": sheetXML("", ""), "xl/sharedStrings.xml": []byte(b.String())})
+	refused(t, raw, "解压后太大")
+}
+
+// The parts excelize reads whole on opening (the workbook, its styles) are
+// small in any real file: a workbook of 2 MB of defined names is no 名单.
+func TestReadImportParsedPartTooBig(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", nil, nil)
+	var names strings.Builder
+	names.WriteString("<definedNames>")
+	for names.Len() < maxParsedPart+1 {
+		names.WriteString(`<definedName name="a">1</definedName>`)
+	}
+	names.WriteString("</definedNames>")
+	wb := strings.Replace(string(part(t, raw, "xl/workbook.xml")), "</sheets>", "</sheets>"+names.String(), 1)
+	refused(t, rezip(t, raw, map[string][]byte{"xl/workbook.xml": []byte(wb)}), "解压后太大")
+}
+
+// Merged cells are found in the sheet's XML as it streams by: a big sheet
+// with a merged title is not read into memory whole to find them.
+func TestReadImportMergesOfABigSheet(t *testing.T) {
+	var rows strings.Builder
+	rows.WriteString(`<row r="2">` + inline("B2", "柯桥") + inline("C2", "甲纺织有限公司") + `</row>`)
+	for r := 3; rows.Len() < 24<<20; r++ { // empty rows formatted down the sheet
+		fmt.Fprintf(&rows, `<row r="%d">`, r)
+		for c := 1; c <= len(listColumns); c++ {
+			fmt.Fprintf(&rows, `<c r="%s" s="1"/>`, cell(c, r))
+		}
+		rows.WriteString(`</row>`)
+	}
+	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{
+		"xl/worksheets/sheet1.xml": sheetXML(rows.String(), `<mergeCells count="1"><mergeCell ref="L1:M1"/></mergeCells>`)})
+	var got []data.ImportRow
+	var err error
+	if peak := peakHeap(func() { got, err = ReadImport(raw) }); peak > 200<<20 {
+		t.Errorf("reading a %d MB sheet took %d MB", rows.Len()>>20, peak>>20)
+	}
+	if err != nil || len(got) != 1 {
+		t.Fatalf("rows %+v, err %v", got, err)
+	}
+}
+
+// peakHeap is the most heap in use while run runs, sampled.
+func peakHeap(run func()) uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	base, peak := m.HeapInuse, m.HeapInuse
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				var m runtime.MemStats
+				runtime.ReadMemStats(&m)
+				peak = max(peak, m.HeapInuse)
+			}
+		}
+	}()
+	run()
+	close(stop)
+	<-done
+	return peak - min(base, peak)
+}
+
+// A worksheet may live anywhere the workbook points: it is checked for
+// formulas and merged cells all the same, and an Excel 4.0 macro sheet is
+// a macro.
+func TestReadImportSheetElsewhere(t *testing.T) {
+	move := func(body []byte) []byte {
+		raw := sheetFile(t, "专项辅导名单", nil, nil)
+		rels := strings.Replace(string(part(t, raw, "xl/_rels/workbook.xml.rels")), "worksheets/sheet1.xml", "other/list.xml", 1)
+		ct := strings.Replace(string(part(t, raw, "[Content_Types].xml")), "/xl/worksheets/sheet1.xml", "/xl/other/list.xml", 1)
+		return rezip(t, raw, map[string][]byte{"xl/worksheets/sheet1.xml": nil, "xl/other/list.xml": body,
+			"xl/_rels/workbook.xml.rels": []byte(rels), "[Content_Types].xml": []byte(ct)})
+	}
+	row := `<row r="2">` + inline("B2", "柯桥") + inline("C2", "甲纺织有限公司") + `</row>`
+	if rows, err := ReadImport(move(sheetXML(row, ""))); err != nil || len(rows) != 1 {
+		t.Fatalf("a good sheet elsewhere: rows %+v, err %v", rows, err)
+	}
+	t.Run("a formula", func(t *testing.T) {
+		refused(t, move(sheetXML(`<row r="2">`+inline("B2", "柯桥")+`<c r="C2" t="str"><f>"甲"&amp;"乙"</f><v>甲乙</v></c></row>`, "")), "有公式（C2）")
+	})
+	t.Run("merged names", func(t *testing.T) {
+		two := row + `<row r="3">` + inline("B3", "柯桥") + `</row>`
+		refused(t, move(sheetXML(two, `<mergeCells count="1"><mergeCell ref="C2:C3"/></mergeCells>`)), "合并单元格（C2:C3）")
+	})
+	t.Run("a macro sheet", func(t *testing.T) {
+		raw := sheetFile(t, "专项辅导名单", nil, nil)
+		ct := strings.Replace(string(part(t, raw, "[Content_Types].xml")), "</Types>",
+			`<Override PartName="/xl/macrosheets/sheet1.xml" ContentType="application/vnd.ms-excel.macrosheet+xml"/></Types>`, 1)
+		refused(t, rezip(t, raw, map[string][]byte{"[Content_Types].xml": []byte(ct), "xl/macrosheets/sheet1.xml": sheetXML("", "")}), "含有宏")
+	})
+}
