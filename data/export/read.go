@@ -86,6 +86,9 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	var out []data.ImportRow
 	found := false
 	for _, sheet := range f.GetSheetList() {
+		if sheet == SheetRecords {
+			continue // the export's bookkeeping: its 名称 are the 名单's again
+		}
 		rows, ok, err := readSheet(f, sheet, merges[sheet], data.MaxImportRows-len(out))
 		if err != nil {
 			return nil, err
@@ -493,7 +496,9 @@ func headingRow(cells []string) map[int]int {
 }
 
 // checkMerges refuses merged cells below the heading, where the names are:
-// a merged cell holds one value for rows that each need their own.
+// a cell merged down holds one value for rows that each need their own. A
+// merge along one row (a note under the table, as the export's 共N家 line)
+// gives no row another's value.
 func checkMerges(sheet string, merged []string, head int) error {
 	for _, m := range merged {
 		from, to, ok := strings.Cut(m, ":")
@@ -505,7 +510,7 @@ func checkMerges(sheet string, merged []string, head int) error {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		if last > head {
+		if last > head && last > first {
 			return refuse("“%s”第%d行有合并单元格（%s），未导入。请取消合并，每行填一家再发。", sheet, max(first, head+1), m)
 		}
 	}

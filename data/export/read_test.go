@@ -203,3 +203,37 @@ func TestReadImportDateCell(t *testing.T) {
 		t.Errorf("date = %q, want 2027-09-12", got)
 	}
 }
+
+// The export itself sent back (it holds the 名单 too): the names of the two
+// 名单 come back and nothing else, neither the 共N家 line under each list
+// nor the rows of 记录明细, which has a 名称 column but is no 名单 (its
+// stations would have come back as tutored enterprises).
+func TestExportSentBack(t *testing.T) {
+	c := campaign(t)
+	s := openStore(t, c)
+	seed(t, s)
+	in, err := Load(context.Background(), s, c, "柯桥", seedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Workbook(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadImport(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Sheet != SheetCultured && r.Sheet != SheetTutoring {
+			t.Errorf("a row of %s read: %+v", r.Sheet, r)
+		}
+	}
+	plan, err := s.PlanImport(context.Background(), c, data.Person{UserID: 200, Role: data.RoleCounty, County: "柯桥"}, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Empty() || len(plan.Errors) != 0 {
+		t.Errorf("plan of the export sent back = %+v, want nothing to import", plan)
+	}
+}
