@@ -83,13 +83,20 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 		return nil, &FileError{Reason: msgNotXLSX}
 	}
 	defer f.Close()
+	// A workbook of the 1904 date system (old Mac Excel) counts its
+	// date serials from 1904.
+	props, err := f.GetWorkbookProps()
+	if err != nil {
+		return nil, &FileError{Reason: msgNotXLSX}
+	}
+	date1904 := props.Date1904 != nil && *props.Date1904
 	var out []data.ImportRow
 	found := false
 	for _, sheet := range f.GetSheetList() {
 		if sheet == SheetRecords {
 			continue // the export's bookkeeping: its 名称 are the 名单's again
 		}
-		rows, ok, err := readSheet(f, sheet, merges[sheet], data.MaxImportRows-len(out))
+		rows, ok, err := readSheet(f, sheet, merges[sheet], date1904, data.MaxImportRows-len(out))
 		if err != nil {
 			return nil, err
 		}
@@ -430,7 +437,7 @@ func headKey(s string) string {
 
 // readSheet reads the rows of one sheet under its heading; ok is false for
 // a sheet without one. most is how many more data rows the file may have.
-func readSheet(f *excelize.File, sheet string, merges []string, most int) ([]data.ImportRow, bool, error) {
+func readSheet(f *excelize.File, sheet string, merges []string, date1904 bool, most int) ([]data.ImportRow, bool, error) {
 	rows, err := f.Rows(sheet)
 	if err != nil {
 		return nil, false, &FileError{Reason: msgNotXLSX}
@@ -463,7 +470,7 @@ func readSheet(f *excelize.File, sheet string, merges []string, most int) ([]dat
 			}
 			continue
 		}
-		r := importRow(sheet, n, list, cols, cells)
+		r := importRow(sheet, n, list, cols, cells, date1904)
 		if blank(r) {
 			continue
 		}
@@ -518,7 +525,7 @@ func checkMerges(sheet string, merged []string, head int) error {
 }
 
 // importRow takes one row's cells by their columns.
-func importRow(sheet string, n int, list data.ImportList, cols map[int]int, cells []string) data.ImportRow {
+func importRow(sheet string, n int, list data.ImportList, cols map[int]int, cells []string, date1904 bool) data.ImportRow {
 	r := data.ImportRow{Sheet: sheet, Row: n, List: list}
 	for i, v := range cells {
 		col, ok := cols[i]
@@ -534,7 +541,7 @@ func importRow(sheet string, n int, list data.ImportList, cols map[int]int, cell
 		case colLevel:
 			r.Level = v
 		case colDate:
-			r.Values[data.DetailDate] = cellDate(v)
+			r.Values[data.DetailDate] = cellDate(v, date1904)
 		default:
 			if f, ok := listDetails[col]; ok {
 				r.Values[f] = v
@@ -546,13 +553,13 @@ func importRow(sheet string, n int, list data.ImportList, cols map[int]int, cell
 
 // cellDate reads a date typed into a cell that Excel took for a date: its
 // serial number, shown as 2027-09-12. Anything else stays as typed.
-func cellDate(v string) string {
+func cellDate(v string, date1904 bool) string {
 	serial, err := strconv.ParseFloat(v, 64)
-	if err != nil || serial < 36526 || serial > 73051 { // 2000-01-01 to 2100-01-01
+	if err != nil || !(serial >= 1 && serial < 100000) { // not NaN; up to the year 2173
 		return v
 	}
-	t, err := excelize.ExcelDateToTime(serial, false)
-	if err != nil {
+	t, err := excelize.ExcelDateToTime(serial, date1904)
+	if err != nil || t.Year() < 2000 || t.Year() >= 2100 {
 		return v
 	}
 	return t.Format("2006-01-02")

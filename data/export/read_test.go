@@ -237,3 +237,29 @@ func TestExportSentBack(t *testing.T) {
 		t.Errorf("plan of the export sent back = %+v, want nothing to import", plan)
 	}
 }
+
+// A workbook of the 1904 date system (old Mac Excel) counts its date
+// serials from 1904: the day shown is the day read, not four years off.
+func TestReadImportDate1904(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", [][]any{{1, "柯桥", "甲纺织有限公司"}}, func(f *excelize.File) {
+		yes := true
+		if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellValue("专项辅导名单", "I2", 45180.0); err != nil { // 2027-09-12 from 1904
+			t.Fatal(err)
+		}
+		st, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+		f.SetCellStyle("专项辅导名单", "I2", "I2", st)
+		if v, _ := f.GetCellValue("专项辅导名单", "I2"); v != "09-12-27" {
+			t.Fatalf("Excel would show %q", v)
+		}
+	})
+	rows, err := ReadImport(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[0].Values[data.DetailDate]; got != "2027-09-12" {
+		t.Errorf("date = %q, want 2027-09-12", got)
+	}
+}
