@@ -121,6 +121,9 @@ func TestPlanImport(t *testing.T) {
 		}, want: "new 4 柯桥 tutoring 丙公司 [{3 王五}]\ngroup 柯桥 tutoring +1 3→3\nerror 4 联系人与第4行不一致\nsame 0"},
 		{name: "unchanged rows", who: importStaff, rows: []ImportRow{tut(4, "", "甲纺织有限公司", "contact", "王五")}, want: "same 1"},
 		{name: "a missing name", who: importStaff, rows: []ImportRow{tut(4, "", "", "contact", "王五")}, want: "error 4 缺单位名称\nsame 0"},
+		{name: "invisible characters in a name", who: importStaff, rows: []ImportRow{
+			tut(4, "", "甲纺织有限公司\u200b", "contact", "王五"), tut(5, "", "丙\u2060印染\ufeff有限公司"),
+		}, want: "new 5 柯桥 tutoring 丙印染有限公司 []\ngroup 柯桥 tutoring +1 3→3\nsame 1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -116,7 +116,7 @@ func NormalizeName(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case unicode.IsSpace(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
+		case unicode.IsSpace(r), isZeroWidth(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
 			continue
 		}
 		b.WriteRune(unicode.ToLower(r))
@@ -124,10 +124,29 @@ func NormalizeName(s string) string {
 	return b.String()
 }
 
+// isZeroWidth reports whether r is a character that shows as nothing and
+// means nothing in a name (a zero-width space, a word joiner, a byte-order
+// mark, a soft hyphen): pasted from a web page or a PDF, it would make a
+// listed firm look new. CleanName drops them; NormalizeName ignores them.
+// The direction controls, which change what a name shows, are refused
+// instead (IsBidiControl).
+func isZeroWidth(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u180e':
+		return true
+	}
+	return false
+}
+
 // CleanName trims a name and checks it can go on a list; the problem is
 // NameInvalid.
 func CleanName(s string) (string, bool) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if isZeroWidth(r) {
+			return -1
+		}
+		return r
+	}, s))
 	if s == "" || NormalizeName(s) == "" || utf8.RuneCountInString(s) > MaxNameRunes || !utf8.ValidString(s) ||
 		strings.ContainsFunc(s, unicode.IsControl) {
 		return s, false
