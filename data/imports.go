@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -247,6 +248,12 @@ func (pl *planner) row(r ImportRow) []string {
 	switch {
 	case strings.TrimSpace(r.Name) == "":
 		bad = append(bad, "缺单位名称")
+	case totalLineRe.MatchString(FoldWidth(raw)):
+		bad = append(bad, "这是合计行，不是单位，请删去这一行")
+		ok = false
+	case strings.ContainsAny(raw, "\r\n"):
+		bad = append(bad, "单位名称里有换行，请删去换行")
+		ok = false
 	case !ok:
 		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）或含特殊字符", MaxNameRunes))
 	}
@@ -436,6 +443,10 @@ func importLevel(list ImportList, cell string) (Indicator, string, string) {
 	}
 	return Tutoring, cell, ""
 }
+
+// totalLineRe is the line under a 名单 that counts it (共3家；其中1家未具名,
+// 合计): copied with the names, it is no firm.
+var totalLineRe = regexp.MustCompile(`^\s*(共\s*\d+\s*[家个]|(合|小|总)\s*计[\s\d:：家个]*$)`)
 
 // shortReason keeps a CleanDetail reason short enough for a phone: what
 // is wrong, without the advice after it.

@@ -124,6 +124,12 @@ func TestPlanImport(t *testing.T) {
 		{name: "invisible characters in a name", who: importStaff, rows: []ImportRow{
 			tut(4, "", "甲纺织有限公司\u200b", "contact", "王五"), tut(5, "", "丙\u2060印染\ufeff有限公司"),
 		}, want: "new 5 柯桥 tutoring 丙印染有限公司 []\ngroup 柯桥 tutoring +1 3→3\nsame 1"},
+		{name: "a total line is no firm", who: importStaff, rows: []ImportRow{
+			tut(4, "", "共3家；其中1家未具名"), tut(5, "", "合计"), tut(6, "", "共和纺织有限公司"),
+		}, want: "new 6 柯桥 tutoring 共和纺织有限公司 []\ngroup 柯桥 tutoring +1 3→3\n" +
+			"error 4 这是合计行，不是单位，请删去这一行\nerror 5 这是合计行，不是单位，请删去这一行\nsame 0"},
+		{name: "a line break in a name", who: importStaff, rows: []ImportRow{tut(4, "", "丙印染\n有限公司")},
+			want: "error 4 单位名称里有换行，请删去换行\nsame 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
