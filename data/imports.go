@@ -269,6 +269,10 @@ func (pl *planner) row(r ImportRow) []string {
 		v, err := CleanDetail(f, values[f], pl.year)
 		var de *DetailError
 		if errors.As(err, &de) {
+			if hint := numberHint(f, values[f]); hint != "" {
+				bad = append(bad, hint)
+				continue
+			}
 			bad = append(bad, importLabels[f]+shortReason(de.Reason))
 			continue
 		}
@@ -447,6 +451,32 @@ func importLevel(list ImportList, cell string) (Indicator, string, string) {
 // totalLineRe is the line under a 名单 that counts it (共3家；其中1家未具名,
 // 合计): copied with the names, it is no firm.
 var totalLineRe = regexp.MustCompile(`^\s*(共\s*\d+\s*[家个]|(合|小|总)\s*计[\s\d:：家个]*$)`)
+
+var (
+	// numericCodeRe is a credit code that Excel took for a number: it
+	// keeps 15 digits (913101106660072000) and writes large numbers with
+	// an exponent (9.1310110666007206E+17).
+	numericCodeRe = regexp.MustCompile(`^(\d{15}000|\d(\.\d+)?[eE]\+?\d+)$`)
+	// lostZeroRe is a landline with its area code that Excel took for a
+	// number: the 0 it starts with is gone (0575-85134612 → 57585134612).
+	lostZeroRe = regexp.MustCompile(`^[1-9]\d{9,10}$`)
+)
+
+// numberHint says what went wrong with a value that is wrong because Excel
+// made a number of it: the value in the cell is not what was typed, and
+// "fixing" its check character would make a wrong code pass.
+func numberHint(f DetailField, v string) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case f == DetailCreditCode && numericCodeRe.MatchString(v):
+		return "信用代码被存成了数字（后几位已丢失），请把单元格设为文本后重新输入"
+	case f == DetailPhone && lostZeroRe.MatchString(v):
+		if _, ok := CleanPhone("0" + v); ok {
+			return "电话被存成了数字（开头的0已丢失），请把单元格设为文本后重新输入"
+		}
+	}
+	return ""
+}
 
 // shortReason keeps a CleanDetail reason short enough for a phone: what
 // is wrong, without the advice after it.

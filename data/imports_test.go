@@ -130,6 +130,12 @@ func TestPlanImport(t *testing.T) {
 			"error 4 这是合计行，不是单位，请删去这一行\nerror 5 这是合计行，不是单位，请删去这一行\nsame 0"},
 		{name: "a line break in a name", who: importStaff, rows: []ImportRow{tut(4, "", "丙印染\n有限公司")},
 			want: "error 4 单位名称里有换行，请删去换行\nsame 0"},
+		{name: "numbers Excel made of a code and a phone", who: importStaff, rows: []ImportRow{
+			tut(4, "", "丙公司", "code", "913101106660072000"), tut(5, "", "丁公司", "code", "9.1310110666007206E+17"),
+			tut(6, "", "戊公司", "phone", "57585134612"),
+		}, want: "error 4 信用代码被存成了数字（后几位已丢失），请把单元格设为文本后重新输入\n" +
+			"error 5 信用代码被存成了数字（后几位已丢失），请把单元格设为文本后重新输入\n" +
+			"error 6 电话被存成了数字（开头的0已丢失），请把单元格设为文本后重新输入\nsame 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
