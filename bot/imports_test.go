@@ -339,3 +339,27 @@ func TestImportClosedLists(t *testing.T) {
 		t.Errorf("list = %v", got)
 	}
 }
+
+// The import undone after later messages: a name someone took off and put
+// back since is theirs now, and stays on the list.
+func TestImportUndoAfterLaterEntries(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"}, []any{"", "丁机械有限公司"}, []any{"", "戊电器有限公司"})
+	done := f.press(keqiao, f.sendFile(keqiao, "a.xlsx", file), 0)
+	f.say(keqiao2, "辅导企业 -1 丙印染有限公司")
+	f.say(keqiao2, "辅导企业 +1 丙印染有限公司")
+	if r := f.press(keqiao, done, 0); !strings.Contains(r.Text, "已撤销") {
+		t.Fatalf("undo: %q", r.Text)
+	}
+	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司、丙印染有限公司" {
+		t.Errorf("list = %s, want 李四's 丙印染有限公司 still on it", got)
+	}
+	if got := f.totals()["柯桥"][data.Tutoring]; got != 3 {
+		t.Errorf("total = %d, want 3 as before the import", got)
+	}
+	// 李四's own undo then takes it off.
+	f.say(keqiao2, "/undo")
+	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司" {
+		t.Errorf("after 李四's undo the list = %s", got)
+	}
+}

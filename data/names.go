@@ -246,6 +246,17 @@ func compensateNames(tx *gorm.DB, id int64, old []Entry, out []Entry) error {
 	return nil
 }
 
+// addedByMessage says whether a name's row was put on the list by a
+// message of its own (an update, an edit, an import), not by an undo
+// putting it back.
+func addedByMessage(tx *gorm.DB, r NameRecord) (bool, error) {
+	var kinds []string
+	if err := tx.Model(&Batch{}).Where("id = ?", r.BatchID).Pluck("kind", &kinds).Error; err != nil {
+		return false, fmt.Errorf("ledger: batch of name %d: %w", r.ID, err)
+	}
+	return len(kinds) == 1 && slices.Contains(undoable, kinds[0]), nil
+}
+
 // liveNames loads what is on one list now, by normalized name.
 func liveNames(tx *gorm.DB, county string, indicator Indicator) (map[string]NameRecord, error) {
 	var rows []NameRecord
@@ -302,6 +313,18 @@ func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]E
 				target, ok := live[norm]
 				if op.ends != 0 && !ok {
 					continue // undoing an add whose name has left the list since: nothing to take off
+				}
+				if op.ends != 0 && target.ID != op.ends {
+					// The name left the list and is on it again: put back
+					// by an undo, it is still this add's; added by a later
+					// message, it is that message's, and stays.
+					later, err := addedByMessage(tx, target)
+					if err != nil {
+						return nil, err
+					}
+					if later {
+						continue
+					}
 				}
 				if !ok {
 					return nil, &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}
