@@ -95,33 +95,42 @@ func (h *Handler) template(ctx context.Context, m Message, p data.Person, args [
 // importFile answers a document: the preview of what importing it would do.
 func (h *Handler) importFile(ctx context.Context, m Message) Reply {
 	f := m.File
+	// In a group, a file not sent to the bot is shared among colleagues:
+	// only a 名单 of staff is answered there (h.quiet), not a stranger's, a
+	// leader's, or a spreadsheet that is no 名单.
 	if m.Group && !m.Addressed && !strings.HasSuffix(strings.ToLower(f.Name), ".xlsx") {
-		return Reply{} // a file shared in the group, not for the bot
+		return Reply{}
 	}
 	p, err := h.person(ctx, m.UserID)
+	if errors.Is(err, data.ErrNotFound) && m.Group && !m.Addressed {
+		return Reply{}
+	}
 	if err != nil {
 		return h.rosterReply(m, err)
 	}
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return h.quiet(m, msgViewer)
 	}
 	if f.Fetch == nil {
-		return Reply{Text: msgImportNoFetch}
+		return h.quiet(m, msgImportNoFetch)
 	}
 	if f.Size > data.MaxImportBytes {
-		return Reply{Text: msgImportTooBig}
+		return h.quiet(m, msgImportTooBig)
 	}
 	m.working(WorkDocument)
 	raw, err := f.Fetch(ctx, data.MaxImportBytes)
 	if errors.Is(err, ErrFileTooLarge) {
-		return Reply{Text: msgImportTooBig}
+		return h.quiet(m, msgImportTooBig)
 	}
 	if err != nil {
 		h.Log.Warn("file download failed", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
-		return Reply{Text: msgImportFetch}
+		return h.quiet(m, msgImportFetch)
 	}
 	rows, err := export.ReadImport(raw)
 	var fe *export.FileError
+	if errors.As(err, &fe) && fe.NoList() {
+		return h.quiet(m, fe.Reason)
+	}
 	if errors.As(err, &fe) {
 		return Reply{Text: fe.Reason}
 	}

@@ -363,3 +363,44 @@ func TestImportUndoAfterLaterEntries(t *testing.T) {
 		t.Errorf("after 李四's undo the list = %s", got)
 	}
 }
+
+// Spreadsheets shared in a group among colleagues, not sent to the bot: a
+// stranger's, a leader's (read only), one that is no 名单, one too big,
+// get no reply there; a 名单 of staff gets its preview, and a file that
+// mentions the bot is answered as in a private chat.
+func TestImportInGroup(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	inGroup := func(user int64, name string, raw []byte, addressed bool) Reply {
+		return f.send(Message{UserID: user, ChatID: group, Group: true, Addressed: addressed,
+			File: &File{Name: name, Size: int64(len(raw)), Fetch: fetchOf(raw)}})
+	}
+	tests := []struct {
+		name      string
+		user      int64
+		file      string
+		raw       []byte
+		addressed bool
+		want      string // a part of the reply; "" none
+	}{
+		{name: "a stranger's", user: stranger, file: "名单.xlsx", raw: file},
+		{name: "a leader's", user: viewer, file: "名单.xlsx", raw: file},
+		{name: "no 名单", user: keqiao, file: "会议通知.xlsx", raw: blankBook(t)},
+		{name: "no spreadsheet", user: keqiao, file: "通知.xlsx", raw: []byte("PK\x03\x04 not a zip")},
+		{name: "too big", user: keqiao, file: "照片集.xlsx", raw: make([]byte, data.MaxImportBytes+1)},
+		{name: "no 名单, to the bot", user: keqiao, file: "会议通知.xlsx", raw: blankBook(t), addressed: true, want: "没有找到名单的表头"},
+		{name: "a leader's, to the bot", user: viewer, file: "名单.xlsx", raw: file, addressed: true, want: "只读"},
+		{name: "a 名单 of staff", user: keqiao, file: "名单.xlsx", raw: file, want: "📋 导入核对"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := inGroup(tc.user, tc.file, tc.raw, tc.addressed)
+			if tc.want == "" && (r.Text != "" || len(r.Buttons) != 0) {
+				t.Errorf("replied in the group: %q", r.Text)
+			}
+			if tc.want != "" && !strings.Contains(r.Text, tc.want) {
+				t.Errorf("reply %q, want one containing %q", r.Text, tc.want)
+			}
+		})
+	}
+}
