@@ -11,7 +11,8 @@ import (
 // importPreview is what importing a file would do, short enough for a
 // phone: the counts first (N 家新单位，M 项信息变更，K 行有错误), then
 // each list's new count, the names whose attributes change, the error rows
-// (at most importErrorsShown) and the firms another county lists too.
+// (at most importErrorsShown) and the firms another county lists too (at
+// most importElsewhereShown).
 func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "📋 导入核对：%s\n", fileLabel(file))
@@ -62,7 +63,11 @@ func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) str
 			fmt.Fprintf(&b, "\n%s第%d行 %s", where, e.Row, strings.Map(printable, e.Reason))
 		}
 	}
-	for _, e := range plan.Elsewhere {
+	for i, e := range plan.Elsewhere {
+		if i == importElsewhereShown {
+			fmt.Fprintf(&b, "\n……等%d家也在其他区县名单上", len(plan.Elsewhere))
+			break
+		}
 		fmt.Fprintf(&b, "\n⚠️ %s也在%s名单上", clip(e.Name, 16), e.Listed.County)
 	}
 	switch {

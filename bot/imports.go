@@ -41,6 +41,9 @@ const typedImport = "确认导入"
 const (
 	importErrorsShown  = 20 // error rows a preview lists
 	importChangesShown = 10 // changed names a preview lists
+	// importElsewhereShown is how many firms on another county's list a
+	// preview names.
+	importElsewhereShown = 5
 )
 
 const (

@@ -404,3 +404,27 @@ func TestImportInGroup(t *testing.T) {
 		})
 	}
 }
+
+// A file of many firms that another county lists too: the preview names a
+// few and counts the rest, as it does the error rows, and stays one message.
+func TestImportPreviewElsewhereCapped(t *testing.T) {
+	f, tpl := importFixture(t)
+	var names []string
+	var rows [][]any
+	for i := range 30 {
+		n := fmt.Sprintf("嵊州第%d领带有限公司", i+1)
+		names = append(names, n)
+		rows = append(rows, []any{"", n})
+	}
+	f.say(admin, fmt.Sprintf("嵊州 辅导企业 +%d %s", len(names), strings.Join(names, "、")))
+	r := f.sendFile(keqiao, "a.xlsx", fillIn(t, tpl, "专项辅导名单", rows...))
+	if n := strings.Count(r.Text, "也在嵊州名单上"); n > importElsewhereShown {
+		t.Errorf("%d firms named as on 嵊州's list, want at most %d:\n%s", n, importElsewhereShown, r.Text)
+	}
+	if !strings.Contains(r.Text, fmt.Sprintf("……等%d家也在其他区县名单上", 30)) {
+		t.Errorf("no count of the rest:\n%s", r.Text)
+	}
+	if len(r.Buttons) != 1 {
+		t.Errorf("no 确认导入: %+v", r)
+	}
+}
