@@ -102,6 +102,9 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 		if sheet == SheetRecords {
 			continue // the export's bookkeeping: its 名称 are the 名单's again
 		}
+		if visible, err := f.GetSheetVisible(sheet); err == nil && !visible {
+			continue // kept out of sight (last year's list): not what the sender sees
+		}
 		rows, ok, err := readSheet(f, sheet, merges[sheet], date1904, data.MaxImportRows-len(out))
 		if err != nil {
 			return nil, err

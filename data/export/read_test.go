@@ -263,3 +263,29 @@ func TestReadImportDate1904(t *testing.T) {
 		t.Errorf("date = %q, want 2027-09-12", got)
 	}
 }
+
+// A hidden sheet (last year's list, kept out of sight) is not what the
+// sender sees, and is not read.
+func TestReadImportHiddenSheet(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", [][]any{{1, "柯桥", "甲纺织有限公司"}}, func(f *excelize.File) {
+		if _, err := f.NewSheet("去年名单"); err != nil {
+			t.Fatal(err)
+		}
+		head := make([]any, len(listColumns))
+		for i, c := range listColumns {
+			head[i] = c.head
+		}
+		f.SetSheetRow("去年名单", "A1", &head)
+		f.SetSheetRow("去年名单", "A2", &[]any{1, "柯桥", "旧纺织有限公司"})
+		if err := f.SetSheetVisible("去年名单", false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rows, err := ReadImport(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Name != "甲纺织有限公司" {
+		t.Errorf("rows = %+v, want only the visible sheet's", rows)
+	}
+}
