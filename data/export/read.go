@@ -105,6 +105,11 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 		if visible, err := f.GetSheetVisible(sheet); err == nil && !visible {
 			continue // kept out of sight (last year's list): not what the sender sees
 		}
+		if _, ok := merges[sheet]; !ok {
+			// A sheet excelize found where checkParts did not: it was
+			// not checked, and is not read.
+			return nil, &FileError{Reason: msgNotXLSX}
+		}
 		rows, ok, err := readSheet(f, sheet, merges[sheet], date1904, data.MaxImportRows-len(out))
 		if err != nil {
 			return nil, err
@@ -191,7 +196,7 @@ func checkParts(raw []byte) (merges map[string][]string, err error) {
 		if cells += sc.cells; cells > maxCells {
 			return nil, refuse("表格的行列太多，未导入。请删除名单以外的行和列（或只复制名单到新表）再发。")
 		}
-		merges[s.name] = sc.merges
+		merges[s.name] = append([]string{}, sc.merges...) // present for every sheet checked
 	}
 	return merges, nil
 }
@@ -368,7 +373,8 @@ func sheetParts(parts map[string]*zip.File) ([]sheetPart, error) {
 	var wb struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
-			ID   string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+			// r:id, in the namespace of Transitional or of Strict OOXML
+			ID string `xml:"id,attr"`
 		} `xml:"sheets>sheet"`
 	}
 	if err := decodePart(parts[wbPath], &wb); err != nil {

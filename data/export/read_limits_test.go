@@ -253,3 +253,17 @@ func TestReadImportSheetElsewhere(t *testing.T) {
 		refused(t, rezip(t, raw, map[string][]byte{"[Content_Types].xml": []byte(ct), "xl/macrosheets/sheet1.xml": sheetXML("", "")}), "含有宏")
 	})
 }
+
+// A workbook in the Strict form of OOXML names its sheets' relationships
+// in another namespace; excelize reads it all the same, and so do the
+// checks: every sheet excelize reads was looked at first.
+func TestReadImportStrictWorkbook(t *testing.T) {
+	var rows strings.Builder
+	for r := 2; r <= 5000; r++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+	}
+	raw := sheetFile(t, "专项辅导名单", nil, nil)
+	wb := strings.ReplaceAll(string(part(t, raw, "xl/workbook.xml")), "http://schemas.openxmlformats.org/officeDocument/2006/relationships", "http://purl.oclc.org/ooxml/officeDocument/relationships")
+	raw = rezip(t, raw, map[string][]byte{"xl/workbook.xml": []byte(wb), "xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
+	refused(t, raw, "行列太多")
+}
