@@ -147,7 +147,13 @@ func checkParts(raw []byte) (merges map[string][]string, err error) {
 		if zf.UncompressedSize64 > partLimit(name) || total > maxUnzipped {
 			return nil, &FileError{Reason: msgTooBig}
 		}
-		byName[strings.ReplaceAll(zf.Name, "\\", "/")] = zf
+		// Two entries of one name: excelize may read the one the checks
+		// did not (a big one from its temporary file, behind an empty one).
+		key := strings.ReplaceAll(zf.Name, "\\", "/")
+		if _, dup := byName[key]; dup {
+			return nil, &FileError{Reason: msgNotXLSX}
+		}
+		byName[key] = zf
 	}
 	for _, zf := range z.File {
 		if strings.EqualFold(zf.Name, "[Content_Types].xml") {

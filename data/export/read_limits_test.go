@@ -267,3 +267,35 @@ func TestReadImportStrictWorkbook(t *testing.T) {
 	raw = rezip(t, raw, map[string][]byte{"xl/workbook.xml": []byte(wb), "xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
 	refused(t, raw, "行列太多")
 }
+
+// A zip may hold two entries of one name. excelize reads a big worksheet
+// from its temporary file when the entry of the same name it holds in
+// memory is empty: the checks read that empty one. No real xlsx has two.
+func TestReadImportDuplicateEntries(t *testing.T) {
+	var rows strings.Builder
+	for r := 2; r <= 60000; r++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+	}
+	good := sheetFile(t, "专项辅导名单", nil, nil)
+	zr, err := zip.NewReader(bytes.NewReader(good), int64(len(good)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		if f.Name != "xl/worksheets/sheet1.xml" {
+			if err := z.Copy(f); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		w, _ := z.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate})
+		w.Write(sheetXML(rows.String(), ""))
+		z.CreateHeader(&zip.FileHeader{Name: f.Name, Method: zip.Deflate}) // the same name, empty
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, buf.Bytes(), "不是 Excel 表格")
+}
