@@ -428,3 +428,26 @@ func TestImportPreviewElsewhereCapped(t *testing.T) {
 		t.Errorf("no 确认导入: %+v", r)
 	}
 }
+
+// Telegram lets a sender replace the file of a message they sent (an
+// edit): the new file is read as a newer one, superseding the preview of
+// the old.
+func TestImportEditedFile(t *testing.T) {
+	f, tpl := importFixture(t)
+	first := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	second := fillIn(t, tpl, "专项辅导名单", []any{"", "丁机械有限公司"})
+	m := Message{UserID: keqiao, ChatID: keqiao, MessageID: 60, UpdateID: 800, File: &File{Name: "a.xlsx", Size: int64(len(first)), Fetch: fetchOf(first)}}
+	old := f.h.Handle(context.Background(), m)
+	m.UpdateID, m.Edited, m.File = 801, true, &File{Name: "b.xlsx", Size: int64(len(second)), Fetch: fetchOf(second)}
+	r := f.h.Handle(context.Background(), m)
+	if !strings.HasPrefix(r.Text, "📋 导入核对：b.xlsx") || len(r.Buttons) != 1 {
+		t.Fatalf("the replaced file: %+v", r)
+	}
+	if got := f.press(keqiao, old, 0); !strings.Contains(got.Text, "已经回答过或已失效") {
+		t.Errorf("the old file's button: %q", got.Text)
+	}
+	f.press(keqiao, r, 0)
+	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司、丁机械有限公司" {
+		t.Errorf("list = %s", got)
+	}
+}
