@@ -274,7 +274,7 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)
 	}
-	if isTypedImport(text) && !m.Edited && (!m.Group || m.Addressed) {
+	if isTypedImport(text) && !m.Edited {
 		return h.importTyped(ctx, m)
 	}
 	if m.TypedAnswers {

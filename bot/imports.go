@@ -207,14 +207,20 @@ func isTypedImport(text string) bool {
 }
 
 // importTyped is a typed 确认导入: it answers the sender's newest open
-// import preview in this chat.
+// import preview in this chat. In a group, where the preview says to type
+// it, it needs no mention of the bot; there, whoever has no preview open
+// gets no reply.
 func (h *Handler) importTyped(ctx context.Context, m Message) Reply {
+	quiet := m.Group && !m.Addressed
 	p, err := h.person(ctx, m.UserID)
+	if errors.Is(err, data.ErrNotFound) && quiet {
+		return Reply{}
+	}
 	if err != nil {
 		return h.rosterReply(m, err)
 	}
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return h.quiet(m, msgViewer)
 	}
 	cs, err := h.Store.OpenChoices(ctx, m.UserID, m.ChatID)
 	if err != nil {
@@ -226,7 +232,7 @@ func (h *Handler) importTyped(ctx context.Context, m Message) Reply {
 			return h.confirmImport(ctx, m, p, c, pending, digest)
 		}
 	}
-	return Reply{Text: msgImportNone}
+	return h.quiet(m, msgImportNone)
 }
 
 // importPress is a press of 确认导入.

@@ -451,3 +451,24 @@ func TestImportEditedFile(t *testing.T) {
 		t.Errorf("list = %s", got)
 	}
 }
+
+// In a group, the sender of a previewed file types 确认导入 as the preview
+// says, without mentioning the bot: it imports. Someone else typing it, who
+// has no preview there, gets no reply.
+func TestImportTypedInGroup(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	preview := f.send(Message{UserID: keqiao, ChatID: group, Group: true, File: &File{Name: "a.xlsx", Size: int64(len(file)), Fetch: fetchOf(file)}})
+	if len(preview.Buttons) != 1 {
+		t.Fatalf("preview %+v", preview)
+	}
+	if r := f.sayInGroup(keqiao2, "确认导入"); r.Text != "" {
+		t.Errorf("someone else's 确认导入: %q", r.Text)
+	}
+	if r := f.sayInGroup(keqiao, "确认导入"); !strings.HasPrefix(r.Text, "✅ 已导入 a.xlsx") {
+		t.Errorf("the sender's 确认导入: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 2 {
+		t.Errorf("list = %v", got)
+	}
+}
