@@ -297,18 +297,27 @@ func scanSheet(body []byte) sheetScan {
 	var sc sheetScan
 	col, wide := 0, 0
 	cellRef := ""
+	inData := false // in sheetData: a formula after it (<xm:f> of a drop-down list) is no cell's
 	for i := bytes.IndexByte(body, '<'); i >= 0; {
-		name, rest := tagName(body[i+1:])
+		open := body[i+1:]
+		closing := len(open) > 0 && open[0] == '/'
+		if closing {
+			open = open[1:]
+		}
+		name, rest := tagName(open)
 		end := bytes.IndexByte(rest, '>')
 		if end < 0 {
 			end = len(rest)
 		}
 		tag := rest[:end]
-		switch name {
-		case "row":
+		switch {
+		case name == "sheetData":
+			inData = !closing && !bytes.HasSuffix(tag, []byte("/"))
+		case closing:
+		case name == "row":
 			sc.cells += wide
 			wide, col = 0, 0
-		case "c":
+		case name == "c":
 			cellRef = attr(tag, "r")
 			if c, _, err := excelize.CellNameToCoordinates(cellRef); err == nil {
 				col = c
@@ -316,12 +325,12 @@ func scanSheet(body []byte) sheetScan {
 				col++
 			}
 			wide = max(wide, col)
-		case "f":
+		case name == "f" && inData:
 			sc.hasFormula = true
 			if sc.formula == "" {
 				sc.formula = cellRef
 			}
-		case "mergeCell":
+		case name == "mergeCell":
 			if ref := attr(tag, "ref"); ref != "" {
 				sc.merges = append(sc.merges, ref)
 			}

@@ -299,3 +299,18 @@ func TestReadImportDuplicateEntries(t *testing.T) {
 	}
 	refused(t, buf.Bytes(), "不是 Excel 表格")
 }
+
+// A drop-down list drawn from another sheet, or a conditional format, is
+// stored after the cells with a formula of its own (<xm:f>): it is no
+// formula in a cell, and the file is read.
+func TestReadImportFormulaOutsideCells(t *testing.T) {
+	row := `<row r="2">` + inline("B2", "柯桥") + inline("C2", "甲纺织有限公司") + `</row>`
+	ext := `<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">` +
+		`<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"><x14:dataValidation type="list" allowBlank="1">` +
+		`<x14:formula1><xm:f>选项!$A$1:$A$3</xm:f></x14:formula1><xm:sqref>E2:E100</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>`
+	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(row, ext)})
+	rows, err := ReadImport(raw)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("rows %+v, err %v", rows, err)
+	}
+}
