@@ -47,7 +47,7 @@ const (
 )
 
 const (
-	msgImportTooBig   = "文件超过5MB，未导入。"
+	msgImportTooBig   = "文件超过5MB，未导入。请删去名单以外的内容（如图片），或分成几个文件再发。"
 	msgImportNoFetch  = "这里发来的文件暂不能导入。请在电脑上用 Telegram 把表格发给机器人。"
 	msgImportFetch    = "⚠️ 文件没能下载，未导入。请重新发送。"
 	msgImportExpired  = "预览已过期，未导入。请重新发送文件。"

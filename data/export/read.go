@@ -72,7 +72,7 @@ const (
 // file is refused.
 func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	if len(raw) > data.MaxImportBytes {
-		return nil, refuse("文件超过%dMB，未导入。", data.MaxImportBytes>>20)
+		return nil, refuse("文件超过%dMB，未导入。请删去名单以外的内容（如图片），或分成几个文件再发。", data.MaxImportBytes>>20)
 	}
 	if bytes.HasPrefix(raw, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
 		return nil, &FileError{Reason: msgOldXLS}
