@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"tsbot/bot/grammar"
 	"tsbot/data"
@@ -58,9 +59,9 @@ func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) str
 			}
 			where := ""
 			if sheets > 1 {
-				where = e.Sheet
+				where = clip(quoted(e.Sheet), 12)
 			}
-			fmt.Fprintf(&b, "\n%s第%d行 %s", where, e.Row, strings.Map(printable, e.Reason))
+			fmt.Fprintf(&b, "\n%s第%d行 %s", where, e.Row, quoted(e.Reason))
 		}
 	}
 	for i, e := range plan.Elsewhere {
@@ -102,10 +103,18 @@ func importedHead(file string, plan data.ImportPlan, late bool) string {
 // fileLabel is a file's name as a reply quotes it: short, with control and
 // text-direction characters shown as "?" (a name is the sender's choice).
 func fileLabel(name string) string {
-	return clip(strings.Map(func(r rune) rune {
-		if data.IsBidiControl(r) {
+	return clip(quoted(name), 24)
+}
+
+// quoted is text of the file (a name, a sheet's name, a cell a reason
+// quotes) as a reply shows it: a line break, a control or a text-direction
+// character is shown as "?", so that it cannot make a line of the reply's
+// own or turn its text around.
+func quoted(s string) string {
+	return strings.Map(func(r rune) rune {
+		if data.IsBidiControl(r) || unicode.IsControl(r) {
 			return '?'
 		}
-		return printable(r)
-	}, name), 24)
+		return r
+	}, s)
 }

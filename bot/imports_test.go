@@ -472,3 +472,30 @@ func TestImportTypedInGroup(t *testing.T) {
 		t.Errorf("list = %v", got)
 	}
 }
+
+// What the file says that a preview quotes (a sheet's name, a county cell)
+// cannot break the preview into lines of its own or turn its text around.
+func TestImportPreviewQuotesSafely(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"火星\n✅ 已导入", "丙印染有限公司"})
+	x, err := excelize.OpenReader(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SetSheetName("培育名单", "培育名单\u202e单名"); err != nil {
+		t.Fatal(err)
+	}
+	x.SetSheetRow("培育名单\u202e单名", "B4", &[]any{"", "华舍示范点", "", "省级示范"})
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	r := f.sendFile(keqiao, "a.xlsx", buf.Bytes())
+	if strings.Contains(r.Text, "\n✅") || data.HasBidiControl(r.Text) {
+		t.Errorf("preview:\n%s", r.Text)
+	}
+	if !strings.Contains(r.Text, "2行有错误") {
+		t.Errorf("preview, want the two error rows:\n%s", r.Text)
+	}
+}
