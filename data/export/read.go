@@ -15,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -322,7 +323,7 @@ func scanSheet(body []byte) sheetScan {
 			if c, _, err := excelize.CellNameToCoordinates(cellRef); err == nil {
 				col = c
 			} else {
-				col++
+				col, cellRef = col+1, "" // no reference a reply could name
 			}
 			wide = max(wide, col)
 		case name == "f" && inData:
@@ -532,6 +533,17 @@ func headingRow(cells []string) map[int]int {
 	return nil
 }
 
+// plain is text of the file (a sheet's name) as a refusal quotes it: a
+// line break, a control or a text-direction character is shown as "?".
+func plain(s string) string {
+	return strings.Map(func(r rune) rune {
+		if data.IsBidiControl(r) || unicode.IsControl(r) {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
 // checkMerges refuses merged cells below the heading, where the names are:
 // a cell merged down holds one value for rows that each need their own. A
 // merge along one row (a note under the table, as the export's 共N家 line)
@@ -548,7 +560,7 @@ func checkMerges(sheet string, merged []string, head int) error {
 			continue
 		}
 		if last > head && last > first {
-			return refuse("“%s”第%d行有合并单元格（%s），未导入。请取消合并，每行填一家再发。", sheet, max(first, head+1), m)
+			return refuse("“%s”第%d行有合并单元格（%s），未导入。请取消合并，每行填一家再发。", plain(sheet), max(first, head+1), m)
 		}
 	}
 	return nil

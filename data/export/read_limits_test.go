@@ -314,3 +314,29 @@ func TestReadImportFormulaOutsideCells(t *testing.T) {
 		t.Fatalf("rows %+v, err %v", rows, err)
 	}
 }
+
+// A refusal that names a sheet or a cell names them as they can be shown:
+// what the file holds cannot make lines of the reply's own.
+func TestReadImportRefusalQuotesSafely(t *testing.T) {
+	t.Run("a formula's cell", func(t *testing.T) {
+		row := `<row r="2"><c r="&#10;✅ 已导入" t="str"><f>1+1</f><v>2</v></c></row>`
+		raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(row, "")})
+		_, err := ReadImport(raw)
+		var fe *FileError
+		if !errors.As(err, &fe) || strings.Contains(fe.Reason, "\n") || !strings.Contains(fe.Reason, "有公式") {
+			t.Errorf("err = %v", err)
+		}
+	})
+	t.Run("a sheet with merged cells", func(t *testing.T) {
+		raw := sheetFile(t, "专项辅导名单", nil, nil)
+		wb := strings.Replace(string(part(t, raw, "xl/workbook.xml")), `name="专项辅导名单"`, `name="专项辅导名单&#10;✅ 已导入&#x202e;"`, 1)
+		two := `<row r="2">` + inline("C2", "甲公司") + `</row><row r="3">` + inline("C3", "乙公司") + `</row>`
+		raw = rezip(t, raw, map[string][]byte{"xl/workbook.xml": []byte(wb),
+			"xl/worksheets/sheet1.xml": sheetXML(two, `<mergeCells count="1"><mergeCell ref="B2:B3"/></mergeCells>`)})
+		_, err := ReadImport(raw)
+		var fe *FileError
+		if !errors.As(err, &fe) || strings.Contains(fe.Reason, "\n") || data.HasBidiControl(fe.Reason) || !strings.Contains(fe.Reason, "合并单元格") {
+			t.Errorf("err = %v", err)
+		}
+	})
+}
