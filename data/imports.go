@@ -233,6 +233,9 @@ var importLabels = [NumDetailFields]string{"信用代码", "类型", "地址", "
 // row checks one row and, if it is right, adds it to the plan; otherwise
 // it returns the reasons.
 func (pl *planner) row(r ImportRow) []string {
+	if bad := errorValues(r); len(bad) > 0 {
+		return bad
+	}
 	var bad []string
 	county, why := pl.county(r.County)
 	if why != "" {
@@ -446,6 +449,29 @@ func importLevel(list ImportList, cell string) (Indicator, string, string) {
 		return 0, "", "类型/级别应写省级示范区、省级示范站或市县级示范站"
 	}
 	return Tutoring, cell, ""
+}
+
+// excelErrors are the values Excel shows for a formula that failed: pasted
+// as values (a VLOOKUP that found nothing, then 选择性粘贴→数值), they stay
+// in the cells as text, and are no name or attribute.
+var excelErrors = map[string]bool{"#N/A": true, "#REF!": true, "#VALUE!": true, "#DIV/0!": true, "#NAME?": true,
+	"#NUM!": true, "#NULL!": true, "#SPILL!": true, "#CALC!": true, "#GETTING_DATA": true, "#FIELD!": true, "#BLOCKED!": true}
+
+// errorValues are the reasons of a row's cells that hold an Excel error value.
+func errorValues(r ImportRow) []string {
+	var bad []string
+	check := func(label, v string) {
+		if v = strings.ToUpper(strings.TrimSpace(FoldWidth(v))); excelErrors[v] {
+			bad = append(bad, label+"是Excel的错误值"+v+"，请改成文字")
+		}
+	}
+	check("区县", r.County)
+	check("单位名称", r.Name)
+	check("类型/级别", r.Level)
+	for _, f := range DetailFields {
+		check(importLabels[f], r.Values[f])
+	}
+	return bad
 }
 
 // totalLineRe is the line under a 名单 that counts it (共3家；其中1家未具名,

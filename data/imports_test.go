@@ -130,6 +130,10 @@ func TestPlanImport(t *testing.T) {
 			"error 4 这是合计行，不是单位，请删去这一行\nerror 5 这是合计行，不是单位，请删去这一行\nsame 0"},
 		{name: "a line break in a name", who: importStaff, rows: []ImportRow{tut(4, "", "丙印染\n有限公司")},
 			want: "error 4 单位名称里有换行，请删去换行\nsame 0"},
+		{name: "Excel's error values", who: importStaff, rows: []ImportRow{
+			tut(4, "", "#N/A"), tut(5, "", "丙公司", "contact", "#REF!"), tut(6, "#VALUE!", "丁公司"),
+		}, want: "error 4 单位名称是Excel的错误值#N/A，请改成文字\nerror 5 联系人是Excel的错误值#REF!，请改成文字\n" +
+			"error 6 区县是Excel的错误值#VALUE!，请改成文字\nsame 0"},
 		{name: "numbers Excel made of a code and a phone", who: importStaff, rows: []ImportRow{
 			tut(4, "", "丙公司", "code", "913101106660072000"), tut(5, "", "丁公司", "code", "9.1310110666007206E+17"),
 			tut(6, "", "戊公司", "phone", "57585134612"),
