@@ -63,9 +63,14 @@ const (
 const (
 	msgNotXLSX  = "不是 Excel 表格（.xlsx），未导入。请用 /template 下载模板，填好后发回。"
 	msgOldXLS   = "这是旧版 .xls 文件，未导入。请在 Excel 或 WPS 中另存为 .xlsx 再发。"
+	msgPassword = "文件设了打开密码，未导入。请在 Excel 或 WPS 中取消打开密码后再发。"
 	msgMacros   = "文件含有宏，未导入。请另存为不含宏的 .xlsx（Excel 工作簿）再发。"
 	msgNoHeadng = "没有找到名单的表头（区县、单位名称……），未导入。请用 /template 下载的模板填写。"
 )
+
+// encryptedPackage is the name of the stream of an encrypted xlsx, in the
+// UTF-16 of its container's directory.
+var encryptedPackage = []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e\x00")
 
 // ReadImport reads the 名单 sheets of a filled-in template: every sheet
 // whose heading row has the columns of a 名单 (found by their headings,
@@ -76,6 +81,11 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 		return nil, refuse("文件超过%dMB，未导入。请删去名单以外的内容（如图片），或分成几个文件再发。", data.MaxImportBytes>>20)
 	}
 	if bytes.HasPrefix(raw, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
+		// An xlsx with a password to open it is kept in the same
+		// container as an old .xls, as its stream EncryptedPackage.
+		if bytes.Contains(raw, encryptedPackage) {
+			return nil, &FileError{Reason: msgPassword}
+		}
 		return nil, &FileError{Reason: msgOldXLS}
 	}
 	if !bytes.HasPrefix(raw, []byte("PK\x03\x04")) {

@@ -121,6 +121,15 @@ func TestReadImportRefuses(t *testing.T) {
 	}{
 		{name: "a good file", raw: sheetFile(t, "专项辅导名单", [][]any{row}, nil)},
 		{name: "not a spreadsheet", raw: []byte("%PDF-1.4 hello"), want: "不是 Excel 表格"},
+		{name: "an xlsx with a password", raw: func() []byte {
+			f := excelize.NewFile()
+			defer f.Close()
+			var buf bytes.Buffer
+			if err := f.Write(&buf, excelize.Options{Password: "secret"}); err != nil {
+				t.Fatal(err)
+			}
+			return buf.Bytes()
+		}(), want: "设了打开密码"},
 		{name: "an old xls", raw: append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 100)...), want: "旧版 .xls"},
 		{name: "a zip that is no xlsx", raw: func() []byte {
 			var buf bytes.Buffer
