@@ -27,10 +27,11 @@ type FileError struct{ Reason string }
 
 func (e *FileError) Error() string { return "export: import refused: " + e.Reason }
 
-// NoList says the file is no 名单 at all (no spreadsheet, or no heading of
-// one): in a group, a file shared among colleagues, not for the bot.
+// NoList says the file is no 名单 at all, or cannot be told to be one (no
+// spreadsheet, no heading of one, a password): in a group, a file shared
+// among colleagues, not for the bot.
 func (e *FileError) NoList() bool {
-	return e.Reason == msgNotXLSX || e.Reason == msgOldXLS || e.Reason == msgNoHeadng
+	return e.Reason == msgNotXLSX || e.Reason == msgOldXLS || e.Reason == msgNoHeadng || e.Reason == msgPassword
 }
 
 func refuse(format string, args ...any) error {
