@@ -499,3 +499,23 @@ func TestImportPreviewQuotesSafely(t *testing.T) {
 		t.Errorf("preview, want the two error rows:\n%s", r.Text)
 	}
 }
+
+// A preview is confirmed in the chat it was shown in: its button pressed,
+// or 确认导入 typed, in another chat imports nothing.
+func TestImportConfirmElsewhere(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	preview := f.send(Message{UserID: keqiao, ChatID: group, Group: true, File: &File{Name: "a.xlsx", Size: int64(len(file)), Fetch: fetchOf(file)}})
+	if len(preview.Buttons) != 1 {
+		t.Fatalf("preview %+v", preview)
+	}
+	if r := f.press(keqiao, preview, 0); r.Text != msgStaleButton { // pressed in the private chat
+		t.Errorf("the button in another chat: %q", r.Text)
+	}
+	if r := f.say(keqiao, "确认导入"); r.Text != msgImportNone {
+		t.Errorf("typed in another chat: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 1 {
+		t.Errorf("list = %v", got)
+	}
+}
