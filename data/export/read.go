@@ -15,6 +15,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/xuri/excelize/v2"
@@ -605,8 +606,12 @@ func importRow(sheet string, n int, list data.ImportList, cols map[int]int, cell
 }
 
 // cellDate reads a date typed into a cell that Excel took for a date: its
-// serial number, shown as 2027-09-12. Anything else stays as typed.
+// serial number, or an ISO 8601 date of a date cell, shown as 2027-09-12.
+// Anything else stays as typed.
 func cellDate(v string, date1904 bool) string {
+	if t, err := time.Parse("2006-01-02T15:04:05", v); err == nil { // a date cell (t="d")
+		return t.Format("2006-01-02")
+	}
 	serial, err := strconv.ParseFloat(v, 64)
 	if err != nil || !(serial >= 1 && serial < 100000) { // not NaN; up to the year 2173
 		return v

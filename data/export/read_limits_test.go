@@ -340,3 +340,17 @@ func TestReadImportRefusalQuotesSafely(t *testing.T) {
 		}
 	})
 }
+
+// A date cell written as an ISO 8601 date (t="d", as the Strict form and
+// some programs write them) reads as its day.
+func TestReadImportISODateCell(t *testing.T) {
+	row := `<row r="2">` + inline("C2", "甲纺织有限公司") + `<c r="I2" t="d"><v>2027-09-12T00:00:00</v></c></row>`
+	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(row, "")})
+	rows, err := ReadImport(raw)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("rows %+v, err %v", rows, err)
+	}
+	if got := rows[0].Values[data.DetailDate]; got != "2027-09-12" {
+		t.Errorf("date = %q", got)
+	}
+}
