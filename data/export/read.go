@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -97,8 +98,19 @@ func ReadImport(raw []byte) ([]data.ImportRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: inMemoryXML})
+	// excelize unpacks big parts to temporary files, and leaves them
+	// behind when it gives up on a file half read: they go in a folder of
+	// this reading's own, removed after it.
+	tmp, err := os.MkdirTemp("", "tsbot-import-")
 	if err != nil {
+		return nil, fmt.Errorf("export: import temporary folder: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxUnzipped, UnzipXMLSizeLimit: inMemoryXML, TmpDir: tmp})
+	if err != nil {
+		if f != nil {
+			f.Close()
+		}
 		return nil, &FileError{Reason: msgNotXLSX}
 	}
 	defer f.Close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -352,5 +353,29 @@ func TestReadImportISODateCell(t *testing.T) {
 	}
 	if got := rows[0].Values[data.DetailDate]; got != "2027-09-12" {
 		t.Errorf("date = %q", got)
+	}
+}
+
+// A file excelize gives up on after unpacking its big parts to temporary
+// files leaves none of them behind: one such file sent again and again
+// would fill the disk.
+func TestReadImportLeavesNoTemporaryFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var rows strings.Builder
+	for r := 2; rows.Len() < 2*inMemoryXML; r++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="A%d" s="1"/><c r="B%d" s="1"/></row>`, r, r, r)
+	}
+	big := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
+	broken := rezip(t, big, map[string][]byte{"xl/calcChain.xml": []byte(`<calcChain><c r=`)})
+	if _, err := ReadImport(broken); err == nil {
+		t.Fatal("read a file with a broken calcChain.xml")
+	}
+	left, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left) != 0 {
+		t.Errorf("%d temporary files left: %v", len(left), left[0].Name())
 	}
 }
