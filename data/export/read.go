@@ -11,6 +11,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"path"
@@ -325,15 +326,25 @@ func scanSheet(body []byte) sheetScan {
 	inData := false // in sheetData: a formula after it (<xm:f> of a drop-down list) is no cell's
 	for i := bytes.IndexByte(body, '<'); i >= 0; {
 		open := body[i+1:]
+		// A comment, a CDATA section or a processing instruction ends at
+		// its own end mark: a quote in it opens no value.
+		if skip, ok := special(open); ok {
+			next := -1
+			if skip < len(open) {
+				next = bytes.IndexByte(open[skip:], '<')
+			}
+			if next < 0 {
+				break
+			}
+			i = len(body) - len(open) + skip + next
+			continue
+		}
 		closing := len(open) > 0 && open[0] == '/'
 		if closing {
 			open = open[1:]
 		}
 		name, rest := tagName(open)
-		end := bytes.IndexByte(rest, '>')
-		if end < 0 {
-			end = len(rest)
-		}
+		end := tagEnd(rest)
 		tag := rest[:end]
 		switch {
 		case name == "sheetData":
@@ -370,20 +381,76 @@ func scanSheet(body []byte) sheetScan {
 	return sc
 }
 
-// attr is the value of an attribute in a tag's text.
+// attr is the value of an attribute in a tag's text (all after its name),
+// as XML reads it: attribute by attribute, spaces around each "=", a ">"
+// or another attribute written inside a value, references in it
+// (r="&#88;FD1" is XFD1).
 func attr(tag []byte, name string) string {
-	for _, q := range []string{`"`, `'`} {
-		for _, sp := range []string{" ", "\t", "\n", "\r"} {
-			key := []byte(sp + name + "=" + q)
-			if i := bytes.Index(tag, key); i >= 0 {
-				v := tag[i+len(key):]
-				if j := bytes.IndexByte(v, q[0]); j >= 0 {
-					return string(v[:j])
-				}
-			}
+	for rest := skipSpace(tag); len(rest) > 0; rest = skipSpace(rest) {
+		k := 0
+		for k < len(rest) && !isXMLSpace(rest[k]) && rest[k] != '=' && rest[k] != '>' && rest[k] != '/' {
+			k++
 		}
+		key := string(rest[:k])
+		rest = skipSpace(rest[k:])
+		if len(rest) == 0 || rest[0] != '=' {
+			return "" // the end of the tag, or no attribute
+		}
+		rest = skipSpace(rest[1:])
+		if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' {
+			return ""
+		}
+		end := bytes.IndexByte(rest[1:], rest[0])
+		if end < 0 {
+			return ""
+		}
+		if key == name {
+			return html.UnescapeString(string(rest[1 : 1+end]))
+		}
+		rest = rest[2+end:]
 	}
 	return ""
+}
+
+// special is, for a comment, a CDATA section, a processing instruction or
+// a declaration at the start of b (after its "<"), how far it reaches.
+func special(b []byte) (int, bool) {
+	for _, m := range []struct{ open, end string }{{"!--", "-->"}, {"![CDATA[", "]]>"}, {"?", "?>"}, {"!", ">"}} {
+		if bytes.HasPrefix(b, []byte(m.open)) {
+			if i := bytes.Index(b[len(m.open):], []byte(m.end)); i >= 0 {
+				return len(m.open) + i + len(m.end), true
+			}
+			return len(b), true
+		}
+	}
+	return 0, false
+}
+
+// tagEnd is where a tag's text ends: its ">", not one inside a quoted value.
+func tagEnd(b []byte) int {
+	var quote byte
+	for i, c := range b {
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i
+		}
+	}
+	return len(b)
+}
+
+func isXMLSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+func skipSpace(b []byte) []byte {
+	for len(b) > 0 && isXMLSpace(b[0]) {
+		b = b[1:]
+	}
+	return b
 }
 
 // sheetPart is a sheet of the workbook and the part that holds it.

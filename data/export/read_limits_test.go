@@ -379,3 +379,35 @@ func TestReadImportLeavesNoTemporaryFiles(t *testing.T) {
 		t.Errorf("%d temporary files left: %v", len(left), left[0].Name())
 	}
 }
+
+// XML lets an attribute be written with spaces around its "=" and with
+// character references in its value: the checks read it as excelize does.
+func TestReadImportAttributesWrittenOddly(t *testing.T) {
+	t.Run("wide rows", func(t *testing.T) {
+		var rows strings.Builder
+		for r := 2; r <= 5000; r++ {
+			fmt.Fprintf(&rows, `<row r="%d"><c r = '&#88;FD%d'><v>1</v></c></row>`, r, r)
+		}
+		raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
+		refused(t, raw, "行列太多")
+	})
+	t.Run("merged names", func(t *testing.T) {
+		two := `<row r="2">` + inline("C2", "甲公司") + `</row><row r="3">` + inline("C3", "乙公司") + `</row>`
+		raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{
+			"xl/worksheets/sheet1.xml": sheetXML(two, `<mergeCells count="1"><mergeCell ref =`+"\t"+`"B2:B3"/></mergeCells>`)})
+		refused(t, raw, "合并单元格（B2:B3）")
+	})
+}
+
+// A quote in a comment opens no attribute value that would hide the cells
+// after it from the checks.
+func TestReadImportQuoteInComment(t *testing.T) {
+	var rows strings.Builder
+	rows.WriteString(`<!-- ' -->`)
+	for r := 2; r <= 5000; r++ {
+		fmt.Fprintf(&rows, `<row r="%d"><c r="XFD%d"><v>1</v></c></row>`, r, r)
+	}
+	rows.WriteString(`<!-- ' -->`)
+	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
+	refused(t, raw, "行列太多")
+}
