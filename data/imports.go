@@ -252,10 +252,10 @@ func (pl *planner) row(r ImportRow) []string {
 	case strings.TrimSpace(r.Name) == "":
 		bad = append(bad, "缺单位名称")
 	case totalLineRe.MatchString(FoldWidth(raw)):
-		bad = append(bad, "这是合计行，不是单位，请删去这一行")
+		bad = append(bad, "这是合计行，不是单位（请删去）")
 		ok = false
 	case strings.ContainsAny(raw, "\r\n"):
-		bad = append(bad, "单位名称里有换行，请删去换行")
+		bad = append(bad, "单位名称里有换行（请删去）")
 		ok = false
 	case !ok:
 		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）或含特殊字符", MaxNameRunes))
@@ -462,7 +462,7 @@ func errorValues(r ImportRow) []string {
 	var bad []string
 	check := func(label, v string) {
 		if v = strings.ToUpper(strings.TrimSpace(FoldWidth(v))); excelErrors[v] {
-			bad = append(bad, label+"是Excel的错误值"+v+"，请改成文字")
+			bad = append(bad, label+"是Excel错误值"+v+"（请改成文字）")
 		}
 	}
 	check("区县", r.County)
@@ -495,10 +495,10 @@ func numberHint(f DetailField, v string) string {
 	v = strings.TrimSpace(v)
 	switch {
 	case f == DetailCreditCode && numericCodeRe.MatchString(v):
-		return "信用代码被存成了数字（后几位已丢失），请把单元格设为文本后重新输入"
+		return "信用代码被Excel改成了数字（请设为文本后重填）"
 	case f == DetailPhone && lostZeroRe.MatchString(v):
 		if _, ok := CleanPhone("0" + v); ok {
-			return "电话被存成了数字（开头的0已丢失），请把单元格设为文本后重新输入"
+			return "电话开头的0被Excel去掉了（请设为文本后重填）"
 		}
 	}
 	return ""

@@ -127,19 +127,19 @@ func TestPlanImport(t *testing.T) {
 		{name: "a total line is no firm", who: importStaff, rows: []ImportRow{
 			tut(4, "", "共3家；其中1家未具名"), tut(5, "", "合计"), tut(6, "", "共和纺织有限公司"),
 		}, want: "new 6 柯桥 tutoring 共和纺织有限公司 []\ngroup 柯桥 tutoring +1 3→3\n" +
-			"error 4 这是合计行，不是单位，请删去这一行\nerror 5 这是合计行，不是单位，请删去这一行\nsame 0"},
+			"error 4 这是合计行，不是单位（请删去）\nerror 5 这是合计行，不是单位（请删去）\nsame 0"},
 		{name: "a line break in a name", who: importStaff, rows: []ImportRow{tut(4, "", "丙印染\n有限公司")},
-			want: "error 4 单位名称里有换行，请删去换行\nsame 0"},
+			want: "error 4 单位名称里有换行（请删去）\nsame 0"},
 		{name: "Excel's error values", who: importStaff, rows: []ImportRow{
 			tut(4, "", "#N/A"), tut(5, "", "丙公司", "contact", "#REF!"), tut(6, "#VALUE!", "丁公司"),
-		}, want: "error 4 单位名称是Excel的错误值#N/A，请改成文字\nerror 5 联系人是Excel的错误值#REF!，请改成文字\n" +
-			"error 6 区县是Excel的错误值#VALUE!，请改成文字\nsame 0"},
+		}, want: "error 4 单位名称是Excel错误值#N/A（请改成文字）\nerror 5 联系人是Excel错误值#REF!（请改成文字）\n" +
+			"error 6 区县是Excel错误值#VALUE!（请改成文字）\nsame 0"},
 		{name: "numbers Excel made of a code and a phone", who: importStaff, rows: []ImportRow{
 			tut(4, "", "丙公司", "code", "913101106660072000"), tut(5, "", "丁公司", "code", "9.1310110666007206E+17"),
 			tut(6, "", "戊公司", "phone", "57585134612"),
-		}, want: "error 4 信用代码被存成了数字（后几位已丢失），请把单元格设为文本后重新输入\n" +
-			"error 5 信用代码被存成了数字（后几位已丢失），请把单元格设为文本后重新输入\n" +
-			"error 6 电话被存成了数字（开头的0已丢失），请把单元格设为文本后重新输入\nsame 0"},
+		}, want: "error 4 信用代码被Excel改成了数字（请设为文本后重填）\n" +
+			"error 5 信用代码被Excel改成了数字（请设为文本后重填）\n" +
+			"error 6 电话开头的0被Excel去掉了（请设为文本后重填）\nsame 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
