@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Limits of an import: what a county's lists need, with room to spare.
@@ -257,8 +258,10 @@ func (pl *planner) row(r ImportRow) []string {
 	case strings.ContainsAny(raw, "\r\n"):
 		bad = append(bad, "单位名称里有换行（请删去）")
 		ok = false
+	case utf8.RuneCountInString(name) > MaxNameRunes:
+		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）", MaxNameRunes))
 	case !ok:
-		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）或含特殊字符", MaxNameRunes))
+		bad = append(bad, "单位名称含看不见的控制字符（请重新输入）")
 	}
 	// Whose row it is, when county, level and name can be read.
 	known := why == "" && levelWhy == "" && ok

@@ -128,6 +128,9 @@ func TestPlanImport(t *testing.T) {
 			tut(4, "", "共3家；其中1家未具名"), tut(5, "", "合计"), tut(6, "", "共和纺织有限公司"),
 		}, want: "new 6 柯桥 tutoring 共和纺织有限公司 []\ngroup 柯桥 tutoring +1 3→3\n" +
 			"error 4 这是合计行，不是单位（请删去）\nerror 5 这是合计行，不是单位（请删去）\nsame 0"},
+		{name: "a name too long, or with a direction control", who: importStaff, rows: []ImportRow{
+			tut(4, "", strings.Repeat("长", MaxNameRunes+1)), tut(5, "", "丙\u202e印染有限公司"),
+		}, want: "error 4 单位名称太长（最多100字）\nerror 5 单位名称含看不见的控制字符（请重新输入）\nsame 0"},
 		{name: "a line break in a name", who: importStaff, rows: []ImportRow{tut(4, "", "丙印染\n有限公司")},
 			want: "error 4 单位名称里有换行（请删去）\nsame 0"},
 		{name: "Excel's error values", who: importStaff, rows: []ImportRow{
