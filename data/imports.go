@@ -250,7 +250,7 @@ func (pl *planner) row(r ImportRow) []string {
 	name, ok := CleanName(raw)
 	ok = ok && !HasBidiControl(name)
 	switch {
-	case strings.TrimSpace(r.Name) == "":
+	case NormalizeName(raw) == "": // empty, or brackets alone
 		bad = append(bad, "缺单位名称")
 	case totalLineRe.MatchString(FoldWidth(raw)):
 		bad = append(bad, "这是合计行，不是单位（请删去）")
