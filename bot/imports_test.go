@@ -519,3 +519,23 @@ func TestImportConfirmElsewhere(t *testing.T) {
 		t.Errorf("list = %v", got)
 	}
 }
+
+// The city's template, sent round to the counties by the admin and filled
+// by one of them: the other counties' rows, as their lists have them, are
+// no error; a change to one of them is.
+func TestImportCityTemplateByCounty(t *testing.T) {
+	f, _ := importFixture(t)
+	city := f.say(admin, "/template")
+	if city.Document == nil {
+		t.Fatalf("no city template: %q", city.Text)
+	}
+	file := fillIn(t, city.Document.Data, "专项辅导名单", []any{"柯桥", "丙印染有限公司"})
+	r := f.sendFile(keqiao, "全市.xlsx", file)
+	if !strings.Contains(r.Text, "1家新单位，0项信息变更，0行有错误") || len(r.Buttons) != 1 {
+		t.Errorf("preview:\n%s", r.Text)
+	}
+	changed := setCell(t, file, "专项辅导名单", "G5", "钱七") // 嵊州's 乙领带有限公司's 联系人
+	if r := f.sendFile(keqiao, "全市.xlsx", changed); !strings.Contains(r.Text, "是嵊州的，您只能导入柯桥") {
+		t.Errorf("a change to 嵊州's row:\n%s", r.Text)
+	}
+}

@@ -239,6 +239,12 @@ func (pl *planner) row(r ImportRow) []string {
 	}
 	var bad []string
 	county, why := pl.county(r.County)
+	if co, ok := pl.c.County(strings.TrimSpace(r.County)); ok && why != "" && pl.asListed(r, co.Name) {
+		// Another county's row as its list has it (a city template filled
+		// by one county): it changes nothing there.
+		pl.p.Same++
+		return nil
+	}
 	if why != "" {
 		bad = append(bad, why)
 	}
@@ -379,6 +385,33 @@ func (pl *planner) change(row int, l Listed, clean []DetailValue) {
 		return
 	}
 	pl.p.Changes = append(pl.p.Changes, ImportChange{Row: row, County: l.County, Name: l.Name, Values: diff})
+}
+
+// asListed says whether a row is of a name on county's list, with no
+// attribute other than the list records.
+func (pl *planner) asListed(r ImportRow, county string) bool {
+	ind, kind, why := importLevel(r.List, r.Level)
+	raw, _ := cutDistinct(strings.TrimSpace(r.Name))
+	name, ok := CleanName(raw)
+	if why != "" || !ok {
+		return false
+	}
+	l, ok := pl.live[key{county, ind}][NormalizeName(name)]
+	if !ok {
+		return false
+	}
+	have := pl.in.details[UnitOf(l)]
+	values := r.Values
+	values[DetailKind] = kind
+	for _, f := range DetailFields {
+		if strings.TrimSpace(values[f]) == "" {
+			continue
+		}
+		if v, err := CleanDetail(f, values[f], pl.year); err != nil || v != have.Get(f) {
+			return false
+		}
+	}
+	return true
 }
 
 // county resolves a row's county cell for the sender.

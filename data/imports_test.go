@@ -103,6 +103,11 @@ func TestPlanImport(t *testing.T) {
 		{name: "another county's rows for staff", who: importStaff, rows: []ImportRow{
 			tut(4, "越城", "丙公司"), tut(5, "火星", "丁公司"),
 		}, want: "error 4 是越城的，您只能导入柯桥\nerror 5 区县“火星”不认识\nsame 0"},
+		{name: "another county's rows as they are listed", who: importStaff, rows: []ImportRow{
+			tut(4, "嵊州", "乙领带有限公司"), tut(5, "嵊州", "乙领带有限公司", "contact", "李四"), tut(6, "嵊州", "丙领带有限公司"),
+			tut(7, "", "丁公司"),
+		}, want: "new 7 柯桥 tutoring 丁公司 []\ngroup 柯桥 tutoring +1 3→3\n" +
+			"error 5 是嵊州的，您只能导入柯桥\nerror 6 是嵊州的，您只能导入柯桥\nsame 1"},
 		{name: "the admin names the county", who: importAdmin, rows: []ImportRow{
 			tut(4, "", "丙公司"), tut(5, "越城区", "乙领带有限公司"),
 		}, want: "new 5 越城 tutoring 乙领带有限公司 []\ngroup 越城 tutoring +1 0→1\nerror 4 缺区县\n" +
