@@ -238,8 +238,9 @@ func partLimit(name string) uint64 {
 	switch {
 	case strings.HasPrefix(name, "xl/worksheets/") || name == "xl/sharedstrings.xml":
 		return maxPart
-	case strings.HasPrefix(name, "xl/media/") || strings.HasPrefix(name, "xl/embeddings/") || strings.HasSuffix(name, ".bin"):
-		return maxUnzipped // not parsed
+	case strings.HasPrefix(name, "xl/media/") || strings.HasPrefix(name, "xl/embeddings/") || strings.HasPrefix(name, "xl/pivotcache/") ||
+		strings.HasSuffix(name, ".bin"):
+		return maxUnzipped // not parsed (a pivot table's cache can be big)
 	case strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".rels") || strings.HasSuffix(name, ".vml"):
 		return maxParsedPart
 	}
