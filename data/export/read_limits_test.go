@@ -5,12 +5,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"image"
+	"image/png"
 	"io"
 	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"tsbot/data"
 )
@@ -410,4 +414,48 @@ func TestReadImportQuoteInComment(t *testing.T) {
 	rows.WriteString(`<!-- ' -->`)
 	raw := rezip(t, sheetFile(t, "专项辅导名单", nil, nil), map[string][]byte{"xl/worksheets/sheet1.xml": sheetXML(rows.String(), "")})
 	refused(t, raw, "行列太多")
+}
+
+// A 名单 dressed up as offices do (a picture, a comment, a chart, a
+// conditional format, a filter, a drop-down from another sheet, a link, rich
+// text) passes the checks: they refuse what is wrong, not what is usual.
+func TestReadImportRichWorkbook(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", [][]any{{1, "柯桥", "甲纺织有限公司"}, {2, "柯桥", "乙纺织有限公司"}}, func(f *excelize.File) {
+		const s = "专项辅导名单"
+		img := image.NewRGBA(image.Rect(0, 0, 8, 8))
+		var pic bytes.Buffer
+		if err := png.Encode(&pic, img); err != nil {
+			t.Fatal(err)
+		}
+		must := func(err error) {
+			t.Helper()
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		must(f.AddPictureFromBytes(s, "M2", &excelize.Picture{Extension: ".png", File: pic.Bytes()}))
+		must(f.AddComment(s, excelize.Comment{Cell: "C2", Author: "张三", Text: "待核对"}))
+		must(f.AddChart(s, "M10", &excelize.Chart{Type: excelize.Col, Series: []excelize.ChartSeries{{Name: s + "!$A$1", Categories: s + "!$C$2:$C$3", Values: s + "!$A$2:$A$3"}}}))
+		st, err := f.NewConditionalStyle(&excelize.Style{Font: &excelize.Font{Color: "9A0511"}})
+		must(err)
+		must(f.SetConditionalFormat(s, "A2:A3", []excelize.ConditionalFormatOptions{{Type: "cell", Criteria: ">", Format: &st, Value: "1"}}))
+		must(f.AutoFilter(s, "A1:K3", nil))
+		if _, err := f.NewSheet("选项"); err != nil {
+			t.Fatal(err)
+		}
+		f.SetSheetRow("选项", "A1", &[]any{"上门辅导", "集中培训"})
+		dv := excelize.NewDataValidation(true)
+		dv.Sqref = "J2:J100"
+		dv.SetSqrefDropList("选项!$A$1:$B$1")
+		must(f.AddDataValidation(s, dv))
+		must(f.SetCellHyperLink(s, "C3", "https://www.gsxt.gov.cn", "External"))
+		must(f.SetCellRichText(s, "K2", []excelize.RichTextRun{{Text: "重点", Font: &excelize.Font{Bold: true}}, {Text: "企业"}}))
+	})
+	rows, err := ReadImport(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Values[data.DetailNote] != "重点企业" {
+		t.Errorf("rows = %+v", rows)
+	}
 }
