@@ -3,12 +3,14 @@ package export
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
 	"image/png"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
@@ -457,5 +459,41 @@ func TestReadImportRichWorkbook(t *testing.T) {
 	}
 	if len(rows) != 2 || rows[0].Values[data.DetailNote] != "重点企业" {
 		t.Errorf("rows = %+v", rows)
+	}
+}
+
+// Files LibreOffice wrote (testdata/libreoffice_*.xlsx: the template of
+// 柯桥 opened and saved again, and a list of its own made from a CSV, its
+// credit code and phone taken for numbers, beside a listed firm): another writer's XML passes
+// the checks, and the numbers it made are told as such.
+func TestReadImportLibreOfficeFiles(t *testing.T) {
+	c := campaign(t)
+	s := openStore(t, c)
+	seed(t, s)
+	staff := data.Person{UserID: 200, Role: data.RoleCounty, County: "柯桥"}
+	read := func(name string) ([]data.ImportRow, data.ImportPlan) {
+		t.Helper()
+		raw, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := ReadImport(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := s.PlanImport(context.Background(), c, staff, rows)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows, plan
+	}
+	rows, plan := read("libreoffice_template.xlsx")
+	if len(rows) != 7 || !plan.Empty() || len(plan.Errors) != 0 || plan.Same != 7 {
+		t.Errorf("the template saved by LibreOffice: %d rows, plan %+v", len(rows), plan)
+	}
+	_, plan = read("libreoffice_own.xlsx")
+	want := "信用代码被Excel改成了数字（请设为文本后重填）；电话开头的0被Excel去掉了（请设为文本后重填）"
+	if len(plan.Errors) != 1 || plan.Errors[0].Row != 2 || plan.Errors[0].Reason != want || len(plan.Changes) != 1 {
+		t.Errorf("the list made from a CSV: %+v", plan)
 	}
 }
