@@ -277,13 +277,15 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if m.Unreadable {
 		return h.quiet(m, msgUnreadable)
 	}
-	if m.File != nil && !m.Edited {
+	if m.File != nil {
+		// An edit of a message with a file replaced the file (Telegram):
+		// nothing was written before 确认导入, so it is read as a newer file.
 		return h.importFile(ctx, m)
 	}
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)
 	}
-	if isTypedImport(text) && !m.Edited && (!m.Group || m.Addressed) {
+	if isTypedImport(text) && !m.Edited {
 		return h.importTyped(ctx, m)
 	}
 	if m.TypedAnswers {

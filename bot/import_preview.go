@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode"
 
 	"tsbot/bot/grammar"
 	"tsbot/data"
@@ -11,7 +12,8 @@ import (
 // importPreview is what importing a file would do, short enough for a
 // phone: the counts first (N 家新单位，M 项信息变更，K 行有错误), then
 // each list's new count, the names whose attributes change, the error rows
-// (at most importErrorsShown) and the firms another county lists too.
+// (at most importErrorsShown) and the firms another county lists too (at
+// most importElsewhereShown).
 func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "📋 导入核对：%s\n", fileLabel(file))
@@ -57,12 +59,16 @@ func importPreview(file string, rows []data.ImportRow, plan data.ImportPlan) str
 			}
 			where := ""
 			if sheets > 1 {
-				where = e.Sheet
+				where = clip(quoted(e.Sheet), 12)
 			}
-			fmt.Fprintf(&b, "\n%s第%d行 %s", where, e.Row, strings.Map(printable, e.Reason))
+			fmt.Fprintf(&b, "\n%s第%d行 %s", where, e.Row, quoted(e.Reason))
 		}
 	}
-	for _, e := range plan.Elsewhere {
+	for i, e := range plan.Elsewhere {
+		if i == importElsewhereShown {
+			fmt.Fprintf(&b, "\n……等%d家也在其他区县名单上", len(plan.Elsewhere))
+			break
+		}
 		fmt.Fprintf(&b, "\n⚠️ %s也在%s名单上", clip(e.Name, 16), e.Listed.County)
 	}
 	switch {
@@ -97,10 +103,18 @@ func importedHead(file string, plan data.ImportPlan, late bool) string {
 // fileLabel is a file's name as a reply quotes it: short, with control and
 // text-direction characters shown as "?" (a name is the sender's choice).
 func fileLabel(name string) string {
-	return clip(strings.Map(func(r rune) rune {
-		if data.IsBidiControl(r) {
+	return clip(quoted(name), 24)
+}
+
+// quoted is text of the file (a name, a sheet's name, a cell a reason
+// quotes) as a reply shows it: a line break, a control or a text-direction
+// character is shown as "?", so that it cannot make a line of the reply's
+// own or turn its text around.
+func quoted(s string) string {
+	return strings.Map(func(r rune) rune {
+		if data.IsBidiControl(r) || unicode.IsControl(r) {
 			return '?'
 		}
-		return printable(r)
-	}, name), 24)
+		return r
+	}, s)
 }

@@ -41,11 +41,14 @@ const typedImport = "确认导入"
 const (
 	importErrorsShown  = 20 // error rows a preview lists
 	importChangesShown = 10 // changed names a preview lists
+	// importElsewhereShown is how many firms on another county's list a
+	// preview names.
+	importElsewhereShown = 5
 )
 
 // msgImportTooBig is said of a file over data.MaxImportBytes, declared or
 // downloaded, on every channel.
-var msgImportTooBig = fmt.Sprintf("文件超过%dMB，未导入。", data.MaxImportBytes>>20)
+var msgImportTooBig = fmt.Sprintf("文件超过%dMB，未导入。请删去名单以外的内容（如图片），或分成几个文件再发。", data.MaxImportBytes>>20)
 
 const (
 	msgImportNoFetch  = "这里发来的文件暂不能导入。请在电脑上用 Telegram 或钉钉把表格发给机器人。"
@@ -98,33 +101,42 @@ func (h *Handler) template(ctx context.Context, m Message, p data.Person, args [
 // importFile answers a document: the preview of what importing it would do.
 func (h *Handler) importFile(ctx context.Context, m Message) Reply {
 	f := m.File
+	// In a group, a file not sent to the bot is shared among colleagues:
+	// only a 名单 of staff is answered there (h.quiet), not a stranger's, a
+	// leader's, or a spreadsheet that is no 名单.
 	if m.Group && !m.Addressed && !strings.HasSuffix(strings.ToLower(f.Name), ".xlsx") {
-		return Reply{} // a file shared in the group, not for the bot
+		return Reply{}
 	}
 	p, err := h.person(ctx, m.UserID)
+	if errors.Is(err, data.ErrNotFound) && m.Group && !m.Addressed {
+		return Reply{}
+	}
 	if err != nil {
 		return h.rosterReply(m, err)
 	}
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return h.quiet(m, msgViewer)
 	}
 	if f.Fetch == nil {
-		return Reply{Text: msgImportNoFetch}
+		return h.quiet(m, msgImportNoFetch)
 	}
 	if f.Size > data.MaxImportBytes {
-		return Reply{Text: msgImportTooBig}
+		return h.quiet(m, msgImportTooBig)
 	}
 	m.working(WorkDocument)
 	raw, err := f.Fetch(ctx, data.MaxImportBytes)
 	if errors.Is(err, ErrFileTooLarge) {
-		return Reply{Text: msgImportTooBig}
+		return h.quiet(m, msgImportTooBig)
 	}
 	if err != nil {
 		h.Log.Warn("file download failed", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
-		return Reply{Text: msgImportFetch}
+		return h.quiet(m, msgImportFetch)
 	}
 	rows, err := export.ReadImport(raw)
 	var fe *export.FileError
+	if errors.As(err, &fe) && fe.NoList() {
+		return h.quiet(m, fe.Reason)
+	}
 	if errors.As(err, &fe) {
 		return Reply{Text: fe.Reason}
 	}
@@ -198,14 +210,20 @@ func isTypedImport(text string) bool {
 }
 
 // importTyped is a typed 确认导入: it answers the sender's newest open
-// import preview in this chat.
+// import preview in this chat. In a group, where the preview says to type
+// it, it needs no mention of the bot; there, whoever has no preview open
+// gets no reply.
 func (h *Handler) importTyped(ctx context.Context, m Message) Reply {
+	quiet := m.Group && !m.Addressed
 	p, err := h.person(ctx, m.UserID)
+	if errors.Is(err, data.ErrNotFound) && quiet {
+		return Reply{}
+	}
 	if err != nil {
 		return h.rosterReply(m, err)
 	}
 	if p.Role == data.RoleViewer {
-		return Reply{Text: msgViewer}
+		return h.quiet(m, msgViewer)
 	}
 	cs, err := h.Store.OpenChoices(ctx, m.UserID, m.ChatID)
 	if err != nil {
@@ -217,7 +235,7 @@ func (h *Handler) importTyped(ctx context.Context, m Message) Reply {
 			return h.confirmImport(ctx, m, p, c, pending, digest)
 		}
 	}
-	return Reply{Text: msgImportNone}
+	return h.quiet(m, msgImportNone)
 }
 
 // importPress is a press of 确认导入.

@@ -339,3 +339,203 @@ func TestImportClosedLists(t *testing.T) {
 		t.Errorf("list = %v", got)
 	}
 }
+
+// The import undone after later messages: a name someone took off and put
+// back since is theirs now, and stays on the list.
+func TestImportUndoAfterLaterEntries(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"}, []any{"", "丁机械有限公司"}, []any{"", "戊电器有限公司"})
+	done := f.press(keqiao, f.sendFile(keqiao, "a.xlsx", file), 0)
+	f.say(keqiao2, "辅导企业 -1 丙印染有限公司")
+	f.say(keqiao2, "辅导企业 +1 丙印染有限公司")
+	if r := f.press(keqiao, done, 0); !strings.Contains(r.Text, "已撤销") {
+		t.Fatalf("undo: %q", r.Text)
+	}
+	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司、丙印染有限公司" {
+		t.Errorf("list = %s, want 李四's 丙印染有限公司 still on it", got)
+	}
+	if got := f.totals()["柯桥"][data.Tutoring]; got != 3 {
+		t.Errorf("total = %d, want 3 as before the import", got)
+	}
+	// 李四's own undo then takes it off.
+	f.say(keqiao2, "/undo")
+	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司" {
+		t.Errorf("after 李四's undo the list = %s", got)
+	}
+}
+
+// Spreadsheets shared in a group among colleagues, not sent to the bot: a
+// stranger's, a leader's (read only), one that is no 名单, one too big,
+// get no reply there; a 名单 of staff gets its preview, and a file that
+// mentions the bot is answered as in a private chat.
+func TestImportInGroup(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	inGroup := func(user int64, name string, raw []byte, addressed bool) Reply {
+		return f.send(Message{UserID: user, ChatID: group, Group: true, Addressed: addressed,
+			File: &File{Name: name, Size: int64(len(raw)), Fetch: fetchOf(raw)}})
+	}
+	tests := []struct {
+		name      string
+		user      int64
+		file      string
+		raw       []byte
+		addressed bool
+		want      string // a part of the reply; "" none
+	}{
+		{name: "a stranger's", user: stranger, file: "名单.xlsx", raw: file},
+		{name: "a leader's", user: viewer, file: "名单.xlsx", raw: file},
+		{name: "no 名单", user: keqiao, file: "会议通知.xlsx", raw: blankBook(t)},
+		{name: "no spreadsheet", user: keqiao, file: "通知.xlsx", raw: []byte("PK\x03\x04 not a zip")},
+		{name: "too big", user: keqiao, file: "照片集.xlsx", raw: make([]byte, data.MaxImportBytes+1)},
+		{name: "no 名单, to the bot", user: keqiao, file: "会议通知.xlsx", raw: blankBook(t), addressed: true, want: "没有找到名单的表头"},
+		{name: "a leader's, to the bot", user: viewer, file: "名单.xlsx", raw: file, addressed: true, want: "只读"},
+		{name: "a 名单 of staff", user: keqiao, file: "名单.xlsx", raw: file, want: "📋 导入核对"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := inGroup(tc.user, tc.file, tc.raw, tc.addressed)
+			if tc.want == "" && (r.Text != "" || len(r.Buttons) != 0) {
+				t.Errorf("replied in the group: %q", r.Text)
+			}
+			if tc.want != "" && !strings.Contains(r.Text, tc.want) {
+				t.Errorf("reply %q, want one containing %q", r.Text, tc.want)
+			}
+		})
+	}
+}
+
+// A file of many firms that another county lists too: the preview names a
+// few and counts the rest, as it does the error rows, and stays one message.
+func TestImportPreviewElsewhereCapped(t *testing.T) {
+	f, tpl := importFixture(t)
+	var names []string
+	var rows [][]any
+	for i := range 30 {
+		n := fmt.Sprintf("嵊州第%d领带有限公司", i+1)
+		names = append(names, n)
+		rows = append(rows, []any{"", n})
+	}
+	f.say(admin, fmt.Sprintf("嵊州 辅导企业 +%d %s", len(names), strings.Join(names, "、")))
+	r := f.sendFile(keqiao, "a.xlsx", fillIn(t, tpl, "专项辅导名单", rows...))
+	if n := strings.Count(r.Text, "也在嵊州名单上"); n > importElsewhereShown {
+		t.Errorf("%d firms named as on 嵊州's list, want at most %d:\n%s", n, importElsewhereShown, r.Text)
+	}
+	if !strings.Contains(r.Text, fmt.Sprintf("……等%d家也在其他区县名单上", 30)) {
+		t.Errorf("no count of the rest:\n%s", r.Text)
+	}
+	if len(r.Buttons) != 1 {
+		t.Errorf("no 确认导入: %+v", r)
+	}
+}
+
+// Telegram lets a sender replace the file of a message they sent (an
+// edit): the new file is read as a newer one, superseding the preview of
+// the old.
+func TestImportEditedFile(t *testing.T) {
+	f, tpl := importFixture(t)
+	first := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	second := fillIn(t, tpl, "专项辅导名单", []any{"", "丁机械有限公司"})
+	m := Message{UserID: keqiao, ChatID: keqiao, MessageID: 60, UpdateID: 800, File: &File{Name: "a.xlsx", Size: int64(len(first)), Fetch: fetchOf(first)}}
+	old := f.h.Handle(context.Background(), m)
+	m.UpdateID, m.Edited, m.File = 801, true, &File{Name: "b.xlsx", Size: int64(len(second)), Fetch: fetchOf(second)}
+	r := f.h.Handle(context.Background(), m)
+	if !strings.HasPrefix(r.Text, "📋 导入核对：b.xlsx") || len(r.Buttons) != 1 {
+		t.Fatalf("the replaced file: %+v", r)
+	}
+	if got := f.press(keqiao, old, 0); !strings.Contains(got.Text, "已经回答过或已失效") {
+		t.Errorf("the old file's button: %q", got.Text)
+	}
+	f.press(keqiao, r, 0)
+	if got := strings.Join(f.names("柯桥", data.Tutoring), "、"); got != "甲纺织有限公司、丁机械有限公司" {
+		t.Errorf("list = %s", got)
+	}
+}
+
+// In a group, the sender of a previewed file types 确认导入 as the preview
+// says, without mentioning the bot: it imports. Someone else typing it, who
+// has no preview there, gets no reply.
+func TestImportTypedInGroup(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	preview := f.send(Message{UserID: keqiao, ChatID: group, Group: true, File: &File{Name: "a.xlsx", Size: int64(len(file)), Fetch: fetchOf(file)}})
+	if len(preview.Buttons) != 1 {
+		t.Fatalf("preview %+v", preview)
+	}
+	if r := f.sayInGroup(keqiao2, "确认导入"); r.Text != "" {
+		t.Errorf("someone else's 确认导入: %q", r.Text)
+	}
+	if r := f.sayInGroup(keqiao, "确认导入"); !strings.HasPrefix(r.Text, "✅ 已导入 a.xlsx") {
+		t.Errorf("the sender's 确认导入: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 2 {
+		t.Errorf("list = %v", got)
+	}
+}
+
+// What the file says that a preview quotes (a sheet's name, a county cell)
+// cannot break the preview into lines of its own or turn its text around.
+func TestImportPreviewQuotesSafely(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"火星\n✅ 已导入", "丙印染有限公司"})
+	x, err := excelize.OpenReader(bytes.NewReader(file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.SetSheetName("培育名单", "培育名单\u202e单名"); err != nil {
+		t.Fatal(err)
+	}
+	x.SetSheetRow("培育名单\u202e单名", "B4", &[]any{"", "华舍示范点", "", "省级示范"})
+	var buf bytes.Buffer
+	if _, err := x.WriteTo(&buf); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	r := f.sendFile(keqiao, "a.xlsx", buf.Bytes())
+	if strings.Contains(r.Text, "\n✅") || data.HasBidiControl(r.Text) {
+		t.Errorf("preview:\n%s", r.Text)
+	}
+	if !strings.Contains(r.Text, "2行有错误") {
+		t.Errorf("preview, want the two error rows:\n%s", r.Text)
+	}
+}
+
+// A preview is confirmed in the chat it was shown in: its button pressed,
+// or 确认导入 typed, in another chat imports nothing.
+func TestImportConfirmElsewhere(t *testing.T) {
+	f, tpl := importFixture(t)
+	file := fillIn(t, tpl, "专项辅导名单", []any{"", "丙印染有限公司"})
+	preview := f.send(Message{UserID: keqiao, ChatID: group, Group: true, File: &File{Name: "a.xlsx", Size: int64(len(file)), Fetch: fetchOf(file)}})
+	if len(preview.Buttons) != 1 {
+		t.Fatalf("preview %+v", preview)
+	}
+	if r := f.press(keqiao, preview, 0); r.Text != msgStaleButton { // pressed in the private chat
+		t.Errorf("the button in another chat: %q", r.Text)
+	}
+	if r := f.say(keqiao, "确认导入"); r.Text != msgImportNone {
+		t.Errorf("typed in another chat: %q", r.Text)
+	}
+	if got := f.names("柯桥", data.Tutoring); len(got) != 1 {
+		t.Errorf("list = %v", got)
+	}
+}
+
+// The city's template, sent round to the counties by the admin and filled
+// by one of them: the other counties' rows, as their lists have them, are
+// no error; a change to one of them is.
+func TestImportCityTemplateByCounty(t *testing.T) {
+	f, _ := importFixture(t)
+	city := f.say(admin, "/template")
+	if city.Document == nil {
+		t.Fatalf("no city template: %q", city.Text)
+	}
+	file := fillIn(t, city.Document.Data, "专项辅导名单", []any{"柯桥", "丙印染有限公司"})
+	r := f.sendFile(keqiao, "全市.xlsx", file)
+	if !strings.Contains(r.Text, "1家新单位，0项信息变更，0行有错误") || len(r.Buttons) != 1 {
+		t.Errorf("preview:\n%s", r.Text)
+	}
+	changed := setCell(t, file, "专项辅导名单", "G5", "钱七") // 嵊州's 乙领带有限公司's 联系人
+	if r := f.sendFile(keqiao, "全市.xlsx", changed); !strings.Contains(r.Text, "是嵊州的，您只能导入柯桥") {
+		t.Errorf("a change to 嵊州's row:\n%s", r.Text)
+	}
+}

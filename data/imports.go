@@ -12,9 +12,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Limits of an import: what a county's lists need, with room to spare.
@@ -232,8 +234,17 @@ var importLabels = [NumDetailFields]string{"信用代码", "类型", "地址", "
 // row checks one row and, if it is right, adds it to the plan; otherwise
 // it returns the reasons.
 func (pl *planner) row(r ImportRow) []string {
+	if bad := errorValues(r); len(bad) > 0 {
+		return bad
+	}
 	var bad []string
 	county, why := pl.county(r.County)
+	if co, ok := pl.c.County(strings.TrimSpace(r.County)); ok && why != "" && pl.asListed(r, co.Name) {
+		// Another county's row as its list has it (a city template filled
+		// by one county): it changes nothing there.
+		pl.p.Same++
+		return nil
+	}
 	if why != "" {
 		bad = append(bad, why)
 	}
@@ -245,10 +256,18 @@ func (pl *planner) row(r ImportRow) []string {
 	name, ok := CleanName(raw)
 	ok = ok && !HasBidiControl(name)
 	switch {
-	case strings.TrimSpace(r.Name) == "":
+	case NormalizeName(raw) == "": // empty, or brackets alone
 		bad = append(bad, "缺单位名称")
+	case totalLineRe.MatchString(FoldWidth(raw)):
+		bad = append(bad, "这是合计行，不是单位（请删去）")
+		ok = false
+	case strings.ContainsAny(raw, "\r\n"):
+		bad = append(bad, "单位名称里有换行（请删去）")
+		ok = false
+	case utf8.RuneCountInString(name) > MaxNameRunes:
+		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）", MaxNameRunes))
 	case !ok:
-		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）或含特殊字符", MaxNameRunes))
+		bad = append(bad, "单位名称含看不见的控制字符（请重新输入）")
 	}
 	// Whose row it is, when county, level and name can be read.
 	known := why == "" && levelWhy == "" && ok
@@ -262,6 +281,10 @@ func (pl *planner) row(r ImportRow) []string {
 		v, err := CleanDetail(f, values[f], pl.year)
 		var de *DetailError
 		if errors.As(err, &de) {
+			if hint := numberHint(f, values[f]); hint != "" {
+				bad = append(bad, hint)
+				continue
+			}
 			bad = append(bad, importLabels[f]+shortReason(de.Reason))
 			continue
 		}
@@ -364,6 +387,33 @@ func (pl *planner) change(row int, l Listed, clean []DetailValue) {
 	pl.p.Changes = append(pl.p.Changes, ImportChange{Row: row, County: l.County, Name: l.Name, Values: diff})
 }
 
+// asListed says whether a row is of a name on county's list, with no
+// attribute other than the list records.
+func (pl *planner) asListed(r ImportRow, county string) bool {
+	ind, kind, why := importLevel(r.List, r.Level)
+	raw, _ := cutDistinct(strings.TrimSpace(r.Name))
+	name, ok := CleanName(raw)
+	if why != "" || !ok {
+		return false
+	}
+	l, ok := pl.live[key{county, ind}][NormalizeName(name)]
+	if !ok {
+		return false
+	}
+	have := pl.in.details[UnitOf(l)]
+	values := r.Values
+	values[DetailKind] = kind
+	for _, f := range DetailFields {
+		if strings.TrimSpace(values[f]) == "" {
+			continue
+		}
+		if v, err := CleanDetail(f, values[f], pl.year); err != nil || v != have.Get(f) {
+			return false
+		}
+	}
+	return true
+}
+
 // county resolves a row's county cell for the sender.
 func (pl *planner) county(cell string) (string, string) {
 	cell = strings.TrimSpace(cell)
@@ -435,6 +485,59 @@ func importLevel(list ImportList, cell string) (Indicator, string, string) {
 		return 0, "", "类型/级别应写省级示范区、省级示范站或市县级示范站"
 	}
 	return Tutoring, cell, ""
+}
+
+// excelErrors are the values Excel shows for a formula that failed: pasted
+// as values (a VLOOKUP that found nothing, then 选择性粘贴→数值), they stay
+// in the cells as text, and are no name or attribute.
+var excelErrors = map[string]bool{"#N/A": true, "#REF!": true, "#VALUE!": true, "#DIV/0!": true, "#NAME?": true,
+	"#NUM!": true, "#NULL!": true, "#SPILL!": true, "#CALC!": true, "#GETTING_DATA": true, "#FIELD!": true, "#BLOCKED!": true}
+
+// errorValues are the reasons of a row's cells that hold an Excel error value.
+func errorValues(r ImportRow) []string {
+	var bad []string
+	check := func(label, v string) {
+		if v = strings.ToUpper(strings.TrimSpace(FoldWidth(v))); excelErrors[v] {
+			bad = append(bad, label+"是Excel错误值"+v+"（请改成文字）")
+		}
+	}
+	check("区县", r.County)
+	check("单位名称", r.Name)
+	check("类型/级别", r.Level)
+	for _, f := range DetailFields {
+		check(importLabels[f], r.Values[f])
+	}
+	return bad
+}
+
+// totalLineRe is the line under a 名单 that counts it (共3家；其中1家未具名,
+// 合计): copied with the names, it is no firm.
+var totalLineRe = regexp.MustCompile(`^\s*(共\s*\d+\s*[家个]|(合|小|总)\s*计[\s\d:：家个]*$)`)
+
+var (
+	// numericCodeRe is a credit code that Excel took for a number: it
+	// keeps 15 digits (913101106660072000) and writes large numbers with
+	// an exponent (9.1310110666007206E+17).
+	numericCodeRe = regexp.MustCompile(`^(\d{15}000|\d(\.\d+)?[eE]\+?\d+)$`)
+	// lostZeroRe is a landline with its area code that Excel took for a
+	// number: the 0 it starts with is gone (0575-85134612 → 57585134612).
+	lostZeroRe = regexp.MustCompile(`^[1-9]\d{9,10}$`)
+)
+
+// numberHint says what went wrong with a value that is wrong because Excel
+// made a number of it: the value in the cell is not what was typed, and
+// "fixing" its check character would make a wrong code pass.
+func numberHint(f DetailField, v string) string {
+	v = strings.TrimSpace(v)
+	switch {
+	case f == DetailCreditCode && numericCodeRe.MatchString(v):
+		return "信用代码被Excel改成了数字（请设为文本后重填）"
+	case f == DetailPhone && lostZeroRe.MatchString(v):
+		if _, ok := CleanPhone("0" + v); ok {
+			return "电话开头的0被Excel去掉了（请设为文本后重填）"
+		}
+	}
+	return ""
 }
 
 // shortReason keeps a CleanDetail reason short enough for a phone: what

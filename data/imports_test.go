@@ -103,6 +103,11 @@ func TestPlanImport(t *testing.T) {
 		{name: "another county's rows for staff", who: importStaff, rows: []ImportRow{
 			tut(4, "越城", "丙公司"), tut(5, "火星", "丁公司"),
 		}, want: "error 4 是越城的，您只能导入柯桥\nerror 5 区县“火星”不认识\nsame 0"},
+		{name: "another county's rows as they are listed", who: importStaff, rows: []ImportRow{
+			tut(4, "嵊州", "乙领带有限公司"), tut(5, "嵊州", "乙领带有限公司", "contact", "李四"), tut(6, "嵊州", "丙领带有限公司"),
+			tut(7, "", "丁公司"),
+		}, want: "new 7 柯桥 tutoring 丁公司 []\ngroup 柯桥 tutoring +1 3→3\n" +
+			"error 5 是嵊州的，您只能导入柯桥\nerror 6 是嵊州的，您只能导入柯桥\nsame 1"},
 		{name: "the admin names the county", who: importAdmin, rows: []ImportRow{
 			tut(4, "", "丙公司"), tut(5, "越城区", "乙领带有限公司"),
 		}, want: "new 5 越城 tutoring 乙领带有限公司 []\ngroup 越城 tutoring +1 0→1\nerror 4 缺区县\n" +
@@ -121,6 +126,28 @@ func TestPlanImport(t *testing.T) {
 		}, want: "new 4 柯桥 tutoring 丙公司 [{3 王五}]\ngroup 柯桥 tutoring +1 3→3\nerror 4 联系人与第4行不一致\nsame 0"},
 		{name: "unchanged rows", who: importStaff, rows: []ImportRow{tut(4, "", "甲纺织有限公司", "contact", "王五")}, want: "same 1"},
 		{name: "a missing name", who: importStaff, rows: []ImportRow{tut(4, "", "", "contact", "王五")}, want: "error 4 缺单位名称\nsame 0"},
+		{name: "invisible characters in a name", who: importStaff, rows: []ImportRow{
+			tut(4, "", "甲纺织有限公司\u200b", "contact", "王五"), tut(5, "", "丙\u2060印染\ufeff有限公司"),
+		}, want: "new 5 柯桥 tutoring 丙印染有限公司 []\ngroup 柯桥 tutoring +1 3→3\nsame 1"},
+		{name: "a total line is no firm", who: importStaff, rows: []ImportRow{
+			tut(4, "", "共3家；其中1家未具名"), tut(5, "", "合计"), tut(6, "", "共和纺织有限公司"),
+		}, want: "new 6 柯桥 tutoring 共和纺织有限公司 []\ngroup 柯桥 tutoring +1 3→3\n" +
+			"error 4 这是合计行，不是单位（请删去）\nerror 5 这是合计行，不是单位（请删去）\nsame 0"},
+		{name: "a name too long, or with a direction control", who: importStaff, rows: []ImportRow{
+			tut(4, "", strings.Repeat("长", MaxNameRunes+1)), tut(5, "", "丙\u202e印染有限公司"),
+		}, want: "error 4 单位名称太长（最多100字）\nerror 5 单位名称含看不见的控制字符（请重新输入）\nsame 0"},
+		{name: "a line break in a name", who: importStaff, rows: []ImportRow{tut(4, "", "丙印染\n有限公司")},
+			want: "error 4 单位名称里有换行（请删去）\nsame 0"},
+		{name: "Excel's error values", who: importStaff, rows: []ImportRow{
+			tut(4, "", "#N/A"), tut(5, "", "丙公司", "contact", "#REF!"), tut(6, "#VALUE!", "丁公司"),
+		}, want: "error 4 单位名称是Excel错误值#N/A（请改成文字）\nerror 5 联系人是Excel错误值#REF!（请改成文字）\n" +
+			"error 6 区县是Excel错误值#VALUE!（请改成文字）\nsame 0"},
+		{name: "numbers Excel made of a code and a phone", who: importStaff, rows: []ImportRow{
+			tut(4, "", "丙公司", "code", "913101106660072000"), tut(5, "", "丁公司", "code", "9.1310110666007206E+17"),
+			tut(6, "", "戊公司", "phone", "57585134612"),
+		}, want: "error 4 信用代码被Excel改成了数字（请设为文本后重填）\n" +
+			"error 5 信用代码被Excel改成了数字（请设为文本后重填）\n" +
+			"error 6 电话开头的0被Excel去掉了（请设为文本后重填）\nsame 0"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -120,7 +121,7 @@ func NormalizeName(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case unicode.IsSpace(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
+		case unicode.IsSpace(r), isZeroWidth(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
 			continue
 		}
 		b.WriteRune(unicode.ToLower(r))
@@ -128,10 +129,29 @@ func NormalizeName(s string) string {
 	return b.String()
 }
 
+// isZeroWidth reports whether r is a character that shows as nothing and
+// means nothing in a name (a zero-width space, a word joiner, a byte-order
+// mark, a soft hyphen): pasted from a web page or a PDF, it would make a
+// listed firm look new. CleanName drops them; NormalizeName ignores them.
+// The direction controls, which change what a name shows, are refused
+// instead (IsBidiControl).
+func isZeroWidth(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u180e':
+		return true
+	}
+	return false
+}
+
 // CleanName trims a name and checks it can go on a list; the problem is
 // NameInvalid.
 func CleanName(s string) (string, bool) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if isZeroWidth(r) {
+			return -1
+		}
+		return r
+	}, s))
 	if s == "" || NormalizeName(s) == "" || utf8.RuneCountInString(s) > MaxNameRunes || !utf8.ValidString(s) ||
 		strings.ContainsFunc(s, unicode.IsControl) {
 		return s, false
@@ -231,6 +251,17 @@ func compensateNames(tx *gorm.DB, id int64, old []Entry, out []Entry) error {
 	return nil
 }
 
+// addedByMessage says whether a name's row was put on the list by a
+// message of its own (an update, an edit, an import), not by an undo
+// putting it back.
+func addedByMessage(tx *gorm.DB, r NameRecord) (bool, error) {
+	var kinds []string
+	if err := tx.Model(&Batch{}).Where("id = ?", r.BatchID).Pluck("kind", &kinds).Error; err != nil {
+		return false, fmt.Errorf("ledger: batch of name %d: %w", r.ID, err)
+	}
+	return len(kinds) == 1 && slices.Contains(undoable, kinds[0]), nil
+}
+
 // writeNames writes the name rows of a batch whose entries are inserted,
 // refusing a name already listed, a removal of a name not listed, and a list
 // longer than its count. It runs inside the write transaction, after the
@@ -294,7 +325,19 @@ func nameRow(tx *gorm.DB, b *Batch, e *Entry, op nameOp, typed bool) (NameRecord
 	if op.remove {
 		row.Op = NameRemove
 		if op.ends != 0 && !ok {
-			return row, true, nil
+			return row, true, nil // undoing an add whose name has left the list since: nothing to take off
+		}
+		if op.ends != 0 && have.ID != op.ends {
+			// The name left the list and is on it again: put back by an
+			// undo, it is still this add's; added by a later message, it is
+			// that message's, and stays.
+			later, err := addedByMessage(tx, have)
+			if err != nil {
+				return row, false, err
+			}
+			if later {
+				return row, true, nil
+			}
 		}
 		if !ok {
 			return row, false, &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}

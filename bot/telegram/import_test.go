@@ -64,7 +64,7 @@ func TestTelegramImportRoundTrip(t *testing.T) {
 	}
 	f.srv.Redeliver(press)
 	f.srv.SendDocument(alice, chat, telegramtest.Upload{Name: "大.xlsx", Data: filled, Declared: data.MaxImportBytes + 1})
-	if r := f.waitReply(t, chat.ID, 4); r.Params["text"] != "文件超过5MB，未导入。" {
+	if r := f.waitReply(t, chat.ID, 4); r.Params["text"] != "文件超过5MB，未导入。请删去名单以外的内容（如图片），或分成几个文件再发。" {
 		t.Errorf("oversize: %q", r.Params["text"])
 	}
 	if n := len(f.srv.CallsTo("getFile")); n != 1 {
@@ -103,4 +103,24 @@ func fillRow(t *testing.T, raw []byte, sheet string, n int, cells []any) []byte 
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// A document whose message declares it small while the file is big: the
+// size getFile gives is checked before the download, which does not start.
+func TestTelegramImportDeclaredSmall(t *testing.T) {
+	f := newFixture(t)
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	big := append([]byte("PK\x03\x04"), make([]byte, data.MaxImportBytes)...)
+	f.srv.SendDocument(alice, chat, telegramtest.Upload{Name: "小.xlsx", Data: big, Declared: 1000})
+	if r := f.waitReply(t, chat.ID, 1); r.Params["text"] != "文件超过5MB，未导入。请删去名单以外的内容（如图片），或分成几个文件再发。" {
+		t.Errorf("reply %q", r.Params["text"])
+	}
+	if n := len(f.srv.CallsTo("getFile")); n != 1 {
+		t.Errorf("%d getFile calls, want 1", n)
+	}
+	if n := len(f.srv.CallsTo("downloadFile")); n != 0 {
+		t.Errorf("%d downloads, want none", n)
+	}
+	f.stop()
 }

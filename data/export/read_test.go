@@ -121,6 +121,15 @@ func TestReadImportRefuses(t *testing.T) {
 	}{
 		{name: "a good file", raw: sheetFile(t, "专项辅导名单", [][]any{row}, nil)},
 		{name: "not a spreadsheet", raw: []byte("%PDF-1.4 hello"), want: "不是 Excel 表格"},
+		{name: "an xlsx with a password", raw: func() []byte {
+			f := excelize.NewFile()
+			defer f.Close()
+			var buf bytes.Buffer
+			if err := f.Write(&buf, excelize.Options{Password: "secret"}); err != nil {
+				t.Fatal(err)
+			}
+			return buf.Bytes()
+		}(), want: "设了打开密码"},
 		{name: "an old xls", raw: append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 100)...), want: "旧版 .xls"},
 		{name: "a zip that is no xlsx", raw: func() []byte {
 			var buf bytes.Buffer
@@ -201,5 +210,91 @@ func TestReadImportDateCell(t *testing.T) {
 	}
 	if got := rows[0].Values[data.DetailDate]; got != "2027-09-12" {
 		t.Errorf("date = %q, want 2027-09-12", got)
+	}
+}
+
+// The export itself sent back (it holds the 名单 too): the names of the two
+// 名单 come back and nothing else, neither the 共N家 line under each list
+// nor the rows of 记录明细, which has a 名称 column but is no 名单 (its
+// stations would have come back as tutored enterprises).
+func TestExportSentBack(t *testing.T) {
+	c := campaign(t)
+	s := openStore(t, c)
+	seed(t, s)
+	in, err := Load(context.Background(), s, c, "柯桥", seedNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Workbook(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadImport(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.Sheet != SheetCultured && r.Sheet != SheetTutoring {
+			t.Errorf("a row of %s read: %+v", r.Sheet, r)
+		}
+	}
+	plan, err := s.PlanImport(context.Background(), c, data.Person{UserID: 200, Role: data.RoleCounty, County: "柯桥"}, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !plan.Empty() || len(plan.Errors) != 0 {
+		t.Errorf("plan of the export sent back = %+v, want nothing to import", plan)
+	}
+}
+
+// A workbook of the 1904 date system (old Mac Excel) counts its date
+// serials from 1904: the day shown is the day read, not four years off.
+func TestReadImportDate1904(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", [][]any{{1, "柯桥", "甲纺织有限公司"}}, func(f *excelize.File) {
+		yes := true
+		if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &yes}); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellValue("专项辅导名单", "I2", 45180.0); err != nil { // 2027-09-12 from 1904
+			t.Fatal(err)
+		}
+		st, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+		f.SetCellStyle("专项辅导名单", "I2", "I2", st)
+		if v, _ := f.GetCellValue("专项辅导名单", "I2"); v != "09-12-27" {
+			t.Fatalf("Excel would show %q", v)
+		}
+	})
+	rows, err := ReadImport(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rows[0].Values[data.DetailDate]; got != "2027-09-12" {
+		t.Errorf("date = %q, want 2027-09-12", got)
+	}
+}
+
+// A hidden sheet (last year's list, kept out of sight) is not what the
+// sender sees, and is not read.
+func TestReadImportHiddenSheet(t *testing.T) {
+	raw := sheetFile(t, "专项辅导名单", [][]any{{1, "柯桥", "甲纺织有限公司"}}, func(f *excelize.File) {
+		if _, err := f.NewSheet("去年名单"); err != nil {
+			t.Fatal(err)
+		}
+		head := make([]any, len(listColumns))
+		for i, c := range listColumns {
+			head[i] = c.head
+		}
+		f.SetSheetRow("去年名单", "A1", &head)
+		f.SetSheetRow("去年名单", "A2", &[]any{1, "柯桥", "旧纺织有限公司"})
+		if err := f.SetSheetVisible("去年名单", false); err != nil {
+			t.Fatal(err)
+		}
+	})
+	rows, err := ReadImport(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || rows[0].Name != "甲纺织有限公司" {
+		t.Errorf("rows = %+v, want only the visible sheet's", rows)
 	}
 }
