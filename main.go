@@ -17,8 +17,6 @@ import (
 	"time"
 	_ "time/tzdata" // Asia/Shanghai on machines without zone data
 
-	tgbot "github.com/go-telegram/bot"
-
 	"tsbot/bot"
 	"tsbot/bot/channels"
 	"tsbot/bot/dingtalk"
@@ -59,6 +57,9 @@ type app struct {
 	store    *data.Store
 	// reminders is nil when reminders.enabled is false.
 	reminders *jobs.Runner
+	// pictures draws /chart on every channel and the weekly digest's
+	// picture, with one font read once.
+	pictures *bot.Pictures
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -179,7 +180,7 @@ func openApp(ctx context.Context, configPath string, getenv func(string) string,
 		store.Close()
 		return nil, err
 	}
-	a := &app{cfg: cfg, campaign: campaign, log: log, store: store}
+	a := &app{cfg: cfg, campaign: campaign, log: log, store: store, pictures: &bot.Pictures{Font: cfg.Chart.Font}}
 	if err := a.setUpReminders(ctx, !quiet); err != nil {
 		store.Close()
 		return nil, err
@@ -194,7 +195,7 @@ func (a *app) newTelegram() (*telegram.Adapter, error) {
 
 func (a *app) handler() *bot.Handler {
 	h := bot.NewHandler(a.store, &a.campaign, a.log)
-	h.ChartFont = a.cfg.Chart.Font
+	h.Pictures = a.pictures
 	if a.reminders != nil {
 		h.Reminders = a.reminders
 	}
@@ -212,7 +213,7 @@ func (a *app) telegram(ctx context.Context, dt *dingtalk.Adapter) error {
 	if err != nil {
 		return err
 	}
-	defer startReminders(ctx, a, reminderQueue(t, dt))()
+	defer startReminders(ctx, a, channels.NewQueue(t, dt))()
 	go bot.ReturnMemory(ctx, 5*time.Second, a.store.ReleaseMemory)
 	stopBackups, err := startBackups(ctx, a)
 	if err != nil {
@@ -262,7 +263,7 @@ func startReminders(ctx context.Context, a *app, n jobs.Notifier) (stop func()) 
 		a.log.Info("reminders: off (reminders.enabled = false)")
 		return func() {}
 	}
-	a.reminders.SetNotifier(n)
+	a.remindThrough(n)
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -277,17 +278,17 @@ func startReminders(ctx context.Context, a *app, n jobs.Notifier) (stop func()) 
 	}
 }
 
-// telegramNotifier sends reminders through the bot's sender, which paces
-// them within Telegram's limits and retries 429 and 5xx. A 403 (the bot was
-// blocked or removed from the group) is final: jobs records it as skipped.
-type telegramNotifier struct{ s *telegram.Sender }
+// remindThrough makes the reminders go out through n, the weekly digest
+// with its picture.
+func (a *app) remindThrough(n jobs.Notifier) {
+	a.reminders.SetNotifier(n)
+	a.reminders.SetPicture(a.digestPicture)
+}
 
-func (n telegramNotifier) Notify(ctx context.Context, chatID int64, text string) error {
-	err := n.s.Send(ctx, chatID, text)
-	if errors.Is(err, tgbot.ErrorForbidden) {
-		return fmt.Errorf("%w: %w", jobs.ErrUnreachable, err)
-	}
-	return err
+// digestPicture draws the chart that goes with the weekly digest.
+func (a *app) digestPicture(ctx context.Context, now time.Time) (data.File, error) {
+	d, _, err := a.pictures.Progress(ctx, a.store, &a.campaign, now)
+	return d, err
 }
 
 // idleRobots are the counties' custom robots that get nothing: the DingTalk
@@ -304,56 +305,6 @@ func idleRobots(cfg data.Config) []jobs.Problem {
 		}
 	}
 	return out
-}
-
-// channelNotifier sends a reminder at once on the channel its chat is on
-// (tsbot remind, /remindnow without an outbox); tg or dt is nil when that
-// channel is off.
-type channelNotifier struct {
-	tg jobs.Notifier
-	dt *dingtalk.Adapter
-}
-
-func (n channelNotifier) Notify(ctx context.Context, chatID int64, text string) error {
-	if data.IsDingTalkChat(chatID) {
-		if n.dt == nil {
-			return fmt.Errorf("%w: chat %d is on DingTalk, which is off", jobs.ErrUnreachable, chatID)
-		}
-		return n.dt.Send(ctx, chatID, text)
-	}
-	if n.tg == nil {
-		return fmt.Errorf("%w: chat %d is on Telegram, which is off", jobs.ErrUnreachable, chatID)
-	}
-	return n.tg.Notify(ctx, chatID, text)
-}
-
-// channelQueue queues reminders in the outbox of the channel their chat is
-// on (jobs.Queue): each claim and its outbox row in one transaction, the
-// channel's outbox sends it, retries within the day and records the
-// outcome. tg is nil when Telegram is off.
-type channelQueue struct {
-	channelNotifier
-	tg *telegram.Adapter
-}
-
-// reminderQueue is the notifier of run: reminders queued on the channels
-// that run (tg or dt nil when off).
-func reminderQueue(tg *telegram.Adapter, dt *dingtalk.Adapter) channelQueue {
-	q := channelQueue{channelNotifier{dt: dt}, tg}
-	if tg != nil {
-		q.channelNotifier.tg = telegramNotifier{tg.Sender()}
-	}
-	return q
-}
-
-func (n channelQueue) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	switch {
-	case data.IsDingTalkChat(chatID) && n.dt != nil:
-		return n.dt.QueueReminder(ctx, key, chatID, text, expires)
-	case !data.IsDingTalkChat(chatID) && n.tg != nil:
-		return n.tg.QueueReminder(ctx, key, chatID, text, expires)
-	}
-	return false, fmt.Errorf("reminders: chat %d is on a channel that is off", chatID)
 }
 
 // consoleNotifier prints what would be sent, for the console subcommand.
@@ -394,7 +345,8 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 	if a.cfg.Telegram.Token == "" && !a.cfg.DingTalk.Enabled {
 		return errors.New("remind: 没有 Telegram 机器人 token，无法发送：请设置环境变量 TELEGRAM_BOT_TOKEN（或配置文件的 telegram.token）；只看内容请加 -dry-run")
 	}
-	var n channelNotifier
+	var tg *telegram.Sender
+	var dt *dingtalk.Adapter
 	if a.cfg.Telegram.Token != "" {
 		t, err := a.newTelegram()
 		if err != nil {
@@ -407,16 +359,15 @@ func (a *app) remind(ctx context.Context, at string, dryRun bool, stdout io.Writ
 				a.log.Warn("remind: sender", slog.Any("err", err))
 			}
 		}()
-		n.tg = telegramNotifier{t.Sender()}
+		tg = t.Sender()
 	}
 	if a.cfg.DingTalk.Enabled {
-		dt, err := a.newDingTalk()
-		if err != nil {
+		var err error
+		if dt, err = a.newDingTalk(); err != nil {
 			return err
 		}
-		n.dt = dt
 	}
-	a.reminders.SetNotifier(n)
+	a.reminders.SetNotifier(channels.NewNotifier(tg, dt))
 	outcomes, err := a.reminders.RunAt(ctx, now)
 	for _, o := range outcomes {
 		line := fmt.Sprintf("%s\t%d\t%s", o.Reminder.Key, o.ChatID, o.Status)
@@ -582,7 +533,7 @@ func (a *app) channels(ctx context.Context) error {
 	}
 	if a.cfg.Telegram.Token == "" {
 		// DingTalk alone: reminders to each person's DingTalk and the county groups.
-		defer startReminders(ctx, a, reminderQueue(nil, dt))()
+		defer startReminders(ctx, a, channels.NewQueue(nil, dt))()
 		go bot.ReturnMemory(ctx, 5*time.Second, a.store.ReleaseMemory)
 		stopBackups, err := startBackups(ctx, a)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/go-telegram/bot/models"
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/image/font/gofont/goregular"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -33,9 +35,11 @@ import (
 	"encoding/hex"
 	"net/url"
 	"tsbot/bot"
+	"tsbot/bot/channels"
 	"tsbot/bot/dingtalktest"
 	"tsbot/bot/telegramtest"
 	"tsbot/data"
+	"tsbot/data/chart"
 	"tsbot/data/pgtest"
 	"tsbot/data/testkit"
 	"tsbot/jobs"
@@ -206,7 +210,7 @@ func TestRemindSendThroughBotAPI(t *testing.T) {
 	// d-3 is Thursday 25 September; the contact has blocked the bot.
 	srv.FailNext("sendMessage", telegramtest.Blocked())
 	out = remind("2025-09-25 09:00")
-	if !strings.Contains(out, "contact_digest:2025-09-30:d-3\t1001\tskipped\tjobs: chat refuses the bot: telegram: sendMessage: forbidden") {
+	if !strings.Contains(out, "contact_digest:2025-09-30:d-3\t1001\tskipped\tchat refuses the bot: telegram: sendMessage: forbidden") {
 		t.Errorf("403 not recorded as skipped:\n%s", out)
 	}
 	status := map[string]string{}
@@ -1546,6 +1550,19 @@ name = "王五"
 	return cfgPath, dbPath
 }
 
+// appendFile adds text at the end of a file (a section to a config).
+func appendFile(t *testing.T, path, text string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(text); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func twoChannelEnv(k string) string {
 	switch k {
 	case "TELEGRAM_BOT_TOKEN":
@@ -1577,7 +1594,7 @@ func runChannels(t *testing.T, cfgPath, at string, logs *testkit.Buffer) (queued
 	done := make(chan struct{}, 2)
 	go func() { tg.Run(ctx); done <- struct{}{} }()
 	go func() { dt.Run(ctx); done <- struct{}{} }()
-	a.reminders.SetNotifier(reminderQueue(tg, dt))
+	a.remindThrough(channels.NewQueue(tg, dt))
 	now, err := jobs.ParseInstant(at, a.campaign.Location)
 	if err != nil {
 		t.Fatal(err)
@@ -1692,6 +1709,104 @@ func TestRemindersOnBothChannels(t *testing.T) {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("a secret is in the log")
 		}
+	}
+}
+
+// TestWeeklyDigestCarriesChart: the weekly digest goes out with the
+// picture of the progress, on Telegram as a photo whose caption (or the
+// message after it) is the digest, on DingTalk as the digest and then the
+// PNG as a file; without a CJK font the digest still goes, as text.
+func TestWeeklyDigestCarriesChart(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		font  string // chart.font; "": the installed one; "latin": one without Chinese
+		photo bool
+	}{
+		{name: "with a CJK font", photo: true},
+		{name: "without a CJK font", font: "latin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.photo {
+				if _, err := chart.LoadFont(""); err != nil {
+					t.Skipf("no CJK font (apt-get install %s): %v", chart.FontPackage, err)
+				}
+			}
+			tgSrv := telegramtest.New(t)
+			tgSrv.AddChat(telegramtest.PrivateChat(models.User{ID: 1001, FirstName: "凌晓波"}))
+			tgSrv.AddChat(telegramtest.PrivateChat(models.User{ID: 3001, FirstName: "诸暨"}))
+			tgSrv.AddChat(telegramtest.GroupChat(-100, "柯桥工作群"))
+			dtSrv := dingtalktest.New(t, dtClientID, dtSecret)
+			dir := t.TempDir()
+			cfgPath, _ := writeTwoChannelConfig(t, dir, tgSrv.URL(), dtSrv, 2025)
+			if tc.font == "latin" {
+				tc.font = filepath.Join(dir, "Go-Regular.ttf")
+				if err := os.WriteFile(tc.font, goregular.TTF, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			extra := fmt.Sprintf("\n[reminders]\nweekly_digest = \"0 9 * * 1\"\ndays_before = [7]\n\n[chart]\nfont = %q\n", tc.font)
+			appendFile(t, cfgPath, extra)
+
+			// Monday 22 September 2025: the weekly digest, and no deadline reminder.
+			queued, stop := runChannels(t, cfgPath, "2025-09-22 09:00", &testkit.Buffer{})
+			defer stop()
+			if len(queued) != 2 {
+				t.Fatalf("queued %v, want the weekly digest on both channels", queued)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			defer cancel()
+			digest := func(text string) bool { return strings.HasPrefix(text, "【每周进度】") }
+
+			photos := tgSrv.CallsTo("sendPhoto")
+			if tc.photo {
+				var err error
+				if photos, err = tgSrv.WaitCalls(ctx, "sendPhoto", 1); err != nil {
+					t.Fatalf("telegram: no photo: %v", err)
+				}
+				p := photos[0]
+				if p.Params["chat_id"] != "1001" {
+					t.Errorf("photo to %s, want the contact 1001", p.Params["chat_id"])
+				}
+				if _, err := png.Decode(bytes.NewReader(p.Files["photo"].Data)); err != nil {
+					t.Errorf("the photo is not a PNG: %v", err)
+				}
+			}
+			told := false // the digest reached Telegram, as the caption or as text
+			tgSrv.Wait(ctx, func() bool {
+				for _, c := range append(tgSrv.CallsTo("sendPhoto"), tgSrv.CallsTo("sendMessage")...) {
+					told = told || (c.Status == 200 && (digest(c.Params["caption"]) || digest(c.Params["text"])))
+				}
+				return told
+			})
+			if !told {
+				t.Errorf("the digest's text never reached Telegram")
+			}
+			if !tc.photo && len(photos) != 0 {
+				t.Errorf("a photo without a font: %v", photos)
+			}
+
+			want := 1
+			if tc.photo {
+				want = 2
+			}
+			sent := dtSrv.WaitSent("/v1.0/robot/oToMessages/batchSend", want, 15*time.Second)
+			if len(sent) != want || !digest(sent[0].Text()) {
+				t.Fatalf("dingtalk sent %v, want the digest then %d file", sent, want-1)
+			}
+			if tc.photo {
+				var param struct{ MediaID, FileName, FileType string }
+				if err := json.Unmarshal([]byte(fmt.Sprint(sent[1].Body["msgParam"])), &param); err != nil || sent[1].Body["msgKey"] != "sampleFile" || param.FileType != "png" {
+					t.Fatalf("dingtalk file message %v (%v)", sent[1].Body, err)
+				}
+				raw, ok := dtSrv.Media(param.MediaID)
+				if !ok {
+					t.Fatalf("media %q not uploaded", param.MediaID)
+				}
+				if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
+					t.Errorf("the DingTalk file is not a PNG: %v", err)
+				}
+			}
+		})
 	}
 }
 

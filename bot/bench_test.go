@@ -41,6 +41,80 @@ func BenchmarkUpdate(b *testing.B) {
 	// commit lets SQLite checkpoint the WAL (an autocommit INSERT …
 	// RETURNING reset before SQLITE_DONE never does, and its WAL grows).
 	b.Run("tx_insert", func(b *testing.B) { benchInsert(b, false) })
+	// The fairest single-row durable insert: database/sql, no ORM, one
+	// INSERT in a BEGIN IMMEDIATE … COMMIT on the same DSN.
+	b.Run("sql_insert", benchSQLInsert)
+	// The ratio of the two in one loop, one of each in turn: on a shared
+	// machine the load changes within seconds, and two benchmarks run one
+	// after the other each see a different machine.
+	b.Run("handler_vs_sql", benchHandlerVsSQL)
+}
+
+// benchHandlerVsSQL alternates one update through the handler and one plain
+// single-row insert, each durable, and reports the time of each and the
+// rate of the handler as a share of the insert's.
+func benchHandlerVsSQL(b *testing.B) {
+	f := newBenchFixture(b)
+	db, err := sql.Open("sqlite3", data.SQLiteDSN(filepath.Join(b.TempDir(), "sql.db")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE rows (id INTEGER PRIMARY KEY, text TEXT, at DATETIME)`); err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	var inHandler, inSQL time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		r := f.h.Handle(ctx, Message{UpdateID: int64(i + 1), UserID: keqiao, UserName: "张三", ChatID: keqiao, MessageID: int64(i + 1), Text: "柯桥 辅导企业 +1"})
+		if r.Text == "" || r.Text[0] != "✅"[0] {
+			b.Fatalf("reply %q", r.Text)
+		}
+		mid := time.Now()
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO rows (text, at) VALUES (?, ?)`, fmt.Sprint("柯桥 辅导企业 +", i), time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		inHandler += mid.Sub(start)
+		inSQL += time.Since(mid)
+	}
+	b.ReportMetric(float64(inHandler.Microseconds())/float64(b.N), "handler_µs/op")
+	b.ReportMetric(float64(inSQL.Microseconds())/float64(b.N), "sql_µs/op")
+	b.ReportMetric(float64(inSQL)/float64(inHandler), "handler/sql_rate")
+}
+
+// benchSQLInsert is one plain database/sql INSERT per transaction.
+func benchSQLInsert(b *testing.B) {
+	db, err := sql.Open("sqlite3", data.SQLiteDSN(filepath.Join(b.TempDir(), "sql.db")))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE rows (id INTEGER PRIMARY KEY, text TEXT, at DATETIME)`); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		tx, err := db.Begin()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tx.Exec(`INSERT INTO rows (text, at) VALUES (?, ?)`, fmt.Sprint("柯桥 辅导企业 +", i), time.Now()); err != nil {
+			b.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "inserts/s")
 }
 
 // benchInsert is one durable single-row insert per op on the store's DSN.

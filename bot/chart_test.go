@@ -63,7 +63,7 @@ func TestChartWithoutCJKFont(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFixture(t)
-			f.h.ChartFont = tc.font
+			f.h.Pictures = &Pictures{Font: tc.font}
 			r := f.say(viewer, "/chart")
 			if r.Photo != nil || !strings.Contains(r.Text, "apt-get install fonts-noto-cjk") {
 				t.Fatalf("reply %+v, want what to install", r)

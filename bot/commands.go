@@ -28,6 +28,7 @@ var Commands = []Command{
 	{Name: "undo", About: "撤销您最近一次填报", Writes: true, Group: true},
 	{Name: "list", Args: "[区县] [指标]", About: "查看培育名单和专项辅导名单", Group: true},
 	{Name: "export", Args: "[区县]", About: "下载名单表格（Excel）"},
+	{Name: "template", Args: "[区县]", About: "下载填报模板（Excel），填好发回即可导入", Writes: true},
 	{Name: "chart", About: "各区县进度图（图片）", Group: true},
 	{Name: "detail", Args: "名称 信用代码 … 联系人 … 电话 …", About: "补充名单上单位的信用代码、联系人等信息", Writes: true},
 	{Name: "confirm", About: "核对无误后确认报送本区县名单", Writes: true},
@@ -125,6 +126,8 @@ func (h *Handler) command(ctx context.Context, m Message, text string) Reply {
 		return h.lists(ctx, p, args)
 	case "export":
 		return h.export(ctx, m, p, args)
+	case "template":
+		return h.template(ctx, m, p, args)
 	case "chart":
 		return h.chart(ctx, m)
 	case "detail", "details":

@@ -72,7 +72,7 @@ func (h *Handler) confirm(ctx context.Context, m Message, p data.Person, args []
 	var a data.Answer
 	var draft func(int64) data.Draft
 	if d := m.once; d != nil {
-		a = data.Answer{Key: d.key, Outcome: data.ReceiptAsked, Channel: d.channel, ChatID: d.chatID}
+		a = d.base(data.ReceiptAsked)
 		draft = func(id int64) data.Draft { return d.draft(question(id)) }
 	}
 	id, err := h.Store.Ask(ctx, c, 0, a, draft)

@@ -48,6 +48,11 @@ type Message struct {
 	// (DingTalk's are links): a question is answered by typing its number,
 	// an undo by typing 撤销 (Button.Typed says what to type).
 	TypedAnswers bool
+	// Lease says the channel sends a stored reply itself, from
+	// Reply.Outbox, as soon as Handle returns: the reply is stored leased
+	// to this process for that long, so that no claim loop takes it
+	// meanwhile (see data.Answer). 0: the channel's outbox loop claims it.
+	Lease time.Duration
 
 	once   *delivery // set by Handle for a keyed delivery
 	choice int64     // the question this message answers (a press of its button)
@@ -57,6 +62,9 @@ type Message struct {
 	// Unreadable is a message the channel could not read (a shape its
 	// library does not know): answered, never handled.
 	Unreadable bool
+	// File is a document sent with the message (a filled-in /template),
+	// nil for none; Text is its caption.
+	File *File
 	// Working, if set, is told when the answer takes a while to build (a
 	// document), so the channel can show the chat that something is coming.
 	Working func(Work)
@@ -97,6 +105,7 @@ type Press struct {
 	ChatID     int64
 	MessageID  int64 // the bot's message carrying the button
 	Data       string
+	Lease      time.Duration // as in Message
 }
 
 // Reply is what the bot answers. An empty Text means: say nothing.
@@ -133,6 +142,10 @@ type Reply struct {
 	// Stored says the reply is in the outbox (or was, for a delivery seen
 	// before): the transport sends it from there, not from here.
 	Stored bool
+	// Outbox is the stored row of a reply to a delivery with a Lease: the
+	// channel sends it at once and marks it sent, with no claim. nil for a
+	// reply the outbox loop is to claim (a delivery seen before, no Lease).
+	Outbox *data.OutboxMessage `json:"-"`
 }
 
 // Button is one inline button: a label and the data sent back when pressed.
@@ -154,10 +167,8 @@ type Handler struct {
 	Now      func() time.Time
 	// Reminders backs /reminders and /remindnow; nil: reminders are off.
 	Reminders Reminders
-	// ChartFont is the CJK font file /chart draws with; "": the first
-	// installed of the usual places (config chart.font).
-	ChartFont string
-	chartFont chartFont
+	// Pictures draws /chart; the channels and the weekly digest may share one.
+	Pictures *Pictures
 	// botName is the channel's bot username, for invite links (SetBotUsername).
 	botName atomic.Value
 }
@@ -182,7 +193,7 @@ func NewHandler(store *data.Store, c *data.Campaign, log *slog.Logger) *Handler 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{Store: store, Campaign: c, Log: log, Now: time.Now}
+	return &Handler{Store: store, Campaign: c, Log: log, Now: time.Now, Pictures: &Pictures{}}
 }
 
 const (
@@ -222,11 +233,12 @@ func (h *Handler) Handle(ctx context.Context, m Message) (r Reply) {
 	if m.Group {
 		replyTo = m.MessageID
 	}
-	lookup := m.Edited || strings.HasPrefix(strings.TrimSpace(m.Text), "/")
+	lookup := m.Edited || m.File != nil || strings.HasPrefix(strings.TrimSpace(m.Text), "/")
 	d, r, done := h.begin(ctx, m.Channel, m.UpdateID, m.DeliveryID, m.ChatID, replyTo, 0, lookup)
 	if done {
 		return r
 	}
+	d.leased(m.Lease)
 	m.once = d
 	if m.SenderID != "" {
 		id, r, ok := h.resolveSender(ctx, m.SenderID)
@@ -265,8 +277,16 @@ func (h *Handler) handle(ctx context.Context, m Message) Reply {
 	if m.Unreadable {
 		return h.quiet(m, msgUnreadable)
 	}
+	if m.File != nil {
+		// An edit of a message with a file replaced the file (Telegram):
+		// nothing was written before 确认导入, so it is read as a newer file.
+		return h.importFile(ctx, m)
+	}
 	if strings.HasPrefix(text, "/") {
 		return h.command(ctx, m, text)
+	}
+	if isTypedImport(text) && !m.Edited {
+		return h.importTyped(ctx, m)
 	}
 	if m.TypedAnswers {
 		if r, ok := h.typedAnswer(ctx, m, text); ok {
@@ -427,7 +447,7 @@ func (h *Handler) outcomeReply(head string, out data.Outcome) Reply {
 	b.WriteString(elsewhereText(h.Campaign, out.Elsewhere))
 	r := Reply{Text: b.String()}
 	if !out.Duplicate && len(out.Effects) > 0 && (out.Batch.Kind == data.KindUpdate || out.Batch.Kind == data.KindEdit) {
-		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: typedUndo}}
+		r.Buttons = []Button{{Label: "撤销", Data: "u:" + strconv.FormatInt(out.Batch.ID, 10), Typed: TypedUndo}}
 	}
 	return r
 }
@@ -486,7 +506,7 @@ func (h *Handler) ask(ctx context.Context, m Message, amb *grammar.Ambiguity, pr
 	var a data.Answer
 	var draft func(int64) data.Draft
 	if d := m.once; d != nil {
-		a = data.Answer{Key: d.key, Outcome: data.ReceiptAsked, Channel: d.channel, ChatID: d.chatID}
+		a = d.base(data.ReceiptAsked)
 		draft = func(id int64) data.Draft { return d.draft(question(id)) }
 	}
 	id, err := h.Store.Ask(ctx, c, m.choice, a, draft)

@@ -20,10 +20,7 @@ import (
 )
 
 // Document is a file the bot sends with its reply (sendDocument on Telegram).
-type Document struct {
-	Name string
-	Data []byte
-}
+type Document = data.File
 
 const (
 	listCapAll  = 8  // names shown per indicator when a county's whole list is asked for

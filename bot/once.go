@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"time"
 
 	"tsbot/data"
 )
@@ -34,6 +35,33 @@ type delivery struct {
 	// delivery did, for its receipt.
 	answered bool
 	outcome  string
+	// lease: the channel sends the reply itself (Message.Lease); row is
+	// the reply's outbox row, as the last store of it left it.
+	lease time.Duration
+	row   data.OutboxMessage
+}
+
+// leased notes that the channel sends the stored reply itself.
+func (d *delivery) leased(lease time.Duration) {
+	if d != nil {
+		d.lease = lease
+	}
+}
+
+// base is the Answer of this delivery with outcome, before its reply.
+func (d *delivery) base(outcome string) data.Answer {
+	return data.Answer{Key: d.key, Outcome: outcome, Channel: d.channel, ChatID: d.chatID, Lease: d.lease, Queued: &d.row}
+}
+
+// stored marks r as stored, with the row to send at once when the channel
+// sends it itself.
+func (d *delivery) stored(r Reply) Reply {
+	r.Stored = true
+	if d.lease > 0 && d.row.ID != 0 {
+		row := d.row
+		r.Outbox = &row
+	}
+	return r
 }
 
 // Outgoing is what the outbox carries for a channel: the reply and where it
@@ -121,8 +149,9 @@ func (d *delivery) answer(reply func(data.Outcome) Reply) *data.Answer {
 	if d == nil {
 		return nil
 	}
-	return &data.Answer{Key: d.key, Outcome: data.ReceiptWritten, Channel: d.channel, ChatID: d.chatID,
-		Draft: func(out data.Outcome) data.Draft { return d.draft(reply(out)) }}
+	a := d.base(data.ReceiptWritten)
+	a.Draft = func(out data.Outcome) data.Draft { return d.draft(reply(out)) }
+	return &a
 }
 
 // wrote notes that a write stored the reply with itself.
@@ -146,8 +175,7 @@ func (h *Handler) settle(ctx context.Context, d *delivery, r Reply) Reply {
 		return r
 	}
 	if d.answered {
-		r.Stored = true
-		return r
+		return d.stored(r)
 	}
 	draft := d.draft(r)
 	if len(draft.Body) == 0 {
@@ -157,8 +185,10 @@ func (h *Handler) settle(ctx context.Context, d *delivery, r Reply) Reply {
 	if outcome == "" {
 		outcome = data.ReceiptAnswered
 	}
-	err := h.Store.Answer(ctx, data.Answer{Key: d.key, Outcome: outcome, Channel: d.channel, ChatID: d.chatID,
-		Draft: func(data.Outcome) data.Draft { return draft }})
+	a := d.base(outcome)
+	a.Draft = func(data.Outcome) data.Draft { return draft }
+	d.row = data.OutboxMessage{} // only the row stored now is this reply's
+	err := h.Store.Answer(ctx, a)
 	switch {
 	case errors.Is(err, data.ErrHandled):
 		return replayed()
@@ -166,6 +196,5 @@ func (h *Handler) settle(ctx context.Context, d *delivery, r Reply) Reply {
 		h.Log.Error("reply not stored", slog.String("key", d.key), slog.Any("err", err))
 		return Reply{Text: msgNotSaved, Retry: true}
 	}
-	r.Stored = true
-	return r
+	return d.stored(r)
 }

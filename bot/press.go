@@ -31,6 +31,7 @@ func (h *Handler) HandlePress(ctx context.Context, pr Press) (r Reply) {
 	if done {
 		return r
 	}
+	d.leased(pr.Lease)
 	return h.settle(ctx, d, h.press(ctx, pr, d))
 }
 
@@ -83,6 +84,13 @@ func (h *Handler) press(ctx context.Context, pr Press, d *delivery) Reply {
 		}
 		m.UpdateID = pr.UpdateID // a redelivered press is recorded once
 		return h.addToTutoring(ctx, m, p, id)
+	case "im":
+		id, err := strconv.ParseInt(rest, 10, 64)
+		if err != nil || id <= 0 {
+			return m.refuse(Reply{Text: msgStaleButton})
+		}
+		m.UpdateID = pr.UpdateID
+		return h.importPress(ctx, m, p, id)
 	case "k":
 		id, err := strconv.ParseInt(rest, 10, 64)
 		if err != nil || id <= 0 {
@@ -111,6 +119,9 @@ func (h *Handler) choose(ctx context.Context, m Message, p data.Person, id int64
 	}
 	if c.ClosedAt != nil {
 		return m.refuse(Reply{Text: msgChoiceClosed, ClearKeyboard: true})
+	}
+	if _, _, ok := data.ImportChoice(c); ok {
+		return m.refuse(Reply{Text: msgStaleButton}) // 确认导入 is typed, never a number
 	}
 	m.MessageID = c.MessageID
 	if names, ok := strings.CutPrefix(c.Options[n], optSameFirm); ok {

@@ -19,8 +19,8 @@ import (
 // a press: an answer from someone else, or a second answer, changes nothing
 // and says why.
 
-// typedUndo is what to type to take back an update.
-const typedUndo = "撤销"
+// TypedUndo is what to type to take back an update (or an import).
+const TypedUndo = "撤销"
 
 // typedWindow is how long a question waits for a typed answer.
 const typedWindow = 24 * time.Hour
@@ -32,7 +32,7 @@ func (h *Handler) typedAnswer(ctx context.Context, m Message, text string) (Repl
 	s = strings.TrimPrefix(s, "回复")
 	s = strings.TrimPrefix(s, "选")
 	s = strings.TrimSpace(strings.TrimRight(s, "。.！!"))
-	if s == typedUndo {
+	if s == TypedUndo {
 		p, err := h.person(ctx, m.UserID)
 		if err != nil {
 			return h.rosterReply(m, err), true

@@ -112,7 +112,7 @@ func (s *Store) Confirm(ctx context.Context, a Author, county string, version in
 		if err := tx.Create(&conf).Error; err != nil {
 			return fmt.Errorf("ledger: insert confirmation: %w", err)
 		}
-		return nil
+		return bumpGeneration(tx, genConfirmations)
 	})
 	if err != nil {
 		return Confirmation{}, err
@@ -141,7 +141,7 @@ func (s *Store) Reopen(ctx context.Context, a Author, county, reason string) (Re
 		if err := tx.Create(&ro).Error; err != nil {
 			return fmt.Errorf("ledger: insert reopening: %w", err)
 		}
-		return nil
+		return bumpGeneration(tx, genConfirmations)
 	})
 	if err != nil {
 		return Reopening{}, err
@@ -185,10 +185,19 @@ func listsVersion(tx *gorm.DB, county string) (int64, error) {
 	if err := tx.Model(&DetailRecord{}).Select("COALESCE(MAX(batch_id), 0) AS n").Where("county = ?", county).Scan(&d).Error; err != nil {
 		return 0, fmt.Errorf("ledger: lists version: %w", err)
 	}
+	// An undone import takes its attributes back without a record of its
+	// own: the undo's batch is a change of the lists too.
+	var u struct{ N int64 }
+	err := tx.Model(&Batch{}).Select("COALESCE(MAX(id), 0) AS n").
+		Where("reverts IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&DetailRecord{}).Select("batch_id").Where("county = ?", county)).
+		Scan(&u).Error
+	if err != nil {
+		return 0, fmt.Errorf("ledger: lists version: %w", err)
+	}
 	// Batch ids count up across the ledger: the larger one is the latest
-	// change of either kind. Plus one, so that lists never written are 1
+	// change of any kind. Plus one, so that lists never written are 1
 	// and 0 can mean "no version given".
-	return max(e.N, d.N) + 1, nil
+	return max(e.N, d.N, u.N) + 1, nil
 }
 
 // The attributes a submitted name should carry: what the province's

@@ -176,10 +176,16 @@ var (
 // A landline with an area code is kept as 0575-85134612.
 func CleanPhone(s string) (string, bool) {
 	s = strings.NewReplacer(" ", "", "－", "-", "—", "-", "（", "(", "）", ")").Replace(FoldWidth(s))
-	if m := mobileRe.FindStringSubmatch(s); m != nil {
+	// Dashes group the digits as often as they set off an area code
+	// (138-0000-0000, 0575-8513-4612).
+	undashed := strings.ReplaceAll(s, "-", "")
+	if m := mobileRe.FindStringSubmatch(undashed); m != nil {
 		return m[1], true
 	}
 	m := landlineRe.FindStringSubmatch(s)
+	if m == nil {
+		m = landlineRe.FindStringSubmatch(undashed)
+	}
 	if m == nil {
 		return "", false
 	}

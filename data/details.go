@@ -114,9 +114,10 @@ func (s *Store) AddDetails(ctx context.Context, a Author, county, name string, v
 // and is still there; ErrNameNotListed if there is none.
 func liveUnit(tx *gorm.DB, county, norm string) (NameRecord, error) {
 	var r NameRecord
-	err := tx.Where("county = ? AND norm = ? AND op = ?", county, norm, NameAdd).
-		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Order("id").Take(&r).Error
+	// Every indicator named, so the lookup uses the list index (county,
+	// indicator, norm) instead of scanning the county's names.
+	err := tx.Where("county = ? AND indicator IN ? AND norm = ? AND op = ?", county, Indicators[:], norm, NameAdd).
+		Where(notEnded).Order("id").Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return NameRecord{}, ErrNameNotListed
 	}
@@ -130,9 +131,12 @@ func liveUnit(tx *gorm.DB, county, norm string) (NameRecord, error) {
 // for all), by unit.
 func (s *Store) Details(ctx context.Context, county string) (map[Unit]Details, error) {
 	// Scanned row by row, not with gorm's Find: a province's export reads
-	// tens of thousands of these, and reflection was most of the time.
+	// tens of thousands of these, and reflection was most of the time. The
+	// attributes an undone import set are no longer recorded: the latest
+	// record of a batch still standing wins.
 	q := s.db.WithContext(ctx).Model(&DetailRecord{}).
-		Select("county, norm, field, value, late, user_id, user_name, created_at").Order("id")
+		Select("county, norm, field, value, late, user_id, user_name, created_at").Order("id").
+		Where("batch_id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL"))
 	if county != "" {
 		q = q.Where("county = ?", county)
 	}

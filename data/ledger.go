@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Batch kinds: what a group of entries did.
@@ -17,7 +17,12 @@ const (
 	KindUndo   = "undo"   // /undo or the undo button: compensates one batch
 	KindEdit   = "edit"   // an edited message: compensates the old batch, then applies the new text
 	KindRevert = "revert" // an edited message that no longer parses: compensates only
+	KindImport = "import" // a filled-in /template sent back and confirmed (imports.go)
 )
+
+// undoable are the kinds of batch an undo takes back: what a person
+// recorded, by a message, an edit or a spreadsheet.
+var undoable = []string{KindUpdate, KindEdit, KindImport}
 
 // Batch is everything one message did to the ledger. Batches and entries are
 // only ever inserted: a correction is a new batch that compensates an old one.
@@ -77,6 +82,10 @@ type Total struct {
 	County    string    `gorm:"primaryKey"`
 	Indicator Indicator `gorm:"primaryKey"`
 	Done      int       `gorm:"not null"`
+	// Named is how many names the list of this county and indicator holds
+	// now: what a count going down is checked against, with no count of
+	// the list itself.
+	Named int `gorm:"not null;default:0"`
 }
 
 // Author says who sent a message and from where.
@@ -178,7 +187,7 @@ func (s *Store) Undo(ctx context.Context, a Author, batchID int64) (Outcome, err
 		if err != nil {
 			return Outcome{}, err
 		}
-		if b.Kind != KindUpdate && b.Kind != KindEdit {
+		if !slices.Contains(undoable, b.Kind) {
 			return Outcome{}, fmt.Errorf("ledger: batch %d is a %s: %w", batchID, b.Kind, ErrNotFound)
 		}
 	}
@@ -202,7 +211,7 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 	return s.write(ctx, a, kind, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
 		var live []Batch
 		err := tx.Where("chat_id = ? AND message_id = ? AND kind IN ?", a.ChatID, a.MessageID, []string{KindUpdate, KindEdit}).
-			Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+			Where(notReverted).
 			Order("id").Find(&live).Error
 		if err != nil {
 			return nil, fmt.Errorf("ledger: find edited message: %w", err)
@@ -238,12 +247,16 @@ func (s *Store) Replace(ctx context.Context, a Author, changes []Change) (Outcom
 	})
 }
 
+// notReverted keeps the batches no later batch compensates: a probe of the
+// unique index on reverts per candidate (NOT IN over a subquery would build
+// the set of every reverted id first).
+const notReverted = "NOT EXISTS (SELECT 1 FROM batches AS later WHERE later.reverts = batches.id)"
+
 // LastUndoable finds the author's most recent update that is not yet undone.
 func (s *Store) LastUndoable(ctx context.Context, userID int64) (Batch, error) {
 	var b Batch
 	err := s.db.WithContext(ctx).
-		Where("user_id = ? AND kind IN ?", userID, []string{KindUpdate, KindEdit}).
-		Where("id NOT IN (?)", s.db.Model(&Batch{}).Select("reverts").Where("reverts IS NOT NULL")).
+		Where("user_id = ? AND kind IN ?", userID, undoable).Where(notReverted).
 		Order("id DESC").Take(&b).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return b, ErrNotFound
@@ -305,7 +318,7 @@ func compensate(tx *gorm.DB, id int64) ([]Entry, error) {
 // it may set the batch's Reverts.
 type plan func(tx *gorm.DB, b *Batch) ([]Entry, error)
 
-// writeReq is one write waiting for the writer goroutine.
+// writeReq is one write, committed by its own caller or in a group.
 type writeReq struct {
 	ctx  context.Context
 	a    Author
@@ -324,54 +337,100 @@ type writeResult struct {
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("ledger: store closed")
 
-// write hands one batch to the writer goroutine and waits for its commit.
-// The reply to the user is only sent after this returns without error, that
-// is after the commit has reached the disk.
-func (s *Store) write(ctx context.Context, a Author, kind string, p plan) (Outcome, error) {
-	return s.writeThen(ctx, a, kind, p, nil)
-}
-
-// writeThen is write with rows that need the batch's id (a confirmation).
-func (s *Store) writeThen(ctx context.Context, a Author, kind string, p plan, after func(tx *gorm.DB, b *Batch) error) (Outcome, error) {
-	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, after: after, done: make(chan writeResult, 1)}
-	select {
-	case s.writes <- req:
-	case <-s.quit:
-		return Outcome{}, ErrClosed
-	case <-ctx.Done():
-		return Outcome{}, fmt.Errorf("ledger: %w", ctx.Err())
-	}
-	res := <-req.done // the writer always answers, committed or not
-	return res.out, res.err
+// writer is the state of the store's one writer: at most one commit runs at
+// a time, so the ledger's writes never wait on each other's locks.
+type writer struct {
+	mu     sync.Mutex
+	busy   bool        // a commit is under way
+	queue  []*writeReq // writes that arrived while it was
+	closed bool
+	idle   *sync.Cond // signalled when busy turns false
 }
 
 // maxGroup bounds how many writes share one transaction.
 const maxGroup = 64
 
-// writer is the single goroutine that writes the ledger. Writes that arrive
-// while a commit is syncing are committed together in the next transaction,
-// each inside its own savepoint: one fsync serves many users, and a write
-// that fails (a total below zero, a duplicate) rolls back alone.
-func (s *Store) writer() {
-	defer close(s.writerDone)
+// write commits one batch and returns once the commit has reached the disk:
+// the reply to the user is only sent after this returns without error.
+func (s *Store) write(ctx context.Context, a Author, kind string, p plan) (Outcome, error) {
+	return s.writeThen(ctx, a, kind, p, nil)
+}
+
+// writeThen is write with rows that need the batch's id (a confirmation).
+// With no commit under way the caller commits its write itself: a single
+// sender pays no goroutine hand-off. A write that arrives while a commit
+// syncs waits, and all that gathered are then committed together, each in
+// its own savepoint: one fsync serves many users, and a write that fails (a
+// total below zero, a duplicate) rolls back alone.
+func (s *Store) writeThen(ctx context.Context, a Author, kind string, p plan, after func(tx *gorm.DB, b *Batch) error) (Outcome, error) {
+	if err := ctx.Err(); err != nil {
+		return Outcome{}, fmt.Errorf("ledger: %w", err)
+	}
+	req := &writeReq{ctx: ctx, a: a, kind: kind, plan: p, after: after, done: make(chan writeResult, 1)}
+	s.w.mu.Lock()
+	switch {
+	case s.w.closed:
+		s.w.mu.Unlock()
+		return Outcome{}, ErrClosed
+	case s.w.busy:
+		s.w.queue = append(s.w.queue, req)
+		s.w.mu.Unlock()
+	default:
+		s.w.busy = true
+		s.w.mu.Unlock()
+		s.commitInline(req)
+	}
+	res := <-req.done // always answered, committed or not
+	return res.out, res.err
+}
+
+// commitInline commits req on the caller's goroutine, then hands the writes
+// that queued meanwhile to a goroutine of their own, so the caller returns
+// as soon as its commit is durable.
+func (s *Store) commitInline(req *writeReq) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.drainOrIdle(true) // leave the writer usable for the others
+			panic(p)
+		}
+	}()
+	s.commitGroup([]*writeReq{req})
+	s.drainOrIdle(true)
+}
+
+// drainOrIdle ends a commit: with writes waiting it starts the goroutine
+// that commits them (spawn) or leaves busy set for the caller's loop to
+// continue; with none it marks the writer idle.
+func (s *Store) drainOrIdle(spawn bool) bool {
+	s.w.mu.Lock()
+	defer s.w.mu.Unlock()
+	if len(s.w.queue) == 0 {
+		s.w.busy = false
+		s.w.idle.Broadcast()
+		return false
+	}
+	if spawn {
+		go s.drain()
+	}
+	return true
+}
+
+// drain commits the waiting writes, up to maxGroup at a time, until none
+// are left.
+func (s *Store) drain() {
 	for {
-		var reqs []*writeReq
-		select {
-		case r := <-s.writes:
-			reqs = append(reqs, r)
-		case <-s.quit:
+		s.w.mu.Lock()
+		n := min(len(s.w.queue), maxGroup)
+		reqs := s.w.queue[:n:n]
+		s.w.queue = s.w.queue[n:]
+		if len(s.w.queue) == 0 {
+			s.w.queue = nil // let the served requests go
+		}
+		s.w.mu.Unlock()
+		s.commitGroup(reqs)
+		if !s.drainOrIdle(false) {
 			return
 		}
-	more:
-		for len(reqs) < maxGroup {
-			select {
-			case r := <-s.writes:
-				reqs = append(reqs, r)
-			default:
-				break more
-			}
-		}
-		s.commitGroup(reqs)
 	}
 }
 
@@ -381,7 +440,7 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 		// transaction back, and the conflict is explained afterwards.
 		r := reqs[0]
 		var out Outcome
-		err := s.db.WithContext(r.ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.writeTx.WithContext(r.ctx).Transaction(func(tx *gorm.DB) error {
 			if err := s.serializeWrites(tx); err != nil {
 				return err
 			}
@@ -390,13 +449,14 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 			return err
 		})
 		if err != nil {
+			s.forgetUncommitted()
 			out, err = s.afterConflict(s.db.WithContext(r.ctx), r, err)
 		}
 		r.done <- writeResult{out, err}
 		return
 	}
 	results := make([]writeResult, len(reqs))
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.writeTx.Transaction(func(tx *gorm.DB) error {
 		if err := s.serializeWrites(tx); err != nil {
 			return err
 		}
@@ -419,6 +479,9 @@ func (s *Store) commitGroup(reqs []*writeReq) {
 		}
 		return nil
 	})
+	if err != nil {
+		s.forgetUncommitted()
+	}
 	for i, r := range reqs {
 		if err != nil && results[i].err == nil {
 			results[i] = writeResult{err: fmt.Errorf("ledger: commit: %w", err)}
@@ -484,48 +547,23 @@ func (s *Store) apply(tx *gorm.DB, r *writeReq) (Outcome, error) {
 	if err := s.markLate(tx, a, &b, entries, now); err != nil {
 		return Outcome{}, err
 	}
-	if err := tx.Create(&b).Error; err != nil {
-		return Outcome{}, fmt.Errorf("ledger: insert batch: %w", err)
+	if err := insertBatch(tx, &b); err != nil {
+		return Outcome{}, err
 	}
-	totals, err := loadTotals(tx, entries)
+	totals, named, err := applyTotals(tx, entries)
 	if err != nil {
 		return Outcome{}, err
 	}
-	var elsewhere []Elsewhere
 	for i := range entries {
 		e := &entries[i]
-		k := key{e.County, e.Indicator}
-		switch e.Op {
-		case OpSet:
-			e.Delta = e.Amount - totals[k]
-		default:
-			e.Delta = e.Amount
-		}
-		if totals[k]+e.Delta < 0 {
-			return Outcome{}, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: totals[k], Delta: e.Delta}
-		}
-		totals[k] += e.Delta
 		e.BatchID, e.UserID, e.UserName, e.ChatID, e.MessageID, e.CreatedAt = b.ID, a.UserID, a.Name, a.ChatID, a.MessageID, now
 	}
+	var elsewhere []Elsewhere
 	if len(entries) > 0 {
-		if err := tx.Create(&entries).Error; err != nil {
-			return Outcome{}, fmt.Errorf("ledger: insert entries: %w", err)
+		if err := insertEntries(tx, entries); err != nil {
+			return Outcome{}, err
 		}
-		rows := make([]Total, 0, len(totals))
-		for k, v := range totals {
-			rows = append(rows, Total{County: k.county, Indicator: k.ind, Done: v})
-		}
-		sort.Slice(rows, func(i, j int) bool {
-			return rows[i].County+rows[i].Indicator.Key() < rows[j].County+rows[j].Indicator.Key()
-		})
-		err := tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "county"}, {Name: "indicator"}},
-			DoUpdates: clause.AssignmentColumns([]string{"done"}),
-		}).Create(&rows).Error
-		if err != nil {
-			return Outcome{}, fmt.Errorf("ledger: update totals: %w", err)
-		}
-		if elsewhere, err = writeNames(tx, &b, entries, totals); err != nil {
+		if elsewhere, err = writeNames(tx, &b, entries, totals, named); err != nil {
 			return Outcome{}, err
 		}
 	}
@@ -606,7 +644,7 @@ func (s *Store) History(ctx context.Context, county string, limit int) ([]Entry,
 func (s *Store) LastUpdateIn(ctx context.Context, userID, chatID int64) (Batch, error) {
 	var b Batch
 	err := s.db.WithContext(ctx).
-		Where("user_id = ? AND chat_id = ? AND kind IN ?", userID, chatID, []string{KindUpdate, KindEdit}).
+		Where("user_id = ? AND chat_id = ? AND kind IN ?", userID, chatID, undoable).
 		Order("id DESC").Take(&b).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return b, ErrNotFound

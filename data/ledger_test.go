@@ -103,6 +103,33 @@ func TestRecordIsAllOrNothing(t *testing.T) {
 	})
 }
 
+// The totals are upserts that return the new total: a total that goes
+// below zero part-way through a message, or a total that never existed
+// going negative, is refused after the fact, and the batch leaves nothing.
+func TestRecordBelowZeroMidBatch(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		_, err := s.Record(ctx, Author{UserID: 1}, []Change{add("柯桥", Tutoring, 3), add("柯桥", Tutoring, -5), add("柯桥", Tutoring, 9)})
+		var bz *BelowZeroError
+		if !errors.As(err, &bz) || bz.Done != 3 || bz.Delta != -5 {
+			t.Fatalf("err = %v, want below zero at 3-5", err)
+		}
+		if _, err := s.Record(ctx, Author{UserID: 1}, []Change{add("越城", Zone, -1)}); !errors.As(err, &bz) || bz.Done != 0 {
+			t.Fatalf("new total below zero: err = %v", err)
+		}
+		if got := mustTotals(t, s); len(got) != 0 {
+			t.Errorf("totals after refused batches = %v, want none", got)
+		}
+		out, err := s.Record(ctx, Author{UserID: 1}, []Change{add("柯桥", Tutoring, 3), set("柯桥", Tutoring, 1), add("柯桥", Tutoring, 2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := out.Effects[1].Delta; d != -2 || out.Effects[2].Done != 3 {
+			t.Errorf("effects = %+v, want the set to be -2 and the total 3", out.Effects)
+		}
+	})
+}
+
 func TestRecordSameUpdateOnce(t *testing.T) {
 	forEachStore(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()

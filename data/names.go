@@ -36,11 +36,16 @@ type NameRecord struct {
 	ID        int64     `gorm:"primaryKey"`
 	BatchID   int64     `gorm:"index;not null"`
 	EntryID   int64     `gorm:"not null"`
-	County    string    `gorm:"index:idx_names_list;not null"`
-	Indicator Indicator `gorm:"index:idx_names_list;not null"`
+	County    string    `gorm:"index:idx_names_list;index:idx_names_firm,priority:2;index:idx_names_lengths,priority:1;not null"`
+	Indicator Indicator `gorm:"index:idx_names_list;index:idx_names_firm,priority:3;index:idx_names_lengths,priority:2;not null"`
 	Norm      string    `gorm:"index:idx_names_list;not null"` // NormalizeName(Name): what duplicates are judged on
 	Name      string    `gorm:"not null"`                      // as typed, trimmed
-	Op        string    `gorm:"not null"`                      // NameAdd or NameRemove
+	// Firm is FirmKey(Name), stored so that a near duplicate is found by
+	// the index, not by loading the list (see listed.go).
+	Firm string `gorm:"index:idx_names_firm,priority:1;not null;default:''"`
+	// idx_names_lengths covers the start-up count of every list's length
+	// (repairNamed), read from the index alone.
+	Op string `gorm:"index:idx_names_lengths,priority:3;not null"` // NameAdd or NameRemove
 	// Ends is, for a removal, the add row it takes off the list. Unique: a
 	// name leaves the list at most once.
 	Ends      *int64 `gorm:"uniqueIndex"`
@@ -116,7 +121,7 @@ func NormalizeName(s string) string {
 	b.Grow(len(s))
 	for _, r := range s {
 		switch {
-		case unicode.IsSpace(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
+		case unicode.IsSpace(r), isZeroWidth(r), strings.ContainsRune("()[]{}（）【】〔〕〈〉《》「」『』", r):
 			continue
 		}
 		b.WriteRune(unicode.ToLower(r))
@@ -124,10 +129,29 @@ func NormalizeName(s string) string {
 	return b.String()
 }
 
+// isZeroWidth reports whether r is a character that shows as nothing and
+// means nothing in a name (a zero-width space, a word joiner, a byte-order
+// mark, a soft hyphen): pasted from a web page or a PDF, it would make a
+// listed firm look new. CleanName drops them; NormalizeName ignores them.
+// The direction controls, which change what a name shows, are refused
+// instead (IsBidiControl).
+func isZeroWidth(r rune) bool {
+	switch r {
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u180e':
+		return true
+	}
+	return false
+}
+
 // CleanName trims a name and checks it can go on a list; the problem is
 // NameInvalid.
 func CleanName(s string) (string, bool) {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if isZeroWidth(r) {
+			return -1
+		}
+		return r
+	}, s))
 	if s == "" || NormalizeName(s) == "" || utf8.RuneCountInString(s) > MaxNameRunes || !utf8.ValidString(s) ||
 		strings.ContainsFunc(s, unicode.IsControl) {
 		return s, false
@@ -227,20 +251,15 @@ func compensateNames(tx *gorm.DB, id int64, old []Entry, out []Entry) error {
 	return nil
 }
 
-// liveNames loads what is on one list now, by normalized name.
-func liveNames(tx *gorm.DB, county string, indicator Indicator) (map[string]NameRecord, error) {
-	var rows []NameRecord
-	err := tx.Where("county = ? AND indicator = ? AND op = ?", county, indicator, NameAdd).
-		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Order("id").Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("ledger: load list %s %s: %w", county, indicator.Key(), err)
+// addedByMessage says whether a name's row was put on the list by a
+// message of its own (an update, an edit, an import), not by an undo
+// putting it back.
+func addedByMessage(tx *gorm.DB, r NameRecord) (bool, error) {
+	var kinds []string
+	if err := tx.Model(&Batch{}).Where("id = ?", r.BatchID).Pluck("kind", &kinds).Error; err != nil {
+		return false, fmt.Errorf("ledger: batch of name %d: %w", r.ID, err)
 	}
-	out := make(map[string]NameRecord, len(rows))
-	for _, r := range rows {
-		out[r.Norm] = r
-	}
-	return out, nil
+	return len(kinds) == 1 && slices.Contains(undoable, kinds[0]), nil
 }
 
 // writeNames writes the name rows of a batch whose entries are inserted,
@@ -250,119 +269,127 @@ func liveNames(tx *gorm.DB, county string, indicator Indicator) (map[string]Name
 // adds is also refused when the same firm written differently is listed
 // (NameNear), unless it carries DistinctMark; and the firms it adds that are
 // on another county's list are returned, for the admin to look into.
-func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals map[key]int) ([]Elsewhere, error) {
+// Every check is a point lookup on an index: nothing here loads a list.
+// named is how many names each list held before the batch (see Total.Named).
+func writeNames(tx *gorm.DB, b *Batch, entries []Entry, totals, named map[key]int) ([]Elsewhere, error) {
 	typed := b.Kind == KindUpdate || b.Kind == KindEdit // not an undo putting a name back
-	firms := map[key]firmIndex{}                        // by FirmKey, built where a near check needs it
 	var added []NameRecord
-	// A list needs loading only where names come or go, or where the count
-	// goes down (it may not fall below the names listed). An unnamed add, the
-	// common update, leaves every list as it was and costs no query.
-	lists := map[key]map[string]NameRecord{}
+	// The lists whose length must still fit their count: where names come
+	// or go, or where the count goes down. An unnamed add, the common
+	// update, changes neither and costs no query.
+	lengths := map[key]int{}
 	for i := range entries {
 		e := &entries[i]
 		k := key{e.County, e.Indicator}
-		if _, ok := lists[k]; ok || (len(e.names) == 0 && e.Delta >= 0) {
-			continue
+		if _, ok := lengths[k]; !ok && (len(e.names) > 0 || e.Delta < 0) {
+			lengths[k] = named[k]
 		}
-		live, err := liveNames(tx, e.County, e.Indicator)
-		if err != nil {
-			return nil, err
-		}
-		lists[k] = live
-	}
-	for i := range entries {
-		e := &entries[i]
-		k := key{e.County, e.Indicator}
-		live := lists[k]
 		for _, op := range e.names {
-			norm := NormalizeName(op.name)
-			row := NameRecord{BatchID: b.ID, EntryID: e.ID, County: e.County, Indicator: e.Indicator, Norm: norm, Name: op.name,
-				Late: e.Late, UserID: b.UserID, UserName: b.UserName, CreatedAt: b.CreatedAt}
-			if op.remove {
-				row.Op = NameRemove
-				target, ok := live[norm]
-				if op.ends != 0 && !ok {
-					continue // undoing an add whose name has left the list since: nothing to take off
-				}
-				if !ok {
-					return nil, &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}
-				}
-				ends := target.ID
-				row.Ends = &ends
-				delete(live, norm)
-				if f := firms[k]; f != nil {
-					f.drop(target)
-				}
-			} else {
-				row.Op = NameAdd
-				if have, ok := live[norm]; ok {
-					p := NameRepeated
-					if have.BatchID != b.ID {
-						p = NameDuplicate
-					}
-					l := have.listed()
-					return nil, &NameError{Problem: p, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
-				}
-				if typed && !op.distinct && firms[k] == nil {
-					firms[k] = firmsOf(live)
-				}
-				if have, ok := firms[k].near(op.name); ok && typed && !op.distinct {
-					l := have.listed()
-					return nil, &NameError{Problem: NameNear, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
-				}
+			row, skip, err := nameRow(tx, b, e, op, typed)
+			if err != nil {
+				return nil, err
+			}
+			if skip {
+				continue
 			}
 			if err := tx.Create(&row).Error; err != nil {
 				return nil, fmt.Errorf("ledger: insert name: %w", err)
 			}
-			if row.Op == NameAdd {
-				live[norm] = row
-				if f := firms[k]; f != nil {
-					f.add(row)
-				}
-				if typed {
-					added = append(added, row)
-				}
+			if row.Op == NameRemove {
+				lengths[k]--
+				continue
+			}
+			lengths[k]++
+			if typed {
+				added = append(added, row)
 			}
 		}
 	}
-	for k, live := range lists {
-		if len(live) > totals[k] {
-			return nil, &NameError{Problem: NamesOverCount, County: k.county, Indicator: k.ind, Amount: totals[k], Names: len(live)}
-		}
+	if err := checkLengths(tx, lengths, totals, named); err != nil {
+		return nil, err
 	}
 	return elsewhere(tx, added)
 }
 
-// firmIndex is a list by FirmKey: the rows of each firm, in list order.
-type firmIndex map[string][]NameRecord
-
-func firmsOf(live map[string]NameRecord) firmIndex {
-	f := firmIndex{}
-	for _, r := range live {
-		f.add(r)
+// nameRow is the row one name of an entry writes, after the checks of the
+// list as it stands in the transaction (with the batch's earlier names).
+// skip: an undo of an add whose name has left the list since, nothing to do.
+func nameRow(tx *gorm.DB, b *Batch, e *Entry, op nameOp, typed bool) (NameRecord, bool, error) {
+	k := key{e.County, e.Indicator}
+	row := NameRecord{BatchID: b.ID, EntryID: e.ID, County: e.County, Indicator: e.Indicator, Norm: NormalizeName(op.name),
+		Name: op.name, Firm: FirmKey(op.name), Late: e.Late, UserID: b.UserID, UserName: b.UserName, CreatedAt: b.CreatedAt}
+	have, ok, err := listedByNorm(tx, k, row.Norm)
+	if err != nil {
+		return row, false, err
 	}
-	for _, rs := range f {
-		sort.Slice(rs, func(i, j int) bool { return rs[i].ID < rs[j].ID })
+	if op.remove {
+		row.Op = NameRemove
+		if op.ends != 0 && !ok {
+			return row, true, nil // undoing an add whose name has left the list since: nothing to take off
+		}
+		if op.ends != 0 && have.ID != op.ends {
+			// The name left the list and is on it again: put back by an
+			// undo, it is still this add's; added by a later message, it is
+			// that message's, and stays.
+			later, err := addedByMessage(tx, have)
+			if err != nil {
+				return row, false, err
+			}
+			if later {
+				return row, true, nil
+			}
+		}
+		if !ok {
+			return row, false, &NameError{Problem: NameNotListed, County: e.County, Indicator: e.Indicator, Name: op.name}
+		}
+		ends := have.ID
+		row.Ends = &ends
+		return row, false, nil
 	}
-	return f
+	row.Op = NameAdd
+	if ok {
+		p := NameRepeated
+		if have.BatchID != b.ID {
+			p = NameDuplicate
+		}
+		l := have.listed()
+		return row, false, &NameError{Problem: p, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
+	}
+	if typed && !op.distinct {
+		near, ok, err := listedByFirm(tx, k, row.Firm)
+		if err != nil {
+			return row, false, err
+		}
+		if ok {
+			l := near.listed()
+			return row, false, &NameError{Problem: NameNear, County: e.County, Indicator: e.Indicator, Name: op.name, Listed: &l}
+		}
+	}
+	return row, false, nil
 }
 
-func (f firmIndex) add(r NameRecord) {
-	k := FirmKey(r.Name)
-	f[k] = append(f[k], r)
-}
-
-func (f firmIndex) drop(r NameRecord) {
-	k := FirmKey(r.Name)
-	f[k] = slices.DeleteFunc(f[k], func(x NameRecord) bool { return x.ID == r.ID })
-}
-
-// near finds the first name listed that is the same firm as name.
-func (f firmIndex) near(name string) (NameRecord, bool) {
-	if rs := f[FirmKey(name)]; len(rs) > 0 {
-		return rs[0], true
+// checkLengths refuses a list longer than its count, and stores the new
+// length of each list whose names changed.
+func checkLengths(tx *gorm.DB, lengths, totals, named map[key]int) error {
+	keys := make([]key, 0, len(lengths))
+	for k := range lengths {
+		keys = append(keys, k)
 	}
-	return NameRecord{}, false
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].county < keys[j].county || keys[i].county == keys[j].county && keys[i].ind < keys[j].ind
+	})
+	for _, k := range keys {
+		n := lengths[k]
+		if n > totals[k] {
+			return &NameError{Problem: NamesOverCount, County: k.county, Indicator: k.ind, Amount: totals[k], Names: n}
+		}
+		if n != named[k] {
+			if err := setNamed(tx, k, n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Elsewhere is a name a batch added whose firm is on another county's list.
@@ -370,43 +397,6 @@ type Elsewhere struct {
 	Name   string // as added now
 	County string // where it was added
 	Listed Listed // on the other county's list
-}
-
-// elsewhere finds, for the names a batch added, the same firm on other
-// counties' lists (any indicator), in list order. One query, only for a
-// batch that adds names.
-func elsewhere(tx *gorm.DB, added []NameRecord) ([]Elsewhere, error) {
-	if len(added) == 0 {
-		return nil, nil
-	}
-	var rows []NameRecord
-	err := tx.Where("op = ?", NameAdd).
-		Where("id NOT IN (?)", tx.Session(&gorm.Session{NewDB: true}).Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Order("id").Find(&rows).Error
-	if err != nil {
-		return nil, fmt.Errorf("ledger: load lists: %w", err)
-	}
-	keys := make([]string, len(added))
-	for i, a := range added {
-		keys[i] = FirmKey(a.Name)
-	}
-	var out []Elsewhere
-	for _, r := range rows {
-		var k string
-		for i, a := range added {
-			if r.County == a.County {
-				continue
-			}
-			if k == "" {
-				k = FirmKey(r.Name)
-			}
-			if k == keys[i] {
-				out = append(out, Elsewhere{Name: a.Name, County: a.County, Listed: r.listed()})
-				break
-			}
-		}
-	}
-	return out, nil
 }
 
 func (r NameRecord) listed() Listed {
@@ -422,17 +412,16 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 		return nil
 	}
 	deadline := !s.ListsClose.IsZero() && !now.Before(s.ListsClose)
-	confs, err := openConfirmations(tx, countiesOf(entries))
+	confirmed, err := s.standingConfirmations(tx)
 	if err != nil {
 		return err
 	}
-	confirmed := map[string]*Confirmation{}
-	for i := range confs {
-		confirmed[confs[i].County] = &confs[i]
-	}
 	for i := range entries {
 		e := &entries[i]
-		conf := confirmed[e.County]
+		var conf *Confirmation
+		if c, ok := confirmed[e.County]; ok {
+			conf = &c
+		}
 		if !deadline && conf == nil {
 			continue
 		}
@@ -447,9 +436,7 @@ func (s *Store) markLate(tx *gorm.DB, a Author, b *Batch, entries []Entry, now t
 // Names returns what is on the lists now, of one county or (county "") all,
 // in the order the names were added.
 func (s *Store) Names(ctx context.Context, county string) ([]Listed, error) {
-	q := s.db.WithContext(ctx).Where("op = ?", NameAdd).
-		Where("id NOT IN (?)", s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Order("id")
+	q := s.db.WithContext(ctx).Where("op = ?", NameAdd).Where(notEnded).Order("id")
 	if county != "" {
 		q = q.Where("county = ?", county)
 	}
@@ -467,16 +454,16 @@ func (s *Store) Names(ctx context.Context, county string) ([]Listed, error) {
 // MissingFromTutoring is note 1 for one county, worked out by the database:
 // the named stations whose name is not on the county's tutoring list (an
 // anti-join on the stored normalized names), without loading the lists.
+// Each station costs two probes of the indexes (is it ended, is its name
+// tutored), so the cost follows the county's stations, not its list.
 func (s *Store) MissingFromTutoring(ctx context.Context, county string) ([]Listed, error) {
-	ended := s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")
-	tutored := s.db.Model(&NameRecord{}).Select("norm").
-		Where("county = ? AND indicator = ? AND op = ?", county, Tutoring, NameAdd).
-		Where("id NOT IN (?)", ended)
 	var rows []NameRecord
 	err := s.db.WithContext(ctx).
 		Where("county = ? AND indicator IN ? AND op = ?", county, []Indicator{ProvincialStation, CityStation}, NameAdd).
-		Where("id NOT IN (?)", ended).
-		Where("norm NOT IN (?)", tutored).
+		Where(notEnded).
+		Where(`NOT EXISTS (SELECT 1 FROM names AS tutored WHERE tutored.county = names.county AND tutored.indicator = ?
+			AND tutored.norm = names.norm AND tutored.op = ?
+			AND NOT EXISTS (SELECT 1 FROM names AS ended WHERE ended.ends = tutored.id))`, Tutoring, NameAdd).
 		Order("id").Find(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("ledger: note 1 of %s: %w", county, err)
@@ -492,9 +479,7 @@ func (s *Store) MissingFromTutoring(ctx context.Context, county string) ([]Liste
 // put it there; ErrNotFound if it has left the list.
 func (s *Store) ListedName(ctx context.Context, id int64) (Listed, error) {
 	var r NameRecord
-	err := s.db.WithContext(ctx).Where("id = ? AND op = ?", id, NameAdd).
-		Where("id NOT IN (?)", s.db.Model(&NameRecord{}).Select("ends").Where("ends IS NOT NULL")).
-		Take(&r).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND op = ?", id, NameAdd).Where(notEnded).Take(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return Listed{}, ErrNotFound
 	}

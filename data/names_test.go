@@ -169,6 +169,46 @@ func TestNamesUndoAndEdit(t *testing.T) {
 	}
 }
 
+// Undoing an add whose name was taken off and put on again since, by a
+// later message: the name on the list is the later message's, and stays
+// (an import undone after someone removed one of its names and added it
+// back took the later name off, leaving that message live with no name).
+func TestNamesUndoAfterReAdded(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	a := Author{UserID: 7, Name: "张三", ChatID: 7, MessageID: 1}
+	b := Author{UserID: 8, Name: "李四", ChatID: 8, MessageID: 2}
+	if _, err := s.Record(ctx, b, []Change{{County: "柯桥", Indicator: Tutoring, Amount: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Record(ctx, a, []Change{named("柯桥", Tutoring, 1, "甲公司")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []Change{named("柯桥", Tutoring, -1, "甲公司"), named("柯桥", Tutoring, 1, "甲公司")} {
+		b.MessageID = int64(3 + i)
+		if _, err := s.Record(ctx, b, []Change{c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Undo(ctx, a, first.Batch.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := listNames(t, s, "柯桥", Tutoring); fmt.Sprint(got) != "[甲公司]" {
+		t.Errorf("list = %v, want 李四's 甲公司 still on it", got)
+	}
+	if got := mustTotals(t, s)["柯桥"][Tutoring]; got != 2 {
+		t.Errorf("total = %d, want 2", got)
+	}
+	// 李四's undo takes off 李四's 甲公司.
+	if _, err := s.Undo(ctx, b, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := listNames(t, s, "柯桥", Tutoring); len(got) != 0 || mustTotals(t, s)["柯桥"][Tutoring] != 1 {
+		t.Errorf("after 李四's undo: list %v, total %d", got, mustTotals(t, s)["柯桥"][Tutoring])
+	}
+}
+
 // Many writers adding the same names at once: each name lands once, and
 // the count equals the names listed.
 func TestNamesConcurrentDuplicates(t *testing.T) {

@@ -93,6 +93,17 @@ type Answer struct {
 	Channel string
 	ChatID  int64
 	Draft   func(Outcome) Draft
+	// Lease, if not 0, stores the reply leased to the writing process for
+	// that long, its first attempt counted: the channel sends it from
+	// memory as soon as the write returns, without a claim transaction, and
+	// no claim loop takes it meanwhile. Should the process die first, the
+	// lease runs out and a claim loop sends it (补发). A channel that does
+	// not send its replies itself leaves it 0.
+	Lease time.Duration
+	// Queued, if set, receives the stored row (as a claim would return it).
+	// It is filled inside the transaction: read it only once the write has
+	// reported success.
+	Queued *OutboxMessage
 }
 
 // Draft is an outgoing message: the encoded reply and the button data it
@@ -151,7 +162,20 @@ func (s *Store) storeAnswer(tx *gorm.DB, a Answer, out Outcome) (bool, error) {
 	if res.RowsAffected == 0 {
 		return false, ErrHandled
 	}
-	return true, s.queue(tx, &OutboxMessage{Channel: a.Channel, Receipt: a.Key, ChatID: a.ChatID, Body: d.Body}, d.Buttons, now)
+	m := &OutboxMessage{Channel: a.Channel, Receipt: a.Key, ChatID: a.ChatID, Body: d.Body}
+	if a.Lease > 0 {
+		until := now.Add(a.Lease)
+		m.LeaseUntil, m.Attempts = &until, 1
+	}
+	if err := s.queue(tx, m, d.Buttons, now); err != nil {
+		return false, err
+	}
+	if a.Queued != nil {
+		*a.Queued = *m
+		// A claim returns the row as it was before the attempt it counts.
+		a.Queued.Attempts = 0
+	}
+	return true, nil
 }
 
 // draft renders an answer's reply. It runs on the writer goroutine, inside

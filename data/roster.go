@@ -72,26 +72,26 @@ func (r Role) RoleName() string {
 
 // Person looks a user up on the roster.
 func (s *Store) Person(ctx context.Context, userID int64) (Person, error) {
-	var p Person
-	err := s.db.WithContext(ctx).Take(&p, "user_id = ?", userID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, ErrNotFound
-	}
+	r, err := s.rosterNow(ctx)
 	if err != nil {
-		return p, fmt.Errorf("roster: look up %d: %w", userID, err)
+		return Person{}, fmt.Errorf("roster: look up %d: %w", userID, err)
+	}
+	p, ok := r.byID[userID]
+	if !ok {
+		return Person{}, ErrNotFound
 	}
 	return p, nil
 }
 
 // PersonByDingTalk looks a person up by their DingTalk staff id.
 func (s *Store) PersonByDingTalk(ctx context.Context, staffID string) (Person, error) {
-	var p Person
-	err := s.db.WithContext(ctx).Take(&p, "dingtalk_id = ?", staffID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, ErrNotFound
-	}
+	r, err := s.rosterNow(ctx)
 	if err != nil {
-		return p, fmt.Errorf("roster: look up DingTalk staff %s: %w", staffID, err)
+		return Person{}, fmt.Errorf("roster: look up DingTalk staff %s: %w", staffID, err)
+	}
+	p, ok := r.byDing[staffID]
+	if !ok {
+		return Person{}, ErrNotFound
 	}
 	return p, nil
 }
@@ -219,12 +219,16 @@ func deletePerson(tx *gorm.DB, userID int64) error {
 // write, in this process and others (BEGIN IMMEDIATE on SQLite, the advisory
 // lock on PostgreSQL): two admins removing each other at once then run one
 // after the other, and the second sees that the first left it the last one.
+// It marks the roster changed, so every process reloads its cached copy.
 func (s *Store) rosterWrite(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := s.serializeWrites(tx); err != nil {
 			return err
 		}
-		return fn(tx)
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return bumpGeneration(tx, genRoster)
 	})
 }
 

@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -23,8 +25,13 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the durable ledger and roster behind gorm.
 type Store struct {
-	db  *gorm.DB
-	log *slog.Logger
+	db    *gorm.DB
+	sqlDB *sql.DB // the pool under db, for the few reads that bypass gorm
+	// writeTx is db for the writer's transactions: its statements are in a
+	// transaction already, and need no default one each (a Begin attempt
+	// per statement).
+	writeTx *gorm.DB
+	log     *slog.Logger
 	// Now is the clock; tests set it to a fixed instant.
 	Now func() time.Time
 	// ListsClose is when the lists are due (Campaign.ListsClose); zero:
@@ -33,10 +40,10 @@ type Store struct {
 	// dialect is gorm's name of the driver: "sqlite" or "postgres".
 	dialect string
 
-	writes     chan *writeReq // to the single writer goroutine
-	quit       chan struct{}
-	writerDone chan struct{}
-	closeOnce  sync.Once
+	w writer // who commits now, and the writes waiting for it (ledger.go)
+
+	rosterCache atomic.Pointer[rosterSnapshot] // see caches.go
+	confCache   atomic.Pointer[confSnapshot]
 }
 
 // Open connects to the database the config names and brings its schema up to
@@ -65,8 +72,14 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		dialector = d
 	}
 	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
+		Logger: logger.Discard,
+		// gorm wraps every write made outside a transaction in one. Not
+		// for its own sake: on SQLite an autocommit INSERT … RETURNING (any
+		// Create) is reset by database/sql before SQLITE_DONE, the WAL hook
+		// never fires, and the WAL is never checkpointed (wal_test.go).
+		// Inside a transaction, as all of the ledger's writes are, it costs
+		// one failed Begin per statement.
+		SkipDefaultTransaction: false,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		DisableAutomaticPing:   true, // pinged below, with a time limit
@@ -87,10 +100,22 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		// The same on SQLite, where a new connection is a file opened,
+		// four PRAGMAs, the schema parsed and an empty statement cache:
+		// twenty staff in twenty chats opened one every six updates. An
+		// idle one is closed after a minute, with the memory it holds.
+		sqlDB, _ := db.DB()
+		sqlDB.SetMaxIdleConns(sqliteIdleConns)
+		sqlDB.SetConnMaxIdleTime(time.Minute)
 	}
-	s := &Store{db: db, log: log, Now: time.Now, dialect: db.Dialector.Name(),
-		writes: make(chan *writeReq), quit: make(chan struct{}), writerDone: make(chan struct{})}
-	go s.writer()
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := &Store{db: db, sqlDB: sqlDB, log: log, Now: time.Now, dialect: db.Dialector.Name(),
+		writeTx: db.Session(&gorm.Session{SkipDefaultTransaction: true})}
+	s.w.idle = sync.NewCond(&s.w.mu)
 	if err := s.migrate(); err != nil {
 		s.Close()
 		return nil, err
@@ -104,6 +129,11 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 	}
 	return s, nil
 }
+
+// sqliteIdleConns is how many SQLite connections the pool keeps open between
+// queries: the writer's, the outbox's, and the readers of the chats
+// handled at once.
+const sqliteIdleConns = 8
 
 // privateFile makes the folder of a SQLite database (0700, when the bot
 // creates it) and the database file itself (0600) before SQLite opens it,
@@ -221,10 +251,15 @@ func (s *Store) serializeWrites(tx *gorm.DB) error {
 	return nil
 }
 
-// Close waits for the write under way, then releases the database.
+// Close refuses further writes, waits for the writes under way and those
+// already waiting for them, then releases the database.
 func (s *Store) Close() error {
-	s.closeOnce.Do(func() { close(s.quit) })
-	<-s.writerDone
+	s.w.mu.Lock()
+	s.w.closed = true
+	for s.w.busy {
+		s.w.idle.Wait()
+	}
+	s.w.mu.Unlock()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("store: close: %w", err)
@@ -241,7 +276,7 @@ const migrateLock = ledgerLock + 1
 // migration runs in one transaction under an advisory lock: the second
 // waits, then finds the schema up to date.
 func (s *Store) migrate() error {
-	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}}
+	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}, &Generation{}, &PendingImport{}}
 	up := func(tx *gorm.DB) error {
 		buttonsBefore := tx.Migrator().HasTable(&IssuedButton{})
 		if err := tx.AutoMigrate(models...); err != nil {
@@ -257,6 +292,7 @@ func (s *Store) migrate() error {
 		}
 		return dropOldIndexes(tx)
 	}
+	hadNamed := s.db.Migrator().HasColumn(&Total{}, "named")
 	var err error
 	if s.dialect == "postgres" {
 		err = s.db.Transaction(func(tx *gorm.DB) error {
@@ -268,6 +304,29 @@ func (s *Store) migrate() error {
 	} else {
 		err = up(s.db)
 	}
+	if err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return s.fillDerived(!hadNamed)
+}
+
+// fillDerived computes what the schema derives from older rows: the firm
+// key of names that have none, and, once, the length of every list. One
+// write transaction: a backfill row by row in autocommit would sync each.
+func (s *Store) fillDerived(lengths bool) error {
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		if err := fillFirmKeys(tx); err != nil {
+			return err
+		}
+		if lengths {
+			_, err := repairNamed(tx)
+			return err
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}

@@ -42,7 +42,11 @@ func (s *Store) CheckTotals(ctx context.Context) (int, error) {
 			return err
 		}
 		var err error
-		fixed, err = repairTotals(tx)
+		if fixed, err = repairTotals(tx); err != nil {
+			return err
+		}
+		n, err := repairNamed(tx)
+		fixed += n
 		return err
 	})
 	if err != nil {
@@ -83,7 +87,7 @@ func repairTotals(tx *gorm.DB) (int, error) {
 		}
 		k := key{s.County, s.Indicator}
 		if d, ok := have[k]; !ok || d != s.Done {
-			fix = append(fix, Total(s))
+			fix = append(fix, Total{County: s.County, Indicator: s.Indicator, Done: s.Done})
 		}
 		delete(have, k)
 	}
@@ -120,4 +124,48 @@ func loadTotals(tx *gorm.DB, entries []Entry) (map[key]int, error) {
 		}
 	}
 	return totals, nil
+}
+
+// applyTotals works out each entry's delta and adds it to its total, in
+// entry order, refusing a total that would go below zero: the caller's
+// transaction (or savepoint) then rolls everything back. It returns the
+// totals after the whole batch, and the length of each list before it.
+func applyTotals(tx *gorm.DB, entries []Entry) (totals, named map[key]int, err error) {
+	totals = make(map[key]int, len(entries))
+	named = make(map[key]int, len(entries))
+	for i := range entries {
+		e := &entries[i]
+		k := key{e.County, e.Indicator}
+		e.Delta = e.Amount
+		if e.Op == OpSet {
+			cur, err := readTotal(tx, k)
+			if err != nil {
+				return nil, nil, err
+			}
+			e.Delta = e.Amount - cur
+		}
+		t, err := addTotal(tx, k, e.Delta)
+		if err != nil {
+			return nil, nil, err
+		}
+		if t.Done < 0 {
+			return nil, nil, &BelowZeroError{County: e.County, Indicator: e.Indicator, Done: t.Done - e.Delta, Delta: e.Delta}
+		}
+		totals[k], named[k] = t.Done, t.Named
+	}
+	return totals, named, nil
+}
+
+// readTotal is one total inside the write transaction (0 if none): what a
+// set (=N) is relative to.
+func readTotal(tx *gorm.DB, k key) (int, error) {
+	var done []int
+	err := tx.Model(&Total{}).Where("county = ? AND indicator = ?", k.county, k.ind).Pluck("done", &done).Error
+	if err != nil {
+		return 0, fmt.Errorf("ledger: read total %s %s: %w", k.county, k.ind.Key(), err)
+	}
+	if len(done) == 0 {
+		return 0, nil
+	}
+	return done[0], nil
 }

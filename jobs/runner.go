@@ -25,21 +25,23 @@ type Notifier interface {
 
 // Queue is a notifier that keeps messages durably and sends them itself
 // (the bot's outbox). QueueReminder claims the reminder for the chat and
-// queues its text in one step, so a crash cannot lose a claimed reminder;
-// the queue retries a failed send until expires and then records it failed.
-// False: the pair was claimed before, nothing queued.
+// queues its text, and its picture if any, in one step, so a crash cannot
+// lose a claimed reminder; the queue retries a failed send until expires and
+// then records it failed. False: the pair was claimed before, nothing queued.
 type Queue interface {
-	QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error)
+	QueueReminder(ctx context.Context, key string, chatID int64, text string, pic *data.File, expires time.Time) (bool, error)
 }
+
+// Draw draws the weekly digest's picture at now, a PNG (SetPicture).
+type Draw func(ctx context.Context, now time.Time) (data.File, error)
 
 // StatusQueued is the Outcome of a reminder handed to a Queue: its
 // sent_reminders row stays claimed until the queue has sent it.
 const StatusQueued = "queued"
 
-// ErrUnreachable wraps a send that the chat refuses for good (Telegram's
-// 403: the bot was blocked, or removed from the group). The runner records
-// such a reminder as skipped rather than failed.
-var ErrUnreachable = errors.New("jobs: chat refuses the bot")
+// ErrUnreachable wraps a send that the chat refuses for good: the runner
+// records such a reminder as skipped rather than failed.
+var ErrUnreachable = data.ErrUnreachable
 
 // Store is what the runner needs of data.Store.
 type Store interface {
@@ -93,6 +95,7 @@ type Runner struct {
 
 	mu     sync.Mutex // one pass at a time; guards notify, dir and handled
 	notify Notifier
+	draw   Draw      // nil: the weekly digest is text only
 	dir    Directory // nil: Telegram's ids (see SetDirectory)
 	// handled holds the keys this process has recorded for every recipient,
 	// so a tick each minute does not ask the database about last week.
@@ -132,6 +135,28 @@ func (r *Runner) SetNotifier(n Notifier) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.notify = n
+}
+
+// SetPicture makes the weekly digest carry the picture draw draws, where it
+// goes through a Queue (the channels' outboxes; remind sends text only).
+func (r *Runner) SetPicture(draw Draw) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.draw = draw
+}
+
+// picture is the picture that goes with d, nil for none. A picture that
+// cannot be drawn (no CJK font) leaves the digest its text.
+func (r *Runner) picture(ctx context.Context, d Delivery) *data.File {
+	if r.draw == nil || d.Reminder.Kind != KindWeeklyDigest {
+		return nil
+	}
+	p, err := r.draw(ctx, r.Now())
+	if err != nil {
+		r.log.Warn("reminder: picture not drawn, the digest goes as text", r.attrs(d, slog.Any("err", err))...)
+		return nil
+	}
+	return &p
 }
 
 // Reminders is the whole schedule.
@@ -403,7 +428,7 @@ func (r *Runner) deliver(ctx context.Context, d Delivery) (Outcome, error) {
 	if q, ok := r.notify.(Queue); ok {
 		now := r.Now().In(r.campaign.Zone())
 		endOfDay := time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, now.Location())
-		queued, err := q.QueueReminder(ctx, d.Reminder.Key, d.ChatID, d.Text, endOfDay)
+		queued, err := q.QueueReminder(ctx, d.Reminder.Key, d.ChatID, d.Text, r.picture(ctx, d), endOfDay)
 		if err != nil || !queued {
 			return o, err
 		}

@@ -139,12 +139,17 @@ func (a *api) forget(token string) {
 // robotSend posts to a robot endpoint with the token; a token DingTalk no
 // longer takes (401) is renewed once.
 func (a *api) robotSend(ctx context.Context, path string, in map[string]any) error {
+	return a.robotCall(ctx, path, in, nil)
+}
+
+// robotCall is robotSend that decodes the answer into out.
+func (a *api) robotCall(ctx context.Context, path string, in map[string]any, out any) error {
 	for try := 0; ; try++ {
 		tok, err := a.Token(ctx)
 		if err != nil {
 			return err
 		}
-		err = a.post(ctx, path, tok, in, nil)
+		err = a.post(ctx, path, tok, in, out)
 		var e *apiError
 		if try == 0 && errors.As(err, &e) && e.Status == http.StatusUnauthorized {
 			a.forget(tok)

@@ -57,6 +57,11 @@ type Adapter struct {
 
 	chats sync.Map // conversationId → chatEntry: the webhook last saved
 	kick  chan struct{}
+	// fresh carries the replies stored leased to this process to the
+	// outbox loop, which sends them with no claim; stopped is closed when
+	// the loop has ended.
+	fresh   chan data.OutboxMessage
+	stopped chan struct{}
 
 	messages atomic.Int64 // messages handled, for the log
 }
@@ -113,7 +118,8 @@ func New(cfg data.DingTalkConfig, h *bot.Handler, log *slog.Logger, opts Options
 	a := &Adapter{cfg: cfg, h: h, store: store, log: log, opts: opts, http: opts.HTTP,
 		api:     newAPI(strings.TrimRight(cfg.APIURL, "/"), cfg.ClientID, cfg.ClientSecret, robotCode, opts.HTTP),
 		allowed: map[string]bool{"api.dingtalk.com": true, "oapi.dingtalk.com": true, base.Host: true},
-		robot:   NewRobot(cfg.RobotWebhookURL, opts.HTTP), robots: map[string]robotHook{}, start: time.Now(), kick: make(chan struct{}, 1)}
+		robot:   NewRobot(cfg.RobotWebhookURL, opts.HTTP), robots: map[string]robotHook{}, start: time.Now(), kick: make(chan struct{}, 1),
+		fresh: make(chan data.OutboxMessage, outboxBatch), stopped: make(chan struct{})}
 	for _, c := range opts.Counties {
 		if c.RobotWebhook != "" {
 			a.robots[c.Name] = robotHook{url: c.RobotWebhook, secret: c.RobotSecret}
@@ -140,9 +146,8 @@ func (a *Adapter) Run(ctx context.Context) error {
 		client.WithAutoReconnect(true),
 	)
 	cli.RegisterChatBotCallbackRouter(a.onMessage)
-	outboxDone := make(chan struct{})
 	go func() {
-		defer close(outboxDone)
+		defer close(a.stopped)
 		a.runOutbox(ctx)
 	}()
 	wait := a.opts.ReconnectMin
@@ -165,7 +170,7 @@ func (a *Adapter) Run(ctx context.Context) error {
 	// After the first connection the SDK reconnects by itself.
 	<-ctx.Done()
 	cli.Close()
-	<-outboxDone
+	<-a.stopped
 	a.log.Info("dingtalk: stopped", slog.Int64("messages", a.messages.Load()), slog.Int64("api_calls", a.api.calls.Load()))
 	return nil
 }
@@ -196,7 +201,7 @@ func (a *Adapter) onMessage(ctx context.Context, d *chatbot.BotCallbackDataModel
 		r := a.h.Handle(ctx, m)
 		switch {
 		case r.Stored:
-			a.poke()
+			a.sendStored(r)
 			return nil, nil
 		case r.Retry && time.Now().Before(deadline) && ctx.Err() == nil:
 			// The database failed: DingTalk will not deliver this again,
@@ -231,6 +236,10 @@ func (a *Adapter) message(ctx context.Context, d *chatbot.BotCallbackDataModel) 
 	}
 	h := fnv.New64a()
 	h.Write([]byte(d.MsgId))
+	var file *bot.File
+	if d.Msgtype == "file" {
+		file = a.file(d.Content) // downloaded only if the handler reads it
+	}
 	return bot.Message{
 		Channel:      Name,
 		DeliveryID:   d.MsgId,
@@ -242,7 +251,9 @@ func (a *Adapter) message(ctx context.Context, d *chatbot.BotCallbackDataModel) 
 		Group:        group,
 		Addressed:    !group || d.IsInAtList,
 		TypedAnswers: true,
-		Unreadable:   d.Msgtype != "" && d.Msgtype != "text",
+		Unreadable:   d.Msgtype != "" && d.Msgtype != "text" && file == nil,
+		File:         file,
+		Lease:        a.opts.OutboxLease,
 	}, nil
 }
 

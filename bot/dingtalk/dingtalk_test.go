@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"log/slog"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,7 @@ type fixture struct {
 	log   *slog.Logger
 	dt    *dingtalk.Adapter
 	h     *bot.Handler
+	db    string // the SQLite file
 }
 
 func sid(s string) *string { return &s }
@@ -66,7 +68,8 @@ func newFixture(t testing.TB, counties ...data.CountyConfig) *fixture {
 	}
 	logs := &syncBuffer{}
 	log := telegram.RedactLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), secret)
-	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: filepath.Join(t.TempDir(), "tsbot.db")}, log)
+	dbPath := filepath.Join(t.TempDir(), "tsbot.db")
+	store, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: dbPath}, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +82,7 @@ func newFixture(t testing.TB, counties ...data.CountyConfig) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, srv: srv, store: store, c: c, logs: logs, log: log}
+	f := &fixture{t: t, srv: srv, store: store, c: c, logs: logs, log: log, db: dbPath}
 	f.h = bot.NewHandler(store, &f.c, log)
 	cfg := data.DingTalkConfig{Enabled: true, ClientID: clientID, ClientSecret: secret, RobotCode: clientID, APIURL: srv.URL,
 		RobotWebhookURL: srv.URL + "/robot/send"}
@@ -450,18 +453,30 @@ func TestExportAsFile(t *testing.T) {
 	}
 }
 
-// TestChartPointsToTelegram: the /chart picture is Telegram's; on DingTalk
-// the reply says where to see it and nothing is uploaded.
-func TestChartPointsToTelegram(t *testing.T) {
+// TestChartAsFile: on DingTalk the /chart reply says what it is, and the
+// picture follows as a PNG file message that decodes.
+func TestChartAsFile(t *testing.T) {
 	if _, err := chart.LoadFont(""); errors.Is(err, chart.ErrNoFont) {
 		t.Skipf("no CJK font installed (apt-get install %s): %v", chart.FontPackage, err)
 	}
 	f := newFixture(t)
 	got := f.say(dingtalktest.Msg{Staff: "ling", Nick: "凌晓波", Text: "/chart"}, 1)
-	if !strings.Contains(got, "Telegram") || !strings.Contains(got, "/chart") {
+	if !strings.Contains(got, "进度图") {
 		t.Fatalf("chart reply: %q", got)
 	}
-	if ups := f.srv.Uploads(); len(ups) != 0 {
-		t.Errorf("uploads %v, want none", ups)
+	files := f.srv.WaitSent("/v1.0/robot/oToMessages/batchSend", 1, 10*time.Second)
+	if len(files) != 1 || files[0].Body["msgKey"] != "sampleFile" {
+		t.Fatalf("file message: %v", files)
+	}
+	var param struct{ MediaID, FileName, FileType string }
+	if err := json.Unmarshal([]byte(files[0].Body["msgParam"].(string)), &param); err != nil {
+		t.Fatal(err)
+	}
+	raw, ok := f.srv.Media(param.MediaID)
+	if !ok || param.FileType != "png" {
+		t.Fatalf("file %+v, uploaded %v", param, ok)
+	}
+	if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
+		t.Errorf("the file is not a PNG: %v", err)
 	}
 }

@@ -20,10 +20,13 @@ import (
 )
 
 // The outbox, DingTalk's side (as bot/telegram/outbox.go): the handler
-// stores each reply with the receipt of the message it answers; this loop
-// sends what is pending, oldest first, through the conversation's session
-// webhook while it is valid, else through the robot OpenAPI, and marks it
-// sent. What a crash left unsent goes out at the next start, marked 补发.
+// stores each reply with the receipt of the message it answers, leased to
+// this process, and hands it to this loop in memory (fresh), which sends it
+// with no claim transaction. The loop also sends what else is pending
+// (reminders, retries, what another process left), oldest first, through
+// the conversation's session webhook while it is valid, else through the
+// robot OpenAPI, and marks it sent. What a crash left unsent goes out at the
+// next start, once its lease ran out, marked 补发.
 
 const (
 	outboxBatch    = 50
@@ -43,20 +46,66 @@ func (a *Adapter) runOutbox(ctx context.Context) {
 	}
 	tick := time.NewTicker(a.opts.OutboxEvery)
 	defer tick.Stop()
+	look := true // a fresh reply needs no look at the table
 	for {
-		for a.claim(ctx) == outboxBatch {
+		if look {
+			for a.claim(ctx) == outboxBatch {
+			}
 		}
+		look = true
 		select {
+		case m := <-a.fresh:
+			a.sendAll(ctx, a.moreFresh([]data.OutboxMessage{m}))
+			look = false
 		case <-a.kick:
 		case <-tick.C:
 		case <-ctx.Done():
+			a.releaseFresh()
 			return
 		}
 	}
 }
 
-// claim sends the due messages, one after the other (a chat's replies stay
-// in order); it returns how many it took.
+// sendStored hands a reply the handler stored to the loop: in memory when
+// it came back leased to this process, else by a kick to claim it.
+func (a *Adapter) sendStored(r bot.Reply) {
+	if r.Outbox == nil {
+		a.poke()
+		return
+	}
+	select {
+	case a.fresh <- *r.Outbox:
+	case <-a.stopped:
+		// Left leased: the next start sends it once the lease is out.
+	}
+}
+
+// moreFresh adds the fresh replies waiting already, up to a batch.
+func (a *Adapter) moreFresh(ms []data.OutboxMessage) []data.OutboxMessage {
+	for len(ms) < outboxBatch {
+		select {
+		case m := <-a.fresh:
+			ms = append(ms, m)
+		default:
+			return ms
+		}
+	}
+	return ms
+}
+
+// releaseFresh hands the fresh replies not sent at shutdown back, to be
+// sent at once by whichever process runs next.
+func (a *Adapter) releaseFresh() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, m := range a.moreFresh(nil) {
+		if err := a.store.OutboxRelease(ctx, m.ID, 0); err != nil {
+			a.log.Warn("dingtalk: reply not released; it goes out once its lease is out", slog.Int64("outbox_id", m.ID), slog.Any("err", err))
+		}
+	}
+}
+
+// claim sends the due messages; it returns how many it took.
 func (a *Adapter) claim(ctx context.Context) int {
 	ms, err := a.store.ClaimOutbox(ctx, Name, outboxBatch, a.opts.OutboxLease)
 	if err != nil {
@@ -65,6 +114,13 @@ func (a *Adapter) claim(ctx context.Context) int {
 		}
 		return 0
 	}
+	a.sendAll(ctx, ms)
+	return len(ms)
+}
+
+// sendAll sends leased messages one after the other (a chat's replies stay
+// in order), records each failure, and marks those sent in one transaction.
+func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 	var sent []int64
 	for _, m := range ms {
 		err := a.deliver(ctx, m)
@@ -91,7 +147,6 @@ func (a *Adapter) claim(ctx context.Context) int {
 	if err := a.store.OutboxSent(context.WithoutCancel(ctx), sent); err != nil {
 		a.log.Error("dingtalk: sent messages not marked", slog.Int("count", len(sent)), slog.Any("err", err))
 	}
-	return len(ms)
 }
 
 // deliver sends one outbox message.
@@ -101,12 +156,18 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 		return fmt.Errorf("%w: %w", ErrRefused, err)
 	}
 	r := out.Reply
-	if r.Photo != nil {
-		// The picture is Telegram's: here the reply says where to see it.
-		r.Photo = nil
-		r.Text = msgPhotoElsewhere
+	// Files go after the text, as file messages: the /export spreadsheet,
+	// the /chart picture (DingTalk's robot shows a PNG file as a picture
+	// to open).
+	var files []fileFailure
+	if r.Document != nil {
+		files = append(files, fileFailure{*r.Document, msgFileFailed})
 	}
-	if r.Text == "" && r.Document == nil {
+	if r.Photo != nil {
+		files = append(files, fileFailure{*r.Photo, msgPhotoFailed})
+	}
+	r.Document, r.Photo = nil, nil
+	if r.Text == "" && len(files) == 0 {
 		return nil // only cleared buttons: nothing to show here
 	}
 	if m.Attempts > 0 || m.CreatedAt.Before(a.start) {
@@ -116,27 +177,30 @@ func (a *Adapter) deliver(ctx context.Context, m data.OutboxMessage) error {
 	if err != nil {
 		return err
 	}
-	doc := r.Document
-	r.Document = nil
 	if err := a.send(ctx, c, r); err != nil {
 		return err
 	}
-	if doc == nil {
-		return nil
-	}
 	// The text is out: a file that fails now is said, not retried with
 	// the text again.
-	if err := a.sendFile(ctx, c, *doc); err != nil {
-		a.log.Warn("dingtalk: file not sent", slog.Int64("chat_id", m.ChatID), slog.String("file", doc.Name), slog.Any("err", err))
-		if err := a.send(ctx, c, bot.Reply{Text: msgFileFailed}); err != nil {
-			a.log.Warn("dingtalk: file failure not said", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
+	for _, f := range files {
+		if err := a.sendFile(ctx, c, f.doc); err != nil {
+			a.log.Warn("dingtalk: file not sent", slog.Int64("chat_id", m.ChatID), slog.String("file", f.doc.Name), slog.Any("err", err))
+			if err := a.send(ctx, c, bot.Reply{Text: f.say}); err != nil {
+				a.log.Warn("dingtalk: file failure not said", slog.Int64("chat_id", m.ChatID), slog.Any("err", err))
+			}
 		}
 	}
 	return nil
 }
 
-// msgPhotoElsewhere answers /chart: the picture is sent on Telegram only.
-const msgPhotoElsewhere = "📊 进度图请在 Telegram 里发 /chart 查看；钉钉里请用 /status 查看进度。"
+// fileFailure is a file to send and what to say if it does not go out.
+type fileFailure struct {
+	doc bot.Document
+	say string
+}
+
+// msgPhotoFailed says that the /chart picture did not go out.
+const msgPhotoFailed = "⚠️ 进度图没能发出（钉钉上传失败）。请稍后再发一次 /chart，或用 /status 查看进度。"
 
 // msgFileFailed says that a file (the /export spreadsheet) did not go out
 // and what to do instead.
@@ -226,7 +290,7 @@ func (a *Adapter) postWebhook(ctx context.Context, webhook string, body map[stri
 }
 
 // typedHint says what to type instead of the buttons: "回复 1 或 2",
-// "写错了？回复：撤销".
+// "写错了？回复：撤销", "回复：确认导入".
 func typedHint(bs []bot.Button) string {
 	var typed []string
 	digits := true
@@ -244,8 +308,10 @@ func typedHint(bs []bot.Button) string {
 		return ""
 	case digits:
 		return "回复 " + strings.Join(typed, " 或 ")
+	case len(typed) == 1 && typed[0] == bot.TypedUndo:
+		return "写错了？回复：" + typed[0]
 	}
-	return "写错了？回复：" + strings.Join(typed, " 或 ")
+	return "回复：" + strings.Join(typed, " 或 ")
 }
 
 // markdown renders a reply for DingTalk's markdown: hard line breaks, the
@@ -253,7 +319,8 @@ func typedHint(bs []bot.Button) string {
 // tables).
 func markdown(r bot.Reply, hint bool) (title, text string) {
 	body := r.Text
-	if h := typedHint(r.Buttons); hint && h != "" {
+	// A hint the text already gives (the import preview's) is not repeated.
+	if h := typedHint(r.Buttons); hint && h != "" && !strings.Contains(body, h) {
 		body += "\n\n" + h
 	}
 	title, _, _ = strings.Cut(body, "\n")
@@ -310,10 +377,16 @@ func (a *Adapter) robotFor(county string) robotHook {
 	return robotHook{}
 }
 
-// QueueReminder claims reminder key for a DingTalk chat and queues it in the
-// outbox (jobs.Queue).
+// QueueReminder claims reminder key for a DingTalk chat and queues its text
+// in the outbox.
 func (a *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	ok, err := a.store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}}), expires)
+	return a.QueueReply(ctx, key, chatID, bot.Reply{Text: text}, expires)
+}
+
+// QueueReply claims reminder key for a DingTalk chat and queues r in the
+// outbox (a reminder with a picture).
+func (a *Adapter) QueueReply(ctx context.Context, key string, chatID int64, r bot.Reply, expires time.Time) (bool, error) {
+	ok, err := a.store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: r}), expires)
 	if ok {
 		a.poke()
 	}

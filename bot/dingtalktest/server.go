@@ -4,7 +4,9 @@
 // connections), the session webhooks the replies go to, the access-token
 // endpoint, the robot OpenAPI sends (with injectable 429, 500 and quota
 // errors), the media upload of files (oapi's /media/upload, with injectable
-// failures) and custom group robots that check their signature.
+// failures), the download of files staff send (the robot API's
+// messageFiles/download, then the URL it gives, with injectable failures)
+// and custom group robots that check their signature.
 package dingtalktest
 
 import (
@@ -83,6 +85,15 @@ type Server struct {
 	robots     map[string]string // custom robot access token → secret
 	uploads    []Upload
 	failUpload int
+	files      map[string]*sentFile // downloadCode → the file of a file message
+	fileURLs   map[string]*sentFile // the key of a download URL given out
+	failFiles  []failure
+	fileCalls  int    // messageFiles/download calls
+	fileGets   int    // downloads of a URL given out
+	fileBase   string // where download URLs point; "": this server
+	fileMoved  string // where a download URL redirects; "": nowhere
+	fileBytes  int64  // bytes of downloads written to the bot
+	fileEnds   int    // downloads served to their end or given up
 	seq        int
 	changed    chan struct{}
 }
@@ -95,7 +106,8 @@ type failure struct {
 // New starts a fake DingTalk for an app with these credentials.
 func New(t testing.TB, clientID, clientSecret string) *Server {
 	s := &Server{t: t, ClientID: clientID, ClientSecret: clientSecret, tickets: map[string]bool{}, acks: map[string]int{},
-		tokens: map[string]time.Time{}, tokenTTL: 2 * time.Hour, robots: map[string]string{}, changed: make(chan struct{})}
+		tokens: map[string]time.Time{}, tokenTTL: 2 * time.Hour, robots: map[string]string{}, changed: make(chan struct{}),
+		files: map[string]*sentFile{}, fileURLs: map[string]*sentFile{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1.0/gateway/connections/open", s.open)
 	mux.HandleFunc("GET /connect", s.connect)
@@ -105,6 +117,8 @@ func New(t testing.TB, clientID, clientSecret string) *Server {
 	mux.HandleFunc("POST /v1.0/robot/groupMessages/send", s.robot)
 	mux.HandleFunc("POST /robot/send", s.customRobot)
 	mux.HandleFunc("POST /media/upload", s.upload)
+	mux.HandleFunc("POST /v1.0/robot/messageFiles/download", s.messageFile)
+	mux.HandleFunc("GET /files/{key}", s.serveFile)
 	s.Server = httptest.NewServer(mux) // 127.0.0.1
 	t.Cleanup(s.Close)
 	return s
@@ -288,6 +302,16 @@ type Msg struct {
 	WebhookHost string
 	// WebhookExpired makes the session webhook already expired.
 	WebhookExpired bool
+	// File, if set, makes it a file message (msgtype "file") of that file
+	// name, with a downloadCode, as DingTalk sends a document; FileData is
+	// what its download serves.
+	File     string
+	FileData []byte
+	// FileUnsized serves the download without a Content-Length.
+	FileUnsized bool
+	// FileSize, if over len(FileData), pads the download with zeros to
+	// that size, made as it is served (a large file, not kept).
+	FileSize int64
 }
 
 // Send pushes a bot message frame and returns its msgId (the frame's
@@ -332,6 +356,15 @@ func (s *Server) TrySend(m Msg) (string, error) {
 		"text": map[string]string{"content": text}, "robotCode": s.ClientID, "chatbotUserId": "$:bot",
 		"sessionWebhook": "http://" + host + "/session/" + conv, "sessionWebhookExpiredTime": expires,
 		"createAt": time.Now().UnixMilli(), "conversationTitle": "测试群",
+	}
+	if m.File != "" {
+		data["msgtype"] = "file"
+		delete(data, "text")
+		code := "dc-" + m.MsgID
+		data["content"] = map[string]string{"fileName": m.File, "downloadCode": code, "spaceId": "1", "fileId": "f-" + m.MsgID}
+		s.mu.Lock()
+		s.files[code] = &sentFile{data: m.FileData, unsized: m.FileUnsized, size: max(m.FileSize, int64(len(m.FileData)))}
+		s.mu.Unlock()
 	}
 	b, _ := json.Marshal(data)
 	return m.MsgID, s.push("CALLBACK", Topic, m.MsgID, string(b))
@@ -607,4 +640,139 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request) {
 	s.notify()
 	s.mu.Unlock()
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok", "type": u.Type, "media_id": u.MediaID, "created_at": time.Now().UnixMilli()})
+}
+
+// sentFile is the file of a file message, as the download serves it.
+type sentFile struct {
+	data    []byte
+	unsized bool
+	size    int64 // len(data) and the zeros after it
+}
+
+// FailDownloads makes the next n messageFiles/download calls fail with
+// status and code (500, 429, or 403 "90020").
+func (s *Server) FailDownloads(status int, code string, n int) {
+	s.mu.Lock()
+	for range n {
+		s.failFiles = append(s.failFiles, failure{status, code})
+	}
+	s.mu.Unlock()
+}
+
+// DownloadCalls is how many messageFiles/download calls came.
+func (s *Server) DownloadCalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileCalls
+}
+
+// FileGets is how many times a download URL was fetched.
+func (s *Server) FileGets() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileGets
+}
+
+// messageFile is the robot API's messageFiles/download: the access token in
+// the header, the downloadCode of a file message and the robot code in the
+// body; it answers a download URL on this server.
+func (s *Server) messageFile(w http.ResponseWriter, r *http.Request) {
+	tok := r.Header.Get("x-acs-dingtalk-access-token")
+	var req struct {
+		DownloadCode string `json:"downloadCode"`
+		RobotCode    string `json:"robotCode"`
+	}
+	bad := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req) != nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fileCalls++
+	s.notify()
+	if exp, ok := s.tokens[tok]; !ok || time.Now().After(exp) {
+		writeJSON(w, 401, map[string]string{"code": "InvalidAuthentication", "message": "不合法的access_token"})
+		return
+	}
+	if len(s.failFiles) > 0 {
+		f := s.failFiles[0]
+		s.failFiles = s.failFiles[1:]
+		writeJSON(w, f.status, map[string]string{"code": f.code, "message": "injected failure"})
+		return
+	}
+	f, ok := s.files[req.DownloadCode]
+	if bad || !ok || req.RobotCode != s.ClientID {
+		writeJSON(w, 400, map[string]string{"code": "InvalidParameter", "message": "downloadCode or robotCode is wrong"})
+		return
+	}
+	s.seq++
+	key := fmt.Sprintf("k%d-%x", s.seq, time.Now().UnixNano())
+	s.fileURLs[key] = f
+	base := s.fileBase
+	if base == "" {
+		base = "http://" + r.Host
+	}
+	writeJSON(w, 200, map[string]string{"downloadUrl": base + "/files/" + key})
+}
+
+// FileURLBase makes the download URLs handed out from now on point at base
+// (another server: the bot must not fetch it); "" is this server.
+func (s *Server) FileURLBase(base string) {
+	s.mu.Lock()
+	s.fileBase = base
+	s.mu.Unlock()
+}
+
+// RedirectFiles makes the download URLs answer a redirect to base + their
+// path (the bot must not follow it); "" serves them again.
+func (s *Server) RedirectFiles(base string) {
+	s.mu.Lock()
+	s.fileMoved = base
+	s.mu.Unlock()
+}
+
+// serveFile serves a download URL messageFile gave out.
+func (s *Server) serveFile(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	f, ok := s.fileURLs[r.PathValue("key")]
+	s.fileGets++
+	moved := s.fileMoved
+	s.notify()
+	s.mu.Unlock()
+	if moved != "" {
+		http.Redirect(w, r, moved+r.URL.Path, http.StatusFound)
+		return
+	}
+	if !ok {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	if f.unsized {
+		w.(http.Flusher).Flush() // chunked: no Content-Length
+	} else {
+		w.Header().Set("Content-Length", strconv.FormatInt(f.size, 10))
+	}
+	var written int64
+	defer func() {
+		s.mu.Lock()
+		s.fileBytes += written
+		s.fileEnds++
+		s.notify()
+		s.mu.Unlock()
+	}()
+	n, err := w.Write(f.data)
+	written += int64(n)
+	zeros := make([]byte, 64<<10)
+	for err == nil && written < f.size {
+		n, err = w.Write(zeros[:min(int64(len(zeros)), f.size-written)])
+		written += int64(n)
+	}
+}
+
+// FileBytesServed waits until every download URL fetched so far was served
+// to its end or given up by the bot, and returns the bytes written in all;
+// false if that took longer than timeout.
+func (s *Server) FileBytesServed(timeout time.Duration) (int64, bool) {
+	ok := s.wait(timeout, func() bool { return s.fileEnds >= s.fileGets })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fileBytes, ok
 }

@@ -320,6 +320,8 @@ var grammarCases = []grammarCase{
 	{name: "second amount with a measure word", in: "柯桥 辅导企业 +1 3家", inputErr: "“3家”是第二个"},
 	{name: "second amount in Chinese numerals", in: "柯桥 辅导企业 +1 三家", inputErr: "“三家”是第二个"},
 	{name: "second amount as a bare number", in: "柯桥 辅导企业 +1 123", inputErr: "“123”是第二个"},
+	{name: "second amount with a thousands separator", in: "柯桥 辅导企业 +1 1,000", inputErr: "“1,000”是第二个"},
+	{name: "second amount with a thousands separator and a measure word", in: "柯桥 辅导企业 +1 2,000家", inputErr: "“2,000家”是第二个"},
 	{name: "second amount glued by a minus", in: "柯桥 辅导企业 +3-1", inputErr: "“-1”是第二个"},
 	{name: "second amount before a name", in: "柯桥 辅导企业 +1 +2 甲公司", inputErr: "“+2”是第二个"},
 	{name: "second amount after ；", in: "嵊州 辅导企业 +2 乙公司；3家", inputErr: "“3家”是第二个"},

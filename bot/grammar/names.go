@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"tsbot/data"
 )
@@ -74,10 +75,17 @@ func twoAmounts(second, county string, ind data.Indicator) string {
 // isAmountText reports whether s reads as nothing but an amount: +2, =5,
 // 3家, 三家, 新增2, 000.
 func isAmountText(s string, names *data.Places) bool {
+	if m := thousandsPattern.FindString(s); m != "" {
+		s = strings.ReplaceAll(m, ",", "") + s[len(m):] // 1,000家 is an amount too
+	}
 	sc := scanDepth(s, names, 1)
 	amount := sc.num != nil || sc.err != nil && sc.err.kind != errNoNumber && sc.err.kind != errNonNumeric
 	return amount && sc.textRunes == 0 && len(sc.inds) == 0 && len(sc.counties) == 0
 }
+
+// thousandsPattern is a number with thousands separators at the start of a
+// text: 1,000, +2,000.
+var thousandsPattern = regexp.MustCompile(`^[+=-]?[0-9]{1,3}(,[0-9]{3})+`)
 
 // isNameLetter is what every name holds at least one of.
 func isNameLetter(r rune) bool {
@@ -121,12 +129,24 @@ func splitNames(s string, bySpace bool) []string {
 	// name stay: 绍兴某某（集团）有限公司 is one enterprise.
 	s = strings.TrimSpace(stripOuterBrackets(s))
 	var out []string
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
-		return (bySpace && r == ' ') || strings.ContainsRune("、,;:\"“”", r)
-	}) {
-		if f = strings.TrimSpace(strings.Trim(f, "《》【】")); f != "" {
-			out = append(out, f)
+	start := 0
+	for i, r := range s {
+		// The comma of 1,000 is not a list's: the number stays whole, and
+		// is then refused whole as a second amount.
+		thousands := r == ',' && i > 0 && s[i-1] >= '0' && s[i-1] <= '9' && isThousandsGroup(s[i+1:])
+		if thousands || !(bySpace && r == ' ') && !strings.ContainsRune("、,;:\"“”", r) {
+			continue
 		}
+		out = appendName(out, s[start:i])
+		start = i + utf8.RuneLen(r)
+	}
+	return appendName(out, s[start:])
+}
+
+// appendName adds one name of a list, trimmed of its quotes, if any is left.
+func appendName(out []string, f string) []string {
+	if f = strings.TrimSpace(strings.Trim(f, "《》【】")); f != "" {
+		out = append(out, f)
 	}
 	return out
 }

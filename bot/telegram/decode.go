@@ -136,7 +136,7 @@ func (t *Adapter) unreadable(ctx context.Context, in inbound) {
 		return
 	}
 	hm := bot.Message{Channel: Name, UpdateID: in.ID, UserID: m.From.ID, ChatID: m.Chat.ID,
-		MessageID: int64(m.MessageID), Forwarded: m.forwarded(), Unreadable: true}
+		MessageID: int64(m.MessageID), Forwarded: m.forwarded(), Unreadable: true, Lease: t.opts.OutboxLease}
 	switch models.ChatType(m.Chat.Type) {
 	case models.ChatTypePrivate:
 	case models.ChatTypeGroup, models.ChatTypeSupergroup:

@@ -14,9 +14,13 @@ import (
 )
 
 // The outbox, Telegram's side. The handler stores every reply with the
-// receipt of the update it answers (once.go); this loop sends what is
-// pending, oldest first, through the Sender's per-chat queues, and marks it
-// sent when Telegram has answered. What is still unsent at a crash or a
+// receipt of the update it answers (once.go), leased to this process from
+// the start: the adapter sends it from memory as soon as the write returns
+// (sendNow), with no claim transaction on the user's path. This loop sends
+// everything else that is pending (reminders, retries, another instance's
+// or a crashed process's replies once their leases ran out), oldest first.
+// Both go through the Sender's per-chat queues, and are marked sent, in
+// groups, when Telegram has answered. What is still unsent at a crash or a
 // restart is sent by the next process, marked 补发. A message is leased while
 // it is being sent, so two instances on one database send it once.
 
@@ -103,18 +107,31 @@ func (o *telegramOutbox) claim(ctx context.Context) int {
 		return 0
 	}
 	for _, m := range ms {
-		o.mu.Lock()
-		busy := o.inflight[m.ID]
-		o.inflight[m.ID] = true
-		o.mu.Unlock()
-		if busy {
-			continue // its lease ran out while Telegram was slow: still ours
-		}
-		o.wg.Add(1)
-		dones, err := o.queue(m)
-		go o.finish(m, dones, err)
+		o.take(m)
 	}
 	return len(ms)
+}
+
+// sendNow sends a reply stored leased to this process: no claim, no poke.
+// Its lease is renewed with the claimed ones while it waits in its chat's
+// queue.
+func (o *telegramOutbox) sendNow(m data.OutboxMessage) { o.take(m) }
+
+// take queues a leased message unless this process is sending it already
+// (its lease ran out while Telegram was slow: still ours).
+func (o *telegramOutbox) take(m data.OutboxMessage) {
+	o.mu.Lock()
+	busy := o.inflight[m.ID]
+	o.inflight[m.ID] = true
+	if !busy {
+		o.wg.Add(1)
+	}
+	o.mu.Unlock()
+	if busy {
+		return
+	}
+	dones, err := o.queue(m)
+	go o.finish(m, dones, err)
 }
 
 // queue hands one message to the Sender; it returns the results to wait for.
@@ -201,25 +218,23 @@ func permanentSend(err error) bool {
 	return errors.Is(err, tgbot.ErrorForbidden) || permanent(err)
 }
 
+// markGather is how long the marker gathers marks after the first of a
+// group: marking one message at a time would cost a transaction per reply,
+// and each takes SQLite's write lock from the ledger's writer, which then
+// sleeps on busy_timeout. A crash inside it only means the replies of those
+// few milliseconds go out again, marked 补发.
+const markGather = 50 * time.Millisecond
+
+// maxMarks bounds a group of marks.
+const maxMarks = 500
+
 // marker confirms sent messages in groups: one transaction for all that
-// went out while the previous one was committing. It returns when marks is
-// closed and drained.
+// went out within markGather of the first, or while the previous group was
+// committing. It returns when marks is closed and drained.
 func (o *telegramOutbox) marker(done chan<- struct{}) {
 	defer close(done)
 	for first := range o.marks {
-		group := []mark{first}
-	more:
-		for len(group) < 500 {
-			select {
-			case m, ok := <-o.marks:
-				if !ok {
-					break more
-				}
-				group = append(group, m)
-			default:
-				break more
-			}
-		}
+		group := o.gather([]mark{first})
 		ids := make([]int64, len(group))
 		for i, m := range group {
 			ids[i] = m.id
@@ -234,6 +249,25 @@ func (o *telegramOutbox) marker(done chan<- struct{}) {
 			close(m.done)
 		}
 	}
+}
+
+// gather adds to group the marks that come within markGather, up to
+// maxMarks; it returns at once when marks is closed (shutdown).
+func (o *telegramOutbox) gather(group []mark) []mark {
+	t := time.NewTimer(markGather)
+	defer t.Stop()
+	for len(group) < maxMarks {
+		select {
+		case m, ok := <-o.marks:
+			if !ok {
+				return group
+			}
+			group = append(group, m)
+		case <-t.C:
+			return group
+		}
+	}
+	return group
 }
 
 // mark is a sent message to confirm; done is closed once it is recorded.

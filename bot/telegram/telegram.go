@@ -176,7 +176,7 @@ func New(cfg data.TelegramConfig, h *bot.Handler, log *slog.Logger, opts Options
 	opts.Webhook.setDefaults(opts.HandleTimeout)
 	client := opts.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second}
+		client = &http.Client{Timeout: opts.PollTimeout + 15*time.Second, Transport: transport()}
 	}
 	base := strings.TrimRight(cfg.APIURL, "/")
 	if base == "" {
@@ -212,7 +212,13 @@ func (t *Adapter) Sender() *Sender { return t.send }
 // one transaction; Run's outbox sends it, retrying until expires. False: it
 // was claimed before.
 func (t *Adapter) QueueReminder(ctx context.Context, key string, chatID int64, text string, expires time.Time) (bool, error) {
-	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: bot.Reply{Text: text}}), expires)
+	return t.QueueReply(ctx, key, chatID, bot.Reply{Text: text}, expires)
+}
+
+// QueueReply is QueueReminder for a reminder with more than a text (the
+// weekly digest's picture).
+func (t *Adapter) QueueReply(ctx context.Context, key string, chatID int64, r bot.Reply, expires time.Time) (bool, error) {
+	queued, err := t.h.Store.QueueReminder(ctx, key, chatID, Name, bot.EncodeOutgoing(bot.Outgoing{Reply: r}), expires)
 	if queued {
 		t.outbox.poke()
 	}
@@ -324,6 +330,7 @@ func (t *Adapter) handleMessage(ctx context.Context, updateID int64, tm *models.
 		return true
 	}
 	m.Working = t.working(m.ChatID)
+	m.Lease = t.opts.OutboxLease
 	if !m.Group {
 		t.menus.heard(m.UserID)
 	}
@@ -346,10 +353,20 @@ func (t *Adapter) handleMessage(ctx context.Context, updateID int64, tm *models.
 // else (the database failed) straight away.
 func (t *Adapter) deliver(chatID int64, replyTo int, r bot.Reply) {
 	if r.Stored {
-		t.outbox.poke()
+		t.sendStored(r)
 		return
 	}
 	t.reply(chatID, replyTo, r)
+}
+
+// sendStored sends a reply the handler stored: at once, from memory, when
+// the row came back leased to this process; else the outbox loop claims it.
+func (t *Adapter) sendStored(r bot.Reply) {
+	if r.Outbox != nil {
+		t.outbox.sendNow(*r.Outbox)
+		return
+	}
+	t.outbox.poke()
 }
 
 // msgHeldBack tells the sender, once, that the bot will record their message
@@ -431,6 +448,9 @@ func (t *Adapter) message(updateID int64, tm *models.Message, edited, forwarded 
 		}
 	}
 	m.Text = text
+	if tm.Document != nil {
+		m.File = t.file(tm.Document)
+	}
 	return m, true
 }
 
@@ -496,7 +516,7 @@ func userName(u *models.User) string {
 }
 
 func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.CallbackQuery) bool {
-	pr := bot.Press{Channel: Name, UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data}
+	pr := bot.Press{Channel: Name, UpdateID: updateID, UserID: q.From.ID, UserName: userName(&q.From), Data: q.Data, Lease: t.opts.OutboxLease}
 	var group bool
 	switch mm := q.Message; {
 	case mm.Message != nil:
@@ -530,7 +550,7 @@ func (t *Adapter) handlePress(ctx context.Context, updateID int64, q *models.Cal
 	}
 	t.answer(pr.ChatID, q.ID, short(r.Text))
 	if r.Stored {
-		t.outbox.poke()
+		t.sendStored(r)
 		return true
 	}
 	if r.ClearKeyboard || r.Replace {

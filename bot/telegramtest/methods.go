@@ -37,6 +37,7 @@ var handlers = map[string]handler{
 	"sendDocument":           (*Server).sendDocument,
 	"sendPhoto":              (*Server).sendPhoto,
 	"sendChatAction":         (*Server).sendChatAction,
+	"getFile":                (*Server).getFile,
 }
 
 // canonical maps lower-cased method names to their canonical spelling,

@@ -122,6 +122,7 @@ type Server struct {
 	queries     map[string]bool // callback query id → already answered
 	nextQueryID int64
 	nextFileID  int
+	files       map[string]storedFile // what users sent, by file_id (files.go)
 
 	history map[int64][]byte // every injected update, for Redeliver
 
@@ -289,6 +290,11 @@ func (s *Server) WaitPending(ctx context.Context, n int) error {
 
 // ServeHTTP answers Bot API requests: POST /bot{token}/{method}.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if rest, ok := strings.CutPrefix(r.URL.Path, "/file/bot"); ok {
+		token, path, _ := strings.Cut(rest, "/")
+		s.serveFile(w, token, path)
+		return
+	}
 	token, method, ok := splitPath(r.URL.Path)
 	if !ok {
 		writeError(w, apiError{code: http.StatusNotFound, description: "Not Found"})

@@ -186,9 +186,9 @@ func dropIndexes(ctx context.Context, db *sql.DB) ([]string, error) {
 const (
 	insBatch  = `INSERT INTO batches (id, kind, user_id, user_name, chat_id, message_id, text, created_at) VALUES (?, 'update', ?, '张三', ?, ?, ?, ?)`
 	insEntry  = `INSERT INTO entries (id, batch_id, county, indicator, op, amount, delta, line, user_id, user_name, chat_id, message_id, created_at) VALUES (?, ?, ?, ?, 'add', ?, ?, ?, ?, '张三', ?, ?, ?)`
-	insName   = `INSERT INTO names (id, batch_id, entry_id, county, indicator, norm, name, op, ends, user_id, user_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '张三', ?)`
+	insName   = `INSERT INTO names (id, batch_id, entry_id, county, indicator, norm, name, firm, op, ends, user_id, user_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '张三', ?)`
 	insDetail = `INSERT INTO name_details (batch_id, county, norm, name, field, value, user_id, user_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, '张三', ?)`
-	insTotal  = `INSERT INTO totals (county, indicator, done) VALUES (?, ?, ?)`
+	insTotal  = `INSERT INTO totals (county, indicator, done, named) VALUES (?, ?, ?, ?)`
 )
 
 // fill writes the entries in time order, as the one writer records them:
@@ -208,7 +208,7 @@ func fill(ctx context.Context, db *sql.DB, s Spec) error {
 			return fmt.Errorf("prepare: %w", err)
 		}
 	}
-	w := &writer{ctx: ctx, st: st, s: s, totals: map[string]*data.Counts{}}
+	w := &writer{ctx: ctx, st: st, s: s, totals: map[string]*data.Counts{}, listLen: map[string]*data.Counts{}}
 	w.step = time.Duration(s.Days) * 24 * time.Hour / time.Duration(max(1, s.Entries))
 	w.start = s.Now.Add(-time.Duration(s.Days) * 24 * time.Hour).UTC()
 	if err := w.all(); err != nil {
@@ -216,11 +216,14 @@ func fill(ctx context.Context, db *sql.DB, s Spec) error {
 	}
 	for _, co := range s.Counties {
 		for _, ind := range data.Indicators {
-			done := 0
+			done, named := 0, 0
 			if t := w.totals[co]; t != nil {
 				done = t[ind]
 			}
-			if _, err := st[insTotal].ExecContext(ctx, co, ind.Key(), done); err != nil {
+			if n := w.listLen[co]; n != nil {
+				named = n[ind]
+			}
+			if _, err := st[insTotal].ExecContext(ctx, co, ind.Key(), done, named); err != nil {
 				return fmt.Errorf("total: %w", err)
 			}
 		}
@@ -238,14 +241,15 @@ type nameRow struct {
 }
 
 type writer struct {
-	ctx    context.Context
-	st     map[string]*sql.Stmt
-	s      Spec
-	start  time.Time
-	step   time.Duration
-	id     int64 // the last entry (and batch) written
-	totals map[string]*data.Counts
-	names  []nameRow // each name, by name id - 1
+	ctx     context.Context
+	st      map[string]*sql.Stmt
+	s       Spec
+	start   time.Time
+	step    time.Duration
+	id      int64 // the last entry (and batch) written
+	totals  map[string]*data.Counts
+	listLen map[string]*data.Counts // the names listed now, per county and indicator
+	names   []nameRow               // each name, by name id - 1
 }
 
 func (w *writer) all() error {
@@ -309,9 +313,10 @@ func (w *writer) named(id int64, county string, ind data.Indicator, name string,
 		return err
 	}
 	norm := data.NormalizeName(name)
-	if _, err := w.st[insName].ExecContext(w.ctx, id, w.id, w.id, county, ind.Key(), norm, name, data.NameAdd, nil, 3001+w.id%30, w.at()); err != nil {
+	if _, err := w.st[insName].ExecContext(w.ctx, id, w.id, w.id, county, ind.Key(), norm, name, data.FirmKey(name), data.NameAdd, nil, 3001+w.id%30, w.at()); err != nil {
 		return fmt.Errorf("name: %w", err)
 	}
+	w.count(county, ind, 1)
 	w.names = append(w.names, nameRow{county, ind, name, norm})
 	if !detailed {
 		return nil
@@ -330,8 +335,19 @@ func (w *writer) removal(id, ends int64) error {
 	if err := w.entry(n.county, n.ind, -1, n.county+" "+n.ind.Short()+" -1 "+n.name); err != nil {
 		return err
 	}
-	if _, err := w.st[insName].ExecContext(w.ctx, id, w.id, w.id, n.county, n.ind.Key(), n.norm, n.name, data.NameRemove, ends, 3001+w.id%30, w.at()); err != nil {
+	if _, err := w.st[insName].ExecContext(w.ctx, id, w.id, w.id, n.county, n.ind.Key(), n.norm, n.name, data.FirmKey(n.name), data.NameRemove, ends, 3001+w.id%30, w.at()); err != nil {
 		return fmt.Errorf("removal: %w", err)
 	}
+	w.count(n.county, n.ind, -1)
 	return nil
+}
+
+// count keeps the length of each list, as totals.named does.
+func (w *writer) count(county string, ind data.Indicator, d int) {
+	n := w.listLen[county]
+	if n == nil {
+		n = &data.Counts{}
+		w.listLen[county] = n
+	}
+	n[ind] += d
 }

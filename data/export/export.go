@@ -143,33 +143,8 @@ type styles struct {
 }
 
 func (b *book) build() error {
-	c := b.in.Campaign
-	for _, co := range c.Counties {
-		if b.in.County == "" || co.Name == b.in.County {
-			b.counties = append(b.counties, co)
-		}
-	}
-	b.missing = map[int64]bool{}
-	for _, l := range data.MissingFromTutoring(b.in.Names) {
-		b.missing[l.ID] = true
-	}
-	b.named, b.missed = map[string]data.Counts{}, map[string][]string{}
-	for _, l := range b.in.Names {
-		n := b.named[l.County]
-		n[l.Indicator]++
-		b.named[l.County] = n
-		if b.missing[l.ID] {
-			b.missed[l.County] = append(b.missed[l.County], l.Name)
-		}
-	}
-	b.details = map[int64]data.Details{}
-	if len(b.in.Details) > 0 {
-		for _, l := range b.in.Names {
-			if d, ok := b.in.Details[data.UnitOf(l)]; ok {
-				b.details[l.ID] = d
-			}
-		}
-	}
+	b.prepare()
+	b.countNames()
 	if err := b.styles(); err != nil {
 		return err
 	}
@@ -188,6 +163,20 @@ func (b *book) build() error {
 		return err
 	}
 	return b.writeLists(b.cultured(), b.tutoring(), b.records())
+}
+
+// countNames counts, once for every sheet, the named per county and
+// indicator, and the stations each county's tutoring list misses.
+func (b *book) countNames() {
+	b.named, b.missed = map[string]data.Counts{}, map[string][]string{}
+	for _, l := range b.in.Names {
+		n := b.named[l.County]
+		n[l.Indicator]++
+		b.named[l.County] = n
+		if b.missing[l.ID] {
+			b.missed[l.County] = append(b.missed[l.County], l.Name)
+		}
+	}
 }
 
 func (b *book) styles() error {
@@ -582,6 +571,29 @@ type column struct {
 var listColumns = []column{
 	{"序号", 5, true}, {"区县", 7, true}, {"单位名称", 26, false}, {"统一社会信用代码", 23, true}, {"类型/级别", 13, true},
 	{"地址", 26, false}, {"联系人", 8, true}, {"联系电话", 15, true}, {"辅导日期", 12, true}, {"辅导方式", 11, true}, {"备注", 14, false},
+}
+
+// The columns of a 名单, by their place in listColumns: the template and
+// the import read them by these, and by nothing else.
+const (
+	colSeq = iota
+	colCounty
+	colUnit
+	colCredit
+	colLevel
+	colAddress
+	colContact
+	colPhone
+	colDate
+	colMethod
+	colNote
+)
+
+// listDetails are the columns of a 名单 that hold an attribute of the
+// name (the 类型 is in colLevel, after the level of a cultivated unit).
+var listDetails = map[int]data.DetailField{
+	colCredit: data.DetailCreditCode, colAddress: data.DetailAddress, colContact: data.DetailContact,
+	colPhone: data.DetailPhone, colDate: data.DetailDate, colMethod: data.DetailMethod, colNote: data.DetailNote,
 }
 
 // recordColumns are the bookkeeping of each name, for the contact person.

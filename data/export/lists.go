@@ -86,9 +86,6 @@ type listSheet struct {
 	below       []string
 }
 
-// headRow is the heading row of a list sheet.
-const headRow = 3
-
 // writeLists writes the sheets with stream writers (tens of thousands of
 // rows cost little memory). The workbook-wide part (page setup, defined
 // names, opening each stream) runs first, one sheet after another; then
@@ -202,8 +199,12 @@ func (b *book) listRow(n int, l data.Listed, kind string) []string {
 		}
 		kind += k
 	}
-	return []string{strconv.Itoa(n), l.County, l.Name, d.Get(data.DetailCreditCode), kind, d.Get(data.DetailAddress),
-		d.Get(data.DetailContact), d.Get(data.DetailPhone), d.Get(data.DetailDate), d.Get(data.DetailMethod), d.Get(data.DetailNote)}
+	out := make([]string, len(listColumns))
+	out[colSeq], out[colCounty], out[colUnit], out[colLevel] = strconv.Itoa(n), l.County, l.Name, kind
+	for col, f := range listDetails {
+		out[col] = d.Get(f)
+	}
+	return out
 }
 
 func (b *book) cultured() listSheet {

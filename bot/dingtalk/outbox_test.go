@@ -1,0 +1,54 @@
+package dingtalk_test
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"tsbot/bot/dingtalktest"
+	"tsbot/data"
+)
+
+// A reply goes out from the memory of the process that stored it, born
+// leased to it, with no claim transaction. A trigger on the outbox table
+// counts the claims (a claim is the only statement that raises attempts).
+func TestReplySentWithoutClaim(t *testing.T) {
+	f := newFixture(t)
+	db, err := sql.Open("sqlite3", "file:"+f.db+"?_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		"CREATE TABLE test_claims (outbox_id INTEGER)",
+		"CREATE TRIGGER test_claim AFTER UPDATE OF attempts ON outbox WHEN NEW.attempts > OLD.attempts BEGIN INSERT INTO test_claims VALUES (NEW.id); END",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, text := range []string{"柯桥 辅导企业 +1", "柯桥 辅导企业 +2", "进度"} {
+		if got := f.say(dingtalktest.Msg{Staff: "zhang3", Text: text}, i+1); strings.HasPrefix(got, "（补发）") {
+			t.Errorf("reply %d marked resent: %q", i+1, got)
+		}
+	}
+	var claims int
+	if err := db.QueryRow("SELECT count(*) FROM test_claims").Scan(&claims); err != nil {
+		t.Fatal(err)
+	}
+	if claims != 0 {
+		t.Errorf("%d claims, want none: a reply is sent by the process that stored it", claims)
+	}
+	// Marked once the batch it went in is done.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		sent, err := f.store.Outbox(context.Background(), "dingtalk", data.OutboxSent)
+		if err == nil && len(sent) == 3 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d replies marked sent (%v), want 3", len(sent), err)
+		}
+	}
+}
