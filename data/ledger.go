@@ -57,21 +57,23 @@ type Batch struct {
 type Entry struct {
 	ID        int64     `gorm:"primaryKey"`
 	BatchID   int64     `gorm:"index;not null"`
-	County    string    `gorm:"index:idx_entries_recent,priority:2;index:idx_entries_sums,priority:1;not null"`
-	Indicator Indicator `gorm:"index:idx_entries_recent,priority:3;index:idx_entries_sums,priority:2;not null"`
+	County    string    `gorm:"index:idx_entries_pace,priority:1;not null"`
+	Indicator Indicator `gorm:"index:idx_entries_pace,priority:2;not null"`
 	Op        Op        `gorm:"not null"`
 	Amount    int       // as typed: the delta for OpAdd, the new total for OpSet
-	Delta     int       `gorm:"index:idx_entries_recent,priority:4;index:idx_entries_sums,priority:3;not null"`
+	Delta     int       `gorm:"index:idx_entries_pace,priority:4;not null"`
 	Line      string    // the line of the message this entry came from
 	UserID    int64     `gorm:"not null"`
 	UserName  string
 	ChatID    int64
 	MessageID int64
 	Late      bool `gorm:"not null;default:false"` // written after the county's lists closed
-	// idx_entries_recent covers the pace query (the entries of the last
-	// weeks), idx_entries_sums the start-up check of every total (a sum per
-	// county and indicator): both read from the index alone.
-	CreatedAt time.Time `gorm:"index:idx_entries_recent,priority:1;not null"`
+	// idx_entries_pace (county, indicator, created_at, delta) is the one
+	// index an entry adds beside its batch's: the pace query (a range of
+	// days per county and indicator) and the start-up check of every total
+	// (a sum per county and indicator) both read it alone. Each index more
+	// is one more B-tree write per entry on the user's path.
+	CreatedAt time.Time `gorm:"index:idx_entries_pace,priority:3;not null"`
 
 	names []nameOp // the names this entry puts on or takes off its list; see names.go
 }

@@ -282,9 +282,6 @@ func (s *Store) migrate() error {
 		if err := tx.AutoMigrate(models...); err != nil {
 			return err
 		}
-		if err := createPaceIndex(tx); err != nil {
-			return err
-		}
 		if !buttonsBefore {
 			if err := issueOldButtons(tx); err != nil {
 				return err
@@ -363,10 +360,18 @@ func issueOldButtons(tx *gorm.DB) error {
 	return nil
 }
 
-// dropOldIndexes removes the unique indexes a later schema relaxed: one
-// confirmation per county became one per opening of its lists (/reopen).
+// dropOldIndexes removes the indexes a later schema dropped: the unique
+// one of one confirmation per county (now one per opening of its lists,
+// /reopen), and the two on entries that idx_entries_pace replaced.
 func dropOldIndexes(tx *gorm.DB) error {
 	m := tx.Migrator()
+	for _, name := range []string{"idx_entries_recent", "idx_entries_sums"} {
+		if m.HasIndex(&Entry{}, name) {
+			if err := m.DropIndex(&Entry{}, name); err != nil {
+				return fmt.Errorf("drop %s: %w", name, err)
+			}
+		}
+	}
 	if m.HasIndex(&Confirmation{}, "idx_confirmations_county") {
 		if err := m.DropIndex(&Confirmation{}, "idx_confirmations_county"); err != nil {
 			return fmt.Errorf("drop idx_confirmations_county: %w", err)
