@@ -231,6 +231,48 @@ func blankRow(r ImportRow) bool {
 // importLabels name the attributes in an error row, short for a phone.
 var importLabels = [NumDetailFields]string{"信用代码", "类型", "地址", "联系人", "电话", "日期", "方式", "备注"}
 
+// importName cleans the name of a row: ok says it can go on a list (the
+// name may still be too long, told in why).
+func importName(raw string) (name string, ok bool, why string) {
+	name, ok = CleanName(raw)
+	ok = ok && !HasBidiControl(name)
+	switch {
+	case NormalizeName(raw) == "": // empty, or brackets alone
+		return name, ok, "缺单位名称"
+	case totalLineRe.MatchString(FoldWidth(raw)):
+		return name, false, "这是合计行，不是单位（请删去）"
+	case strings.ContainsAny(raw, "\r\n"):
+		return name, false, "单位名称里有换行（请删去）"
+	case utf8.RuneCountInString(name) > MaxNameRunes:
+		return name, ok, fmt.Sprintf("单位名称太长（最多%d字）", MaxNameRunes)
+	case !ok:
+		return name, ok, "单位名称含看不见的控制字符（请重新输入）"
+	}
+	return name, ok, ""
+}
+
+// details cleans the attributes of a row, saying what is wrong with each
+// that cannot be taken.
+func (pl *planner) details(values [NumDetailFields]string) (clean []DetailValue, bad []string) {
+	for _, f := range DetailFields {
+		if strings.TrimSpace(values[f]) == "" {
+			continue
+		}
+		v, err := CleanDetail(f, values[f], pl.year)
+		var de *DetailError
+		if errors.As(err, &de) {
+			if hint := numberHint(f, values[f]); hint != "" {
+				bad = append(bad, hint)
+				continue
+			}
+			bad = append(bad, importLabels[f]+shortReason(de.Reason))
+			continue
+		}
+		clean = append(clean, DetailValue{Field: f, Value: v})
+	}
+	return clean, bad
+}
+
 // row checks one row and, if it is right, adds it to the plan; otherwise
 // it returns the reasons.
 func (pl *planner) row(r ImportRow) []string {
@@ -253,43 +295,16 @@ func (pl *planner) row(r ImportRow) []string {
 		bad = append(bad, levelWhy)
 	}
 	raw, distinct := cutDistinct(strings.TrimSpace(r.Name))
-	name, ok := CleanName(raw)
-	ok = ok && !HasBidiControl(name)
-	switch {
-	case NormalizeName(raw) == "": // empty, or brackets alone
-		bad = append(bad, "缺单位名称")
-	case totalLineRe.MatchString(FoldWidth(raw)):
-		bad = append(bad, "这是合计行，不是单位（请删去）")
-		ok = false
-	case strings.ContainsAny(raw, "\r\n"):
-		bad = append(bad, "单位名称里有换行（请删去）")
-		ok = false
-	case utf8.RuneCountInString(name) > MaxNameRunes:
-		bad = append(bad, fmt.Sprintf("单位名称太长（最多%d字）", MaxNameRunes))
-	case !ok:
-		bad = append(bad, "单位名称含看不见的控制字符（请重新输入）")
+	name, ok, nameWhy := importName(raw)
+	if nameWhy != "" {
+		bad = append(bad, nameWhy)
 	}
 	// Whose row it is, when county, level and name can be read.
 	known := why == "" && levelWhy == "" && ok
 	values := r.Values
 	values[DetailKind] = kind
-	var clean []DetailValue
-	for _, f := range DetailFields {
-		if strings.TrimSpace(values[f]) == "" {
-			continue
-		}
-		v, err := CleanDetail(f, values[f], pl.year)
-		var de *DetailError
-		if errors.As(err, &de) {
-			if hint := numberHint(f, values[f]); hint != "" {
-				bad = append(bad, hint)
-				continue
-			}
-			bad = append(bad, importLabels[f]+shortReason(de.Reason))
-			continue
-		}
-		clean = append(clean, DetailValue{Field: f, Value: v})
-	}
+	clean, detailsWhy := pl.details(values)
+	bad = append(bad, detailsWhy...)
 	k, norm := key{county, ind}, NormalizeName(name)
 	if at, dup := pl.rows[k][norm]; dup && known {
 		return append(bad, fmt.Sprintf("与第%d行重复", at))
