@@ -183,7 +183,7 @@ func (h *Handler) askImport(ctx context.Context, m Message, pend data.PendingImp
 	var a data.Answer
 	var draft func(int64) data.Draft
 	if d := m.once; d != nil {
-		a = data.Answer{Key: d.key, Outcome: data.ReceiptAsked, Channel: d.channel, ChatID: d.chatID}
+		a = d.base(data.ReceiptAsked)
 		draft = func(id int64) data.Draft { return d.draft(question(id)) }
 	}
 	id, err := h.Store.StageImport(ctx, pend, importDigest(text), closes, a, draft)
@@ -324,8 +324,9 @@ func (h *Handler) importChanged(ctx context.Context, m Message, c data.Choice, p
 	r := Reply{Text: prefix + text, ClearKeyboard: true}
 	var a *data.Answer
 	if d := m.once; d != nil {
-		a = &data.Answer{Key: d.key, Outcome: data.ReceiptRefused, Channel: d.channel, ChatID: d.chatID,
-			Draft: func(data.Outcome) data.Draft { return d.draft(r) }}
+		ans := d.base(data.ReceiptRefused)
+		ans.Draft = func(data.Outcome) data.Draft { return d.draft(r) }
+		a = &ans
 	}
 	out, err := h.Store.Decline(ctx, c.ID, a)
 	if r, failed := h.writeFailed(m, err); failed {
