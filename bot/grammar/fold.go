@@ -41,7 +41,7 @@ func foldLine(s string) string {
 // (and its end), the offset in s of the character that produced it, so that
 // a rewrite of the folded text can be applied to what the user typed.
 func foldLineMap(s string) (string, []int) {
-	var b strings.Builder
+	b := make([]byte, 0, len(s))
 	at := make([]int, 0, len(s)+1)
 	for i, r := range s {
 		switch {
@@ -56,14 +56,14 @@ func foldLineMap(s string) (string, []int) {
 		case r == '\ufe62':
 			r = '+'
 		}
-		n := b.Len()
-		b.WriteRune(r)
-		for k := n; k < b.Len(); k++ {
+		n := len(b)
+		b = utf8.AppendRune(b, r)
+		for k := n; k < len(b); k++ {
 			at = append(at, i)
 		}
 	}
 	at = append(at, len(s))
-	out := b.String()
+	out := string(b)
 	trimmed := strings.TrimLeft(out, " ")
 	lead := len(out) - len(trimmed)
 	trimmed = strings.TrimRightFunc(trimmed, func(r rune) bool {

@@ -107,7 +107,7 @@ func (sc *lineScan) readTotalMark() {
 	if open {
 		rest = strings.TrimLeft(rest[1:], " ")
 	}
-	mark, n := matchList(rest, totalMarks)
+	mark, n := totalMarks.match(rest)
 	if n == 0 {
 		return
 	}

@@ -54,7 +54,7 @@ func nameProblem(name string, ch Change, names *data.Places) string {
 	}
 	sc := scanDepth(name, names, 1)
 	if sc.textRunes == 0 {
-		switch _, city := matchList(name, cityWords); {
+		switch _, city := cityWords.match(name); {
 		case len(sc.inds) > 0:
 			return fmt.Sprintf("“%s”是指标名，不是名称。一行只写一项指标，名称写在数量后面，例如：%s", name, sample)
 		case len(sc.counties) > 0 || city == len(name):

@@ -119,7 +119,7 @@ func (z *scanner) token() bool {
 		z.sc.addCounty(co)
 		return true
 	}
-	if _, n := matchList(s[i:], cityWords); n > 0 {
+	if _, n := cityWords.match(s[i:]); n > 0 {
 		z.skip(giveBack(s[i:], n))
 		return true
 	}
@@ -175,7 +175,7 @@ func (z *scanner) sign(r rune) {
 // keyword, a number, a filler.
 func (z *scanner) word() bool {
 	s, i := z.s, z.i
-	if _, n := matchList(s[i:], queryWords); n > 0 && z.pend == nil {
+	if _, n := queryWords.match(s[i:]); n > 0 && z.pend == nil {
 		z.flush()
 		z.sc.query = true
 		z.i += n
@@ -204,7 +204,7 @@ func (z *scanner) word() bool {
 		z.i += len(firstWordOf(s[i:]))
 		return true
 	}
-	if _, n := matchList(s[i:], fillerWords); n > 0 && z.pend == nil {
+	if _, n := fillerWords.match(s[i:]); n > 0 && z.pend == nil {
 		z.flush()
 		z.i += n
 		return true

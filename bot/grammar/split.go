@@ -56,6 +56,9 @@ func splitCommas(text string, start, end, line int, names *data.Places) []msgPar
 		i += w
 	}
 	pieces = append(pieces, msgPart{line, s, end})
+	if len(pieces) == 1 {
+		return keepNonBlank(text, pieces) // no comma: nothing to decide
+	}
 	var out []msgPart
 	var cur msgPart
 	curHasInd, have := false, false
@@ -76,7 +79,11 @@ func splitCommas(text string, start, end, line int, names *data.Places) []msgPar
 	if have {
 		out = append(out, cur)
 	}
-	// Trim, and drop what is blank.
+	return keepNonBlank(text, out)
+}
+
+// keepNonBlank trims the parts, and drops what is blank.
+func keepNonBlank(text string, out []msgPart) []msgPart {
 	kept := out[:0]
 	for _, p := range out {
 		seg := text[p.start:p.end]

@@ -1,18 +1,19 @@
 package grammar
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"tsbot/data"
 )
 
-// Word lists. Each is matched longest first (see matchList).
+// Word lists. Each is matched longest first (see words.match).
 var (
-	cityWords  = []string{"绍兴市", "绍兴", "全市", "全绍兴"}
-	queryWords = []string{"进度", "查询", "查看", "查", "状态", "完成情况", "情况", "怎么样", "怎样", "如何", "多少", "几家", "几个",
-		"还差多少", "还差几家", "还差几个", "差多少", "差几家", "差几个", "还缺多少", "还缺几家", "还缺几个"}
-	fillerWords  = []string{"了", "又", "再", "已", "已经", "今天", "今日", "本周", "本月", "目前", "现在", "局", "分局", "吗", "呢", "啊", "呀", "的", "一下"}
+	cityWords  = wordsOf("绍兴市", "绍兴", "全市", "全绍兴")
+	queryWords = wordsOf("进度", "查询", "查看", "查", "状态", "完成情况", "情况", "怎么样", "怎样", "如何", "多少", "几家", "几个",
+		"还差多少", "还差几家", "还差几个", "差多少", "差几家", "差几个", "还缺多少", "还缺几家", "还缺几个")
+	fillerWords  = wordsOf("了", "又", "再", "已", "已经", "今天", "今日", "本周", "本月", "目前", "现在", "局", "分局", "吗", "呢", "啊", "呀", "的", "一下")
 	measureWords = "家个处座所户项"
 )
 
@@ -37,22 +38,58 @@ var opWords = []opWord{
 // is a total, 今年要完成辅导企业20家的任务 is talk (see scanDepth).
 var weakOpWords = []string{"完成"}
 
-// indicatorSpellings lists every spelling of the indicators, longest first.
-var indicatorSpellings = buildIndicatorNames()
+// indicatorSpellings lists every spelling of the indicators, longest first,
+// by their first character.
+var indicatorSpellings = byFirst(buildIndicatorNames(), func(n indName) string { return n.text })
+
+// opWordsByFirst are opWords by their first character, longest first.
+var opWordsByFirst = byFirst(opWords, func(w opWord) string { return w.text })
+
+// byFirst groups a list of words by their first character, each group
+// longest first (in list order among equals): a match at a text's start
+// looks only at the words that can begin it, at every character of a
+// message, whatever the lists' length.
+func byFirst[T any](list []T, text func(T) string) map[rune][]T {
+	out := map[rune][]T{}
+	for _, w := range list {
+		r, _ := utf8.DecodeRuneInString(text(w))
+		out[r] = append(out[r], w)
+	}
+	for _, g := range out {
+		slices.SortStableFunc(g, func(a, b T) int { return len(text(b)) - len(text(a)) })
+	}
+	return out
+}
+
+// words is a list of words to find at the start of a text (wordsOf).
+type words map[rune][]string
+
+func wordsOf(list ...string) words {
+	return byFirst(list, func(w string) string { return w })
+}
+
+// match is the longest of the words at the start of s, and its length.
+func (ws words) match(s string) (string, int) {
+	r, _ := utf8.DecodeRuneInString(s)
+	for _, w := range ws[r] {
+		if strings.HasPrefix(s, w) {
+			return w, len(w)
+		}
+	}
+	return "", 0
+}
 
 type indName struct {
 	text    string
 	ind     data.Indicator
 	station bool
-	first   rune // the first character, to skip most names at a glance
 }
 
 func buildIndicatorNames() []indName {
 	var out []indName
 	add := func(ind data.Indicator, station bool, names ...string) {
 		for _, n := range names {
-			first, _ := utf8.DecodeRuneInString(n)
-			out = append(out, indName{n, ind, station, first})
+			out = append(out, indName{n, ind, station})
 		}
 	}
 	stations := []string{"示范站(点)", "示范站点", "示范站", "示范点"}
@@ -87,10 +124,7 @@ func buildIndicatorNames() []indName {
 // between its characters (省级 示范站, 辅导 企业).
 func matchIndicator(s string) (indName, int) {
 	first, _ := utf8.DecodeRuneInString(s)
-	for _, n := range indicatorSpellings {
-		if n.first != first {
-			continue
-		}
+	for _, n := range indicatorSpellings[first] {
 		if k := matchLoose(s, n.text); k > 0 {
 			return n, k
 		}
@@ -128,16 +162,6 @@ func matchLoose(s, pat string) int {
 	return i
 }
 
-func matchList(s string, list []string) (string, int) {
-	best := ""
-	for _, w := range list {
-		if len(w) > len(best) && strings.HasPrefix(s, w) {
-			best = w
-		}
-	}
-	return best, len(best)
-}
-
 // matchPlace matches a county (or the city) at the start of s. A spelling
 // ending in 市/县/区 gives that character back when it starts an indicator:
 // 诸暨市级示范站 is 诸暨 + 市级示范站.
@@ -159,14 +183,14 @@ func giveBack(s string, n int) int {
 }
 
 // totalMarks, after a number, make it a total: 25 累计, 25家（共）.
-var totalMarks = []string{"累计", "合计", "总计", "共计", "一共", "总共", "总数", "共"}
+var totalMarks = wordsOf("累计", "合计", "总计", "共计", "一共", "总共", "总数", "共")
 
 func matchOpWord(s string) (opWord, int) {
-	best := opWord{}
-	for _, w := range opWords {
-		if len(w.text) > len(best.text) && strings.HasPrefix(s, w.text) {
-			best = w
+	r, _ := utf8.DecodeRuneInString(s)
+	for _, w := range opWordsByFirst[r] {
+		if strings.HasPrefix(s, w.text) {
+			return w, len(w.text)
 		}
 	}
-	return best, len(best.text)
+	return opWord{}, 0
 }
