@@ -113,8 +113,8 @@ const (
 func Workbook(w io.Writer, in Input) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	f.SetZipWriter(newParallelZip)
 	b := &book{f: f, in: in}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return newParallelZip(w, b.rowParts) })
 	if err := b.build(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -134,6 +134,7 @@ type book struct {
 	ordered  []data.Listed          // the names in the order of the lists (sorted)
 	named    map[string]data.Counts // the named count per county and indicator
 	missed   map[string][]string    // per county, the stations missing from the tutoring list
+	rowParts []*rowsPart            // the rows of the lists, spliced into their sheets by the zip writer
 }
 
 type styles struct {

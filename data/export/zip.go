@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"io"
 	"io/fs"
+	"slices"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -21,12 +23,20 @@ import (
 // still being deflated, and Close writes them all, in order, compressed.
 // The queue holds a part's XML until it is deflated: memory for time, as
 // the stream writers' buffers already do.
+//
+// A worksheet may have rows written ahead (rowsPart): its part is taken
+// whole, and the marker row of each rowsPart in it replaced by the rows,
+// deflated already: the deflate stream of the part is its XML before the
+// marker row, deflated and sync-flushed, the rows, then the rest.
 type parallelZip struct {
 	w     *zip.Writer
 	parts []*zipPart
+	ahead []*rowsPart
 }
 
-func newParallelZip(w io.Writer) excelize.ZipWriter { return &parallelZip{w: zip.NewWriter(w)} }
+func newParallelZip(w io.Writer, ahead []*rowsPart) excelize.ZipWriter {
+	return &parallelZip{w: zip.NewWriter(w), ahead: ahead}
+}
 
 type zipPart struct {
 	name   string
@@ -36,12 +46,17 @@ type zipPart struct {
 	crc    uint32
 	size   uint64
 	err    error
+	ahead  []*rowsPart // rows to splice in, for a worksheet
+	used   []*rowsPart // those spliced in
 }
 
 // Create starts the part name; the previous part is complete.
 func (z *parallelZip) Create(name string) (io.Writer, error) {
 	z.endLast()
 	p := &zipPart{name: name, chunks: make(chan []byte, 1<<14), done: make(chan struct{})}
+	if strings.HasPrefix(name, "xl/worksheets/") {
+		p.ahead = z.ahead
+	}
 	z.parts = append(z.parts, p)
 	go p.deflate(p.chunks)
 	return p, nil
@@ -65,6 +80,14 @@ func (p *zipPart) Write(b []byte) (int, error) {
 
 func (p *zipPart) deflate(chunks <-chan []byte) {
 	defer close(p.done)
+	if len(p.ahead) > 0 {
+		var all []byte
+		for c := range chunks {
+			all = append(all, c...)
+		}
+		p.err = p.splice(all)
+		return
+	}
 	fw, err := flate.NewWriter(&p.out, flate.BestSpeed)
 	if err != nil {
 		p.err = err
@@ -84,6 +107,64 @@ func (p *zipPart) deflate(chunks <-chan []byte) {
 	p.crc = h.Sum32()
 }
 
+// splice deflates xml, each marker row of p.ahead in it replaced by its
+// rows.
+func (p *zipPart) splice(xml []byte) error {
+	for {
+		var next *rowsPart
+		start, end := -1, -1
+		for _, r := range p.ahead {
+			if !r.written || slices.Contains(p.used, r) {
+				continue
+			}
+			at := bytes.Index(xml, []byte(r.marker))
+			if at < 0 {
+				continue
+			}
+			s := bytes.LastIndex(xml[:at], []byte("<row "))
+			e := bytes.Index(xml[at:], []byte("</row>"))
+			if s < 0 || e < 0 {
+				return errors.New("export: zip: " + p.name + ": no row around the marker")
+			}
+			if start < 0 || s < start {
+				next, start, end = r, s, at+e+len("</row>")
+			}
+		}
+		if next == nil {
+			return p.deflateChunk(xml, true)
+		}
+		if next.err != nil {
+			return next.err
+		}
+		if err := p.deflateChunk(xml[:start], false); err != nil {
+			return err
+		}
+		p.out.Write(next.deflated.Bytes())
+		p.crc = crc32Combine(p.crc, next.crc, next.size)
+		p.size += next.size
+		p.used = append(p.used, next)
+		xml = xml[end:]
+	}
+}
+
+// deflateChunk deflates b onto p.out, as the end of the part if last, else
+// sync-flushed for more deflate data to follow.
+func (p *zipPart) deflateChunk(b []byte, last bool) error {
+	fw, err := flate.NewWriter(&p.out, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	p.crc = crc32.Update(p.crc, crc32.IEEETable, b)
+	p.size += uint64(len(b))
+	if _, err := fw.Write(b); err != nil {
+		return err
+	}
+	if last {
+		return fw.Close()
+	}
+	return fw.Flush()
+}
+
 // AddFS is not used by excelize's writer; it is here for the interface.
 func (z *parallelZip) AddFS(fsys fs.FS) error { return z.w.AddFS(fsys) }
 
@@ -93,6 +174,9 @@ func (z *parallelZip) Close() error {
 	var errs []error
 	for _, p := range z.parts {
 		<-p.done
+		for _, r := range p.used {
+			r.spliced = true
+		}
 		if p.err != nil {
 			errs = append(errs, p.err)
 			continue
@@ -104,6 +188,11 @@ func (z *parallelZip) Close() error {
 		}
 		errs = append(errs, err)
 		p.out = bytes.Buffer{}
+	}
+	for _, r := range z.ahead {
+		if r.written && !r.spliced {
+			errs = append(errs, errors.New("export: zip: rows written ahead found no sheet"))
+		}
 	}
 	return errors.Join(append(errs, z.w.Close())...)
 }
