@@ -21,12 +21,22 @@ import (
 // sorted keeps the names of the workbook, ordered by the campaign's county
 // order, then indicator, then the order they were added. The whole list is
 // ordered once (Names come in the order they were added: a stable
-// bucketing keeps it) and each sheet filters it.
+// bucketing keeps it) and each sheet filters it; keep nil is all of them,
+// not to be changed.
 func (b *book) sorted(keep func(data.Listed) bool) []data.Listed {
 	if b.ordered == nil {
 		b.ordered = orderNames(b.in.Campaign, b.in.County, b.in.Names)
 	}
-	out := make([]data.Listed, 0, len(b.ordered))
+	if keep == nil {
+		return b.ordered
+	}
+	n := 0
+	for _, l := range b.ordered {
+		if keep(l) {
+			n++
+		}
+	}
+	out := make([]data.Listed, 0, n)
 	for _, l := range b.ordered {
 		if keep(l) {
 			out = append(out, l)
@@ -47,9 +57,12 @@ func orderNames(c *data.Campaign, county string, names []data.Listed) []data.Lis
 		order[co.Name] = i
 	}
 	const perCounty = data.NumIndicators + 1 // the last for an indicator a later version added
-	buckets := make([][]data.Listed, max(1, len(c.Counties))*perCounty)
-	for _, l := range names {
+	// A counting sort into the buckets: stable, and one copy of the names.
+	keys := make([]int32, len(names))
+	starts := make([]int, max(1, len(c.Counties))*perCounty+1)
+	for i, l := range names {
 		if county != "" && l.County != county {
+			keys[i] = -1
 			continue
 		}
 		// A county no longer in the config sorts with the first, as
@@ -58,11 +71,18 @@ func orderNames(c *data.Campaign, county string, names []data.Listed) []data.Lis
 		if l.Indicator.Valid() {
 			k = order[l.County]*perCounty + int(l.Indicator)
 		}
-		buckets[k] = append(buckets[k], l)
+		keys[i] = int32(k)
+		starts[k+1]++
 	}
-	out := make([]data.Listed, 0, len(names))
-	for _, bk := range buckets {
-		out = append(out, bk...)
+	for k := 1; k < len(starts); k++ {
+		starts[k] += starts[k-1]
+	}
+	out := make([]data.Listed, starts[len(starts)-1])
+	for i, l := range names {
+		if k := keys[i]; k >= 0 {
+			out[starts[k]] = l
+			starts[k]++
+		}
 	}
 	return out
 }
@@ -243,7 +263,7 @@ func (b *book) tutoring() listSheet {
 // when, late changes, hints; under the table, each county's sign-off and
 // what its lists still lack.
 func (b *book) records() listSheet {
-	rows := b.sorted(func(data.Listed) bool { return true })
+	rows := b.sorted(nil)
 	loc := b.in.Campaign.Location
 	status := []string{"名单确认与提示："}
 	for _, co := range b.counties {

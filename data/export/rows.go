@@ -40,7 +40,7 @@ type rowsWriter struct {
 const rowsChunk = 64 << 10
 
 func newRowsWriter(p *rowsPart) *rowsWriter {
-	fw, err := flate.NewWriter(&p.deflated, flate.BestSpeed)
+	fw, err := getFlate(&p.deflated)
 	p.err = err
 	return &rowsWriter{part: p, fw: fw, buf: make([]byte, 0, 2*rowsChunk)}
 }
@@ -105,6 +105,7 @@ func (w *rowsWriter) close() error {
 	w.flush()
 	if w.part.err == nil {
 		w.part.err = w.fw.Flush()
+		putFlate(w.fw)
 	}
 	w.part.crc = w.crc
 	return w.part.err

@@ -103,3 +103,18 @@ func TestCRC32Combine(t *testing.T) {
 		}
 	}
 }
+
+// textWidth by bytes agrees with it rune by rune, on every rune.
+func TestTextWidthByBytes(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		s := "a" + string(r) + "名"
+		if got, want := textWidth(s), runeWidth(s); got != want {
+			t.Fatalf("textWidth(%q) = %v, rune by rune %v", s, got, want)
+		}
+	}
+	for _, s := range []string{"", "\xff", "名\xe5\x90", "\xed\xa0\x80", "柯桥区华舍街道 No.1"} {
+		if got, want := textWidth(s), runeWidth(s); got != want {
+			t.Errorf("textWidth(%q) = %v, rune by rune %v", s, got, want)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -43,6 +44,7 @@ type zipPart struct {
 	chunks chan []byte
 	done   chan struct{}
 	out    bytes.Buffer // deflated
+	segs   [][]byte     // a spliced part deflated: its pieces in order
 	crc    uint32
 	size   uint64
 	err    error
@@ -78,6 +80,23 @@ func (p *zipPart) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+// flateWriters are deflaters at flate.BestSpeed to reuse: each takes
+// about a megabyte, and a workbook has a dozen parts.
+var flateWriters sync.Pool
+
+func getFlate(w io.Writer) (*flate.Writer, error) {
+	if fw, ok := flateWriters.Get().(*flate.Writer); ok {
+		fw.Reset(w)
+		return fw, nil
+	}
+	return flate.NewWriter(w, flate.BestSpeed)
+}
+
+func putFlate(fw *flate.Writer) {
+	fw.Reset(io.Discard)
+	flateWriters.Put(fw)
+}
+
 func (p *zipPart) deflate(chunks <-chan []byte) {
 	defer close(p.done)
 	if len(p.ahead) > 0 {
@@ -88,13 +107,14 @@ func (p *zipPart) deflate(chunks <-chan []byte) {
 		p.err = p.splice(all)
 		return
 	}
-	fw, err := flate.NewWriter(&p.out, flate.BestSpeed)
+	fw, err := getFlate(&p.out)
 	if err != nil {
 		p.err = err
 		for range chunks {
 		}
 		return
 	}
+	defer putFlate(fw)
 	h := crc32.NewIEEE()
 	for c := range chunks {
 		if p.err == nil {
@@ -139,7 +159,7 @@ func (p *zipPart) splice(xml []byte) error {
 		if err := p.deflateChunk(xml[:start], false); err != nil {
 			return err
 		}
-		p.out.Write(next.deflated.Bytes())
+		p.segs = append(p.segs, next.deflated.Bytes())
 		p.crc = crc32Combine(p.crc, next.crc, next.size)
 		p.size += next.size
 		p.used = append(p.used, next)
@@ -150,10 +170,13 @@ func (p *zipPart) splice(xml []byte) error {
 // deflateChunk deflates b onto p.out, as the end of the part if last, else
 // sync-flushed for more deflate data to follow.
 func (p *zipPart) deflateChunk(b []byte, last bool) error {
-	fw, err := flate.NewWriter(&p.out, flate.BestSpeed)
+	var out bytes.Buffer
+	fw, err := getFlate(&out)
 	if err != nil {
 		return err
 	}
+	defer func() { p.segs = append(p.segs, out.Bytes()) }()
+	defer putFlate(fw)
 	p.crc = crc32.Update(p.crc, crc32.IEEETable, b)
 	p.size += uint64(len(b))
 	if _, err := fw.Write(b); err != nil {
@@ -181,13 +204,22 @@ func (z *parallelZip) Close() error {
 			errs = append(errs, p.err)
 			continue
 		}
+		if p.segs == nil {
+			p.segs = [][]byte{p.out.Bytes()}
+		}
+		n := 0
+		for _, s := range p.segs {
+			n += len(s)
+		}
 		w, err := z.w.CreateRaw(&zip.FileHeader{Name: p.name, Method: zip.Deflate, CRC32: p.crc,
-			CompressedSize64: uint64(p.out.Len()), UncompressedSize64: p.size})
-		if err == nil {
-			_, err = w.Write(p.out.Bytes())
+			CompressedSize64: uint64(n), UncompressedSize64: p.size})
+		for _, s := range p.segs {
+			if err == nil {
+				_, err = w.Write(s)
+			}
 		}
 		errs = append(errs, err)
-		p.out = bytes.Buffer{}
+		p.out, p.segs = bytes.Buffer{}, nil
 	}
 	for _, r := range z.ahead {
 		if r.written && !r.spliced {
