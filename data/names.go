@@ -116,6 +116,13 @@ func (e *ClosedError) Error() string {
 // in lower case, spaces and brackets dropped, so that 甲（集团）有限公司 and
 // 甲(集团) 有限公司 are the same enterprise.
 func NormalizeName(s string) string {
+	if normalized(s) {
+		return s
+	}
+	return normalizeName(s)
+}
+
+func normalizeName(s string) string {
 	s = FoldWidth(s)
 	var b strings.Builder
 	b.Grow(len(s))
@@ -127,6 +134,30 @@ func NormalizeName(s string) string {
 		b.WriteRune(unicode.ToLower(r))
 	}
 	return b.String()
+}
+
+// normalized is whether NormalizeName leaves s as it is, for most names
+// (Chinese characters, digits, lower-case letters, punctuation outside
+// brackets) without a copy: an export normalizes every name of a province.
+// Anything else takes the long way.
+func normalized(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c <= ' ', c >= 'A' && c <= 'Z', c == 0x7f, c == '(', c == ')', c == '[', c == ']', c == '{', c == '}':
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r < 0x4E00 || r > 0x9FFF { // CJK Unified Ideographs: no case, width or space
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // isZeroWidth reports whether r is a character that shows as nothing and

@@ -365,3 +365,27 @@ func TestMissingFromTutoringInSQL(t *testing.T) {
 		}
 	})
 }
+
+// The fast path of NormalizeName (a name it leaves as it is) agrees with
+// the long way, on names it takes and names it must not.
+func TestNormalizeNameFastPath(t *testing.T) {
+	for _, s := range []string{
+		"", "柯桥纺织商业秘密保护示范站", "绍兴某某（集团）有限公司", "绍兴某某(集团)有限公司", "甲纺织 有限公司",
+		"ABC科技有限公司", "abc科技有限公司", "柯桥测试示范企业00001有限公司", "ｆｕｌｌ宽", "零\u200b宽", "全角\u3000空格",
+		"a-b.c_d&e", "[x]", "{y}", "tab\there", "end\n", "\xff\xfe", "名称。、；", "Ⅻ罗马", "ß", "İ",
+		"𠀀扩展B", "〔2027〕1号", "\u00a0nbsp",
+	} {
+		if got, want := NormalizeName(s), normalizeName(s); got != want {
+			t.Errorf("NormalizeName(%q) = %q, the long way %q", s, got, want)
+		}
+		if normalized(s) && normalizeName(s) != s {
+			t.Errorf("normalized(%q), but the long way makes it %q", s, normalizeName(s))
+		}
+	}
+	for r := rune(0); r < 0x10000; r++ {
+		s := "名" + string(r) + "x"
+		if normalized(s) && normalizeName(s) != s {
+			t.Errorf("normalized(%q), but the long way makes it %q", s, normalizeName(s))
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -113,8 +114,8 @@ const (
 func Workbook(w io.Writer, in Input) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	f.SetZipWriter(newParallelZip)
 	b := &book{f: f, in: in}
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter { return newParallelZip(w, b.rowParts) })
 	if err := b.build(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -134,6 +135,7 @@ type book struct {
 	ordered  []data.Listed          // the names in the order of the lists (sorted)
 	named    map[string]data.Counts // the named count per county and indicator
 	missed   map[string][]string    // per county, the stations missing from the tutoring list
+	rowParts []*rowsPart            // the rows of the lists, spliced into their sheets by the zip writer
 }
 
 type styles struct {
@@ -491,6 +493,32 @@ func figures(name string, s data.Standing) []any {
 // textWidth is the width of s in column units: a Chinese character takes
 // two, a digit or Latin letter one.
 func textWidth(s string) float64 {
+	if !utf8.ValidString(s) {
+		return runeWidth(s)
+	}
+	// Valid UTF-8, by its bytes: a rune below U+1100 is one unit, any
+	// other two. A lead byte E1 is U+1000 to U+1FFF: below U+1100 when the
+	// next byte is below 0x84.
+	w := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x80, c >= 0xC0 && c < 0xE1:
+			w++
+		case c == 0xE1:
+			if s[i+1] < 0x84 {
+				w++
+			} else {
+				w += 2
+			}
+		case c >= 0xE2:
+			w += 2
+		}
+	}
+	return float64(w)
+}
+
+// runeWidth is textWidth rune by rune.
+func runeWidth(s string) float64 {
 	w := 0.0
 	for _, r := range s {
 		if r < 0x1100 {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,12 +21,22 @@ import (
 // sorted keeps the names of the workbook, ordered by the campaign's county
 // order, then indicator, then the order they were added. The whole list is
 // ordered once (Names come in the order they were added: a stable
-// bucketing keeps it) and each sheet filters it.
+// bucketing keeps it) and each sheet filters it; keep nil is all of them,
+// not to be changed.
 func (b *book) sorted(keep func(data.Listed) bool) []data.Listed {
 	if b.ordered == nil {
 		b.ordered = orderNames(b.in.Campaign, b.in.County, b.in.Names)
 	}
-	out := make([]data.Listed, 0, len(b.ordered))
+	if keep == nil {
+		return b.ordered
+	}
+	n := 0
+	for _, l := range b.ordered {
+		if keep(l) {
+			n++
+		}
+	}
+	out := make([]data.Listed, 0, n)
 	for _, l := range b.ordered {
 		if keep(l) {
 			out = append(out, l)
@@ -46,9 +57,12 @@ func orderNames(c *data.Campaign, county string, names []data.Listed) []data.Lis
 		order[co.Name] = i
 	}
 	const perCounty = data.NumIndicators + 1 // the last for an indicator a later version added
-	buckets := make([][]data.Listed, max(1, len(c.Counties))*perCounty)
-	for _, l := range names {
+	// A counting sort into the buckets: stable, and one copy of the names.
+	keys := make([]int32, len(names))
+	starts := make([]int, max(1, len(c.Counties))*perCounty+1)
+	for i, l := range names {
 		if county != "" && l.County != county {
+			keys[i] = -1
 			continue
 		}
 		// A county no longer in the config sorts with the first, as
@@ -57,11 +71,18 @@ func orderNames(c *data.Campaign, county string, names []data.Listed) []data.Lis
 		if l.Indicator.Valid() {
 			k = order[l.County]*perCounty + int(l.Indicator)
 		}
-		buckets[k] = append(buckets[k], l)
+		keys[i] = int32(k)
+		starts[k+1]++
 	}
-	out := make([]data.Listed, 0, len(names))
-	for _, bk := range buckets {
-		out = append(out, bk...)
+	for k := 1; k < len(starts); k++ {
+		starts[k] += starts[k-1]
+	}
+	out := make([]data.Listed, starts[len(starts)-1])
+	for i, l := range names {
+		if k := keys[i]; k >= 0 {
+			out[starts[k]] = l
+			starts[k]++
+		}
 	}
 	return out
 }
@@ -104,17 +125,22 @@ func (b *book) writeLists(sheets ...listSheet) error {
 		}
 		sws[i] = sw
 	}
+	nonce := rand.Uint64()
+	b.rowParts = make([]*rowsPart, len(sheets))
+	for i := range sheets {
+		b.rowParts[i] = &rowsPart{marker: fmt.Sprintf("\uE000tsbot-rows-%d-%016x", i, nonce)}
+	}
 	errs := make([]error, len(sheets))
 	var wg sync.WaitGroup
 	for i := range sheets {
-		wg.Go(func() { errs[i] = b.sheet(sws[i], sheets[i]) })
+		wg.Go(func() { errs[i] = b.sheet(sws[i], sheets[i], b.rowParts[i]) })
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// sheet writes ls's rows, each as tall as its longest text.
-func (b *book) sheet(sw *excelize.StreamWriter, ls listSheet) error {
+// sheet writes ls, its rows to part.
+func (b *book) sheet(sw *excelize.StreamWriter, ls listSheet, part *rowsPart) error {
 	title, cols, rows, cells, below := ls.title, ls.cols, ls.rows, ls.cells, ls.below
 	total := 0.0
 	for i, c := range cols {
@@ -146,34 +172,12 @@ func (b *book) sheet(sw *excelize.StreamWriter, ls listSheet) error {
 	if err := sw.SetRow(cell(1, headRow), head, excelize.RowOpts{Height: 30}); err != nil {
 		return err
 	}
-	// One row of cells, reused: SetRow takes *Cell as it takes Cell, and a
-	// pointer into this slice is not copied to the heap for every cell.
-	row := make([]excelize.Cell, len(cols))
-	vals := make([]any, len(cols))
-	for k, c := range cols {
-		row[k].StyleID = b.st.text
-		if c.num {
-			row[k].StyleID = b.st.num
+	if rows > 0 {
+		// The rows are written ahead (rowsPart), in place of a marker row.
+		if err := sw.SetRow(cell(1, headRow+1), []any{part.marker}); err != nil {
+			return err
 		}
-		vals[k] = &row[k]
-	}
-	for i := range rows {
-		texts := cells(i)
-		lines := 1
-		for k, c := range cols {
-			row[k].Value = nil // an empty cell: its border, no string
-			if texts[k] != "" {
-				row[k].Value = texts[k]
-				if textWidth(texts[k]) > c.width-1 || strings.Contains(texts[k], "\n") {
-					lines = max(lines, lineCount(c.width, texts[k]))
-				}
-			}
-		}
-		height := 22.0
-		if lines > 1 {
-			height = min(maxRowHeight, float64(lines)*11*1.45+6)
-		}
-		if err := sw.SetRow(cell(1, headRow+1+i), vals, excelize.RowOpts{Height: height}); err != nil {
+		if err := b.rows(part, cols, rows, cells); err != nil {
 			return err
 		}
 	}
@@ -187,6 +191,38 @@ func (b *book) sheet(sw *excelize.StreamWriter, ls listSheet) error {
 		}
 	}
 	return sw.Flush()
+}
+
+// rows writes the rows of a sheet of names, from the row under the
+// heading on, each as tall as its longest text, to part.
+func (b *book) rows(part *rowsPart, cols []column, rows int, cells func(i int) []string) error {
+	styles := make([]int, len(cols))
+	for k, c := range cols {
+		styles[k] = b.st.text
+		if c.num {
+			styles[k] = b.st.num
+		}
+	}
+	part.written = true
+	w := newRowsWriter(part)
+	for i := range rows {
+		texts := cells(i)
+		if len(texts) != len(cols) {
+			return fmt.Errorf("row %d: %d cells, want %d", i+1, len(texts), len(cols))
+		}
+		lines := 1
+		for k, c := range cols {
+			if t := texts[k]; t != "" && (textWidth(t) > c.width-1 || strings.Contains(t, "\n")) {
+				lines = max(lines, lineCount(c.width, t))
+			}
+		}
+		height := 22.0
+		if lines > 1 {
+			height = min(maxRowHeight, float64(lines)*11*1.45+6)
+		}
+		w.row(headRow+1+i, height, styles, texts)
+	}
+	return w.close()
 }
 
 // listRow is the columns of one name on a 名单: its attributes, the newest
@@ -227,7 +263,7 @@ func (b *book) tutoring() listSheet {
 // when, late changes, hints; under the table, each county's sign-off and
 // what its lists still lack.
 func (b *book) records() listSheet {
-	rows := b.sorted(func(data.Listed) bool { return true })
+	rows := b.sorted(nil)
 	loc := b.in.Campaign.Location
 	status := []string{"名单确认与提示："}
 	for _, co := range b.counties {
