@@ -26,6 +26,6 @@ func (s *Store) ReleaseMemory(ctx context.Context) {
 		return
 	}
 	sqlDB.SetMaxIdleConns(0)
-	sqlDB.SetMaxIdleConns(2) // database/sql's default
+	sqlDB.SetMaxIdleConns(sqliteIdleConns) // as Open set it
 	trimCHeap()
 }

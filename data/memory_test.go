@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"testing"
 )
@@ -21,5 +22,25 @@ func TestReleaseMemory(t *testing.T) {
 	s.ReleaseMemory(ctx)
 	if people, err := s.People(ctx); err != nil || len(people) != 1 {
 		t.Errorf("People after ReleaseMemory = %v, %v; want the admin", people, err)
+	}
+	// The pool keeps as many idle connections as Open gave it: twenty chats
+	// at once do not open a connection every few updates after a release.
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []*sql.Conn
+	for range sqliteIdleConns {
+		c, err := sqlDB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		c.Close()
+	}
+	if idle := sqlDB.Stats().Idle; idle != sqliteIdleConns {
+		t.Errorf("%d idle connections after a release and a burst, want %d", idle, sqliteIdleConns)
 	}
 }
