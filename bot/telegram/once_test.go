@@ -383,3 +383,51 @@ func TestBlockedReminderSkipped(t *testing.T) {
 		t.Errorf("sent_reminders %+v, %v; want skipped", rows, err)
 	}
 }
+
+// A reply of three parts whose second fails (after the Sender's own tries)
+// must not send the third meanwhile: the retry resumes from the second, and
+// a third sent already would go out twice, and out of order.
+func TestSplitReplyStopsAtTheFailedPart(t *testing.T) {
+	f := newFixture(t)
+	f.opts.Limits.Attempts = 1
+	f.opts.OutboxBackoff = 20 * time.Millisecond
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	f.opts.Limits.Private = 300 * time.Millisecond // time to fail the second part
+	f.opts.Limits.ChatBurst = 1
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	var b strings.Builder
+	for i := range 800 {
+		fmt.Fprintf(&b, "县%03d 辅导 3/20\n", i)
+	}
+	b.WriteString("合计")
+	f.start()
+	if _, err := f.tg.QueueReminder(context.Background(), "contact_digest:split3", alice.ID, b.String(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.waitReply(t, alice.ID, 1)
+	f.srv.FailNext("sendMessage", telegramtest.InternalError()) // the second part
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		s := f.sent(alice.ID)
+		return len(s) > 0 && strings.HasSuffix(s[len(s)-1].Params["text"], "合计")
+	})
+	if err != nil {
+		t.Fatalf("the last part never came: %v", texts(f.sent(alice.ID)))
+	}
+	time.Sleep(200 * time.Millisecond) // a retry that would send it again
+	f.stop()
+	var firsts []string
+	seen := map[string]int{}
+	for _, s := range texts(f.sent(alice.ID)) {
+		first, _, _ := strings.Cut(strings.TrimPrefix(s, "（补发）"), "\n")
+		firsts = append(firsts, first)
+		seen[first]++
+	}
+	if len(firsts) < 3 {
+		t.Fatalf("%d parts, want 3 at least", len(firsts))
+	}
+	for first, n := range seen {
+		if n > 1 {
+			t.Errorf("the part starting %q went out %d times (parts: %q)", first, n, firsts)
+		}
+	}
+}

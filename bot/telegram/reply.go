@@ -45,6 +45,12 @@ const resentMark = "（补发）"
 
 func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, wait bool, again resend) []chan error {
 	var dones []chan error
+	// Waited for, the parts are chained: one failed stops those after it,
+	// which the retry sends from it.
+	var ps *parts
+	if wait {
+		ps = &parts{}
+	}
 	part := 0 // the index of the part being queued
 	// mark returns the text of the first part sent now, marked if resent.
 	mark := func(text string) string {
@@ -73,7 +79,7 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 			if f.photo {
 				enqueue = t.send.enqueuePhoto
 			}
-			if err := enqueue(chatID, f.d.Name, f.d.Data, mark(caption), done); err != nil {
+			if err := enqueue(chatID, f.d.Name, f.d.Data, mark(caption), done, ps); err != nil {
 				t.log.Error("telegram: document not queued", slog.Int64("chat_id", chatID), slog.Bool("photo", f.photo), slog.Any("err", err))
 			}
 			if done != nil {
@@ -126,9 +132,9 @@ func (t *Adapter) queueReply(chatID int64, replyTo int, r bot.Reply, press int, 
 			if i == len(chunks)-1 {
 				e.ReplyMarkup = markup
 			}
-			done = t.send.enqueueEdit(chatID, e, p, wait)
+			done = t.send.enqueueEdit(chatID, e, p, wait, ps)
 		} else {
-			done = t.send.enqueueMessage(chatID, p, wait)
+			done = t.send.enqueueMessage(chatID, p, wait, ps)
 		}
 		if done != nil {
 			dones = append(dones, done)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -79,7 +80,20 @@ type job struct {
 	limited bool
 	do      func(ctx context.Context) error
 	done    chan error // nil: nobody waits
+	// parts, if set, chains the calls of one message: after one failed,
+	// those behind it are not made.
+	parts *parts
 }
+
+// parts chains the calls that show one message (a document, then the
+// pieces of a long text). Once one fails, the rest are not made: a retry
+// resumes from the failed one, and would send again any sent after it
+// (and out of order).
+type parts struct{ failed atomic.Bool }
+
+// errEarlierPart is the result of a call not made because an earlier part
+// of its message failed.
+var errEarlierPart = errors.New("telegram: not sent: an earlier part of the message failed")
 
 // NewSender builds a sender on a go-telegram/bot client.
 func NewSender(api *tgbot.Bot, log *slog.Logger, limits SendLimits) *Sender {
@@ -115,7 +129,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, text string) error {
 // SendDocument uploads a file to a chat, with an optional caption, and waits.
 func (s *Sender) SendDocument(ctx context.Context, chatID int64, name string, content []byte, caption string) error {
 	done := make(chan error, 1)
-	if err := s.enqueueDocument(chatID, name, content, caption, done); err != nil {
+	if err := s.enqueueDocument(chatID, name, content, caption, done, nil); err != nil {
 		return err
 	}
 	return s.wait(ctx, done)
@@ -123,8 +137,8 @@ func (s *Sender) SendDocument(ctx context.Context, chatID int64, name string, co
 
 // enqueueDocument queues an upload; done (may be nil) receives its result.
 // The reader is made anew for every attempt, so a retry sends the whole file.
-func (s *Sender) enqueueDocument(chatID int64, name string, content []byte, caption string, done chan error) error {
-	return s.enqueue(chatID, job{method: "sendDocument", limited: true, done: done, do: func(ctx context.Context) error {
+func (s *Sender) enqueueDocument(chatID int64, name string, content []byte, caption string, done chan error, ps *parts) error {
+	return s.enqueue(chatID, job{method: "sendDocument", limited: true, done: done, parts: ps, do: func(ctx context.Context) error {
 		_, err := s.api.SendDocument(ctx, &tgbot.SendDocumentParams{
 			ChatID:   chatID,
 			Document: &models.InputFileUpload{Filename: name, Data: bytes.NewReader(content)},
@@ -136,8 +150,8 @@ func (s *Sender) enqueueDocument(chatID int64, name string, content []byte, capt
 
 // enqueuePhoto queues a picture's upload (sendPhoto: shown in the chat);
 // done (may be nil) receives its result.
-func (s *Sender) enqueuePhoto(chatID int64, name string, content []byte, caption string, done chan error) error {
-	return s.enqueue(chatID, job{method: "sendPhoto", limited: true, done: done, do: func(ctx context.Context) error {
+func (s *Sender) enqueuePhoto(chatID int64, name string, content []byte, caption string, done chan error, ps *parts) error {
+	return s.enqueue(chatID, job{method: "sendPhoto", limited: true, done: done, parts: ps, do: func(ctx context.Context) error {
 		_, err := s.api.SendPhoto(ctx, &tgbot.SendPhotoParams{
 			ChatID:  chatID,
 			Photo:   &models.InputFileUpload{Filename: name, Data: bytes.NewReader(content)},
@@ -162,16 +176,16 @@ func (s *Sender) wait(ctx context.Context, done chan error) error {
 // enqueueText queues one sendMessage; with wait it returns the channel the
 // result arrives on.
 func (s *Sender) enqueueText(chatID int64, text string, markup models.ReplyMarkup, replyTo int, wait bool) chan error {
-	return s.enqueueMessage(chatID, &tgbot.SendMessageParams{ChatID: chatID, Text: text, ReplyMarkup: markup, ReplyParameters: quote(replyTo)}, wait)
+	return s.enqueueMessage(chatID, &tgbot.SendMessageParams{ChatID: chatID, Text: text, ReplyMarkup: markup, ReplyParameters: quote(replyTo)}, wait, nil)
 }
 
-func (s *Sender) enqueueMessage(chatID int64, p *tgbot.SendMessageParams, wait bool) chan error {
+func (s *Sender) enqueueMessage(chatID int64, p *tgbot.SendMessageParams, wait bool, ps *parts) chan error {
 	var done chan error
 	if wait {
 		done = make(chan error, 1)
 	}
 	// A refused job has its error on done already.
-	_ = s.enqueue(chatID, job{method: "sendMessage", limited: true, done: done, do: func(ctx context.Context) error {
+	_ = s.enqueue(chatID, job{method: "sendMessage", limited: true, done: done, parts: ps, do: func(ctx context.Context) error {
 		_, err := s.api.SendMessage(ctx, p)
 		return err
 	}})
@@ -181,12 +195,12 @@ func (s *Sender) enqueueMessage(chatID int64, p *tgbot.SendMessageParams, wait b
 // enqueueEdit queues an editMessageText; a message that cannot be edited
 // (deleted, too old) gets fallback as a new message instead, and one that
 // already reads so (a second try) counts as done.
-func (s *Sender) enqueueEdit(chatID int64, p *tgbot.EditMessageTextParams, fallback *tgbot.SendMessageParams, wait bool) chan error {
+func (s *Sender) enqueueEdit(chatID int64, p *tgbot.EditMessageTextParams, fallback *tgbot.SendMessageParams, wait bool, ps *parts) chan error {
 	var done chan error
 	if wait {
 		done = make(chan error, 1)
 	}
-	_ = s.enqueue(chatID, job{method: "editMessageText", limited: true, done: done, do: func(ctx context.Context) error {
+	_ = s.enqueue(chatID, job{method: "editMessageText", limited: true, done: done, parts: ps, do: func(ctx context.Context) error {
 		_, err := s.api.EditMessageText(ctx, p)
 		switch {
 		case err == nil:
@@ -254,7 +268,12 @@ func (s *Sender) drain(chatID int64, q *chatQueue) {
 		q.jobs = q.jobs[1:]
 		s.mu.Unlock()
 
-		err := s.run(chatID, q, j)
+		var err error
+		if j.parts != nil && j.parts.failed.Load() {
+			err = errEarlierPart
+		} else if err = s.run(chatID, q, j); err != nil && j.parts != nil {
+			j.parts.failed.Store(true)
+		}
 		if j.done != nil {
 			j.done <- err
 		}
