@@ -61,6 +61,12 @@ func sid(s string) *string { return &s }
 
 func newFixture(t testing.TB, counties ...data.CountyConfig) *fixture {
 	t.Helper()
+	return newFixtureWith(t, nil, counties...)
+}
+
+// newFixtureWith is newFixture with the adapter's options changed by opt.
+func newFixtureWith(t testing.TB, opt func(*dingtalk.Options), counties ...data.CountyConfig) *fixture {
+	t.Helper()
 	srv := dingtalktest.New(t, clientID, secret)
 	c, err := data.DefaultConfig().BuildCampaign()
 	if err != nil {
@@ -86,8 +92,12 @@ func newFixture(t testing.TB, counties ...data.CountyConfig) *fixture {
 	f.h = bot.NewHandler(store, &f.c, log)
 	cfg := data.DingTalkConfig{Enabled: true, ClientID: clientID, ClientSecret: secret, RobotCode: clientID, APIURL: srv.URL,
 		RobotWebhookURL: srv.URL + "/robot/send"}
-	dt, err := dingtalk.New(cfg, f.h, log, dingtalk.Options{Counties: counties, OutboxEvery: 50 * time.Millisecond,
-		OutboxBackoff: 20 * time.Millisecond, ReconnectMin: 20 * time.Millisecond, RetryEvery: 20 * time.Millisecond})
+	opts := dingtalk.Options{Counties: counties, OutboxEvery: 50 * time.Millisecond,
+		OutboxBackoff: 20 * time.Millisecond, ReconnectMin: 20 * time.Millisecond, RetryEvery: 20 * time.Millisecond}
+	if opt != nil {
+		opt(&opts)
+	}
+	dt, err := dingtalk.New(cfg, f.h, log, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -121,9 +122,14 @@ func (a *Adapter) claim(ctx context.Context) int {
 // sendAll sends leased messages one after the other (a chat's replies stay
 // in order), records each failure, and marks those sent in one transaction.
 func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
+	held, stop := a.keepLeases(ctx, ms)
+	defer stop()
 	var sent []int64
 	for _, m := range ms {
 		err := a.deliver(ctx, m)
+		if err != nil {
+			held.drop(m.ID) // its result below gives the lease up
+		}
 		attrs := []any{slog.Int64("outbox_id", m.ID), slog.Int64("chat_id", m.ChatID), slog.Int("attempt", m.Attempts+1)}
 		switch {
 		case err == nil:
@@ -147,6 +153,60 @@ func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 	if err := a.store.OutboxSent(context.WithoutCancel(ctx), sent); err != nil {
 		a.log.Error("dingtalk: sent messages not marked", slog.Int("count", len(sent)), slog.Any("err", err))
 	}
+}
+
+// leases are the messages of a batch whose leases are kept.
+type leases struct {
+	mu  sync.Mutex
+	ids map[int64]bool
+}
+
+func (l *leases) drop(id int64) {
+	l.mu.Lock()
+	delete(l.ids, id)
+	l.mu.Unlock()
+}
+
+// renew renews the leases held; a drop waits for it, so that a lease
+// given up is not taken again.
+func (l *leases) renew(ctx context.Context, store *data.Store, lease time.Duration) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := make([]int64, 0, len(l.ids))
+	for id := range l.ids {
+		ids = append(ids, id)
+	}
+	return store.OutboxRenew(ctx, ids, lease)
+}
+
+// keepLeases renews, every third of a lease, the leases of a batch being
+// sent until stop: the batch goes out one message after the other and is
+// marked at the end, so behind a slow webhook the leases of the later
+// messages, and of those sent but not yet marked, would run out and another
+// process send them again.
+func (a *Adapter) keepLeases(ctx context.Context, ms []data.OutboxMessage) (*leases, func()) {
+	l := &leases{ids: make(map[int64]bool, len(ms))}
+	for _, m := range ms {
+		l.ids[m.ID] = true
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(max(a.opts.OutboxLease/3, time.Millisecond))
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				if err := l.renew(context.WithoutCancel(ctx), a.store, a.opts.OutboxLease); err != nil {
+					a.log.Warn("dingtalk: outbox lease not renewed", slog.Any("err", err))
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return l, func() { close(done); <-finished }
 }
 
 // deliver sends one outbox message.

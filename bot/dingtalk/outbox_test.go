@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tsbot/bot/dingtalk"
 	"tsbot/bot/dingtalktest"
 	"tsbot/data"
 )
@@ -49,6 +50,40 @@ func TestReplySentWithoutClaim(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d replies marked sent (%v), want 3", len(sent), err)
+		}
+	}
+}
+
+// A reply whose send outlasts its lease (a slow session webhook) stays the
+// sender's: another instance on the same database never claims it, nor the
+// replies sent before it in the same batch and not yet marked.
+func TestSlowReplyKeepsItsLease(t *testing.T) {
+	const lease = 600 * time.Millisecond
+	f := newFixtureWith(t, func(o *dingtalk.Options) { o.OutboxLease = lease })
+	other, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: f.db}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	f.srv.SlowSessions(3 * lease)
+	id := f.srv.Send(dingtalktest.Msg{Staff: "zhang3", Text: "柯桥 辅导企业 +1"})
+	if !f.srv.WaitAck(id, 10*time.Second) {
+		t.Fatal("not acknowledged")
+	}
+	ctx := context.Background()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(lease / 10) {
+		ms, err := other.ClaimOutbox(ctx, "dingtalk", 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != 0 {
+			t.Fatalf("another instance claimed %d reply(s) the writer was still sending", len(ms))
+		}
+		if sent, err := f.store.Outbox(ctx, "dingtalk", data.OutboxSent); err == nil && len(sent) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the reply was never marked sent")
 		}
 	}
 }

@@ -95,7 +95,16 @@ type Server struct {
 	fileBytes  int64  // bytes of downloads written to the bot
 	fileEnds   int    // downloads served to their end or given up
 	seq        int
+	slow       time.Duration // how long a session webhook takes to answer
 	changed    chan struct{}
+}
+
+// SlowSessions makes every session webhook post take d before it is
+// answered (the message is shown at once).
+func (s *Server) SlowSessions(d time.Duration) {
+	s.mu.Lock()
+	s.slow = d
+	s.mu.Unlock()
 }
 
 type failure struct {
@@ -417,6 +426,15 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.keep(m)
+	s.mu.Lock()
+	slow := s.slow
+	s.mu.Unlock()
+	if slow > 0 {
+		select {
+		case <-time.After(slow):
+		case <-r.Context().Done():
+		}
+	}
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -566,5 +584,14 @@ func (s *Server) customRobot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.keep(m)
+	s.mu.Lock()
+	slow := s.slow
+	s.mu.Unlock()
+	if slow > 0 {
+		select {
+		case <-time.After(slow):
+		case <-r.Context().Done():
+		}
+	}
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
