@@ -55,6 +55,8 @@ type fixture struct {
 	dt    *dingtalk.Adapter
 	h     *bot.Handler
 	db    string // the SQLite file
+	// stop cancels the run and waits for it to return.
+	stop func()
 }
 
 func sid(s string) *string { return &s }
@@ -105,13 +107,16 @@ func newFixtureWith(t testing.TB, opt func(*dingtalk.Options), counties ...data.
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { dt.Run(ctx); close(done) }()
-	t.Cleanup(func() {
+	f.stop = func() {
 		cancel()
 		select {
 		case <-done:
 		case <-time.After(10 * time.Second):
 			t.Error("Run did not return")
 		}
+	}
+	t.Cleanup(func() {
+		f.stop()
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("the client secret is in the log")
 		}

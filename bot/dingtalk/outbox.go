@@ -124,6 +124,10 @@ func (a *Adapter) claim(ctx context.Context) int {
 func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 	held, stop := a.keepLeases(ctx, ms)
 	defer stop()
+	// The results are recorded also when shutdown began meanwhile: a
+	// message left leased would wait for its lease at the next start.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	var sent []int64
 	for _, m := range ms {
 		err := a.deliver(ctx, m)
@@ -135,22 +139,27 @@ func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 		case err == nil:
 			sent = append(sent, m.ID)
 			continue
+		case ctx.Err() != nil:
+			// Cut short by shutdown: handed back, to be sent at once by
+			// whichever process runs next (补发: it may have gone out).
+			a.log.Warn("dingtalk: not sent before shutdown, left for the next start", append(attrs, slog.Any("err", err))...)
+			err = a.store.OutboxRelease(rctx, m.ID, 0)
 		case errors.Is(err, ErrQuota):
 			a.log.Error("dingtalk: organisation API quota used up (90020): message given up, not retried", append(attrs, slog.Int64("api_calls", a.api.calls.Load()))...)
-			err = a.store.OutboxFailed(ctx, m.ID, err.Error(), data.ReminderFailed)
+			err = a.store.OutboxFailed(rctx, m.ID, err.Error(), data.ReminderFailed)
 		case errors.Is(err, ErrRefused) || m.Attempts+1 >= outboxAttempts || (m.Expires != nil && time.Now().After(*m.Expires)):
 			a.log.Error("dingtalk: message given up", append(attrs, slog.Any("err", err))...)
-			err = a.store.OutboxFailed(ctx, m.ID, err.Error(), data.ReminderFailed)
+			err = a.store.OutboxFailed(rctx, m.ID, err.Error(), data.ReminderFailed)
 		default:
 			wait := min(time.Duration(1<<min(m.Attempts, 10))*a.opts.OutboxBackoff, time.Hour)
 			a.log.Warn("dingtalk: send failed, will try again", append(attrs, slog.Duration("backoff", wait), slog.Any("err", err))...)
-			err = a.store.OutboxRetry(ctx, m.ID, time.Now().Add(wait), err.Error(), 0)
+			err = a.store.OutboxRetry(rctx, m.ID, time.Now().Add(wait), err.Error(), 0)
 		}
-		if err != nil && ctx.Err() == nil {
+		if err != nil {
 			a.log.Error("dingtalk: outbox result not recorded", append(attrs, slog.Any("err", err))...)
 		}
 	}
-	if err := a.store.OutboxSent(context.WithoutCancel(ctx), sent); err != nil {
+	if err := a.store.OutboxSent(rctx, sent); err != nil {
 		a.log.Error("dingtalk: sent messages not marked", slog.Int("count", len(sent)), slog.Any("err", err))
 	}
 }

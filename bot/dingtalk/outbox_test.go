@@ -87,3 +87,31 @@ func TestSlowReplyKeepsItsLease(t *testing.T) {
 		}
 	}
 }
+
+// Replies still unsent at shutdown (one on a slow webhook, those behind
+// it) are handed back, not left leased: the next start sends them at once,
+// not once their leases ran out.
+func TestShutdownReleasesTheBatchBeingSent(t *testing.T) {
+	f := newFixtureWith(t, func(o *dingtalk.Options) { o.OutboxLease = time.Minute })
+	f.srv.SlowSessions(5 * time.Second)
+	for _, text := range []string{"柯桥 辅导企业 +1", "柯桥 辅导企业 +2", "柯桥 辅导企业 +3"} {
+		id := f.srv.Send(dingtalktest.Msg{Staff: "zhang3", Text: text})
+		if !f.srv.WaitAck(id, 10*time.Second) {
+			t.Fatalf("%q not acknowledged", text)
+		}
+	}
+	f.srv.WaitSent("/session/", 1, 5*time.Second) // the first is on its way
+	f.stop()
+	pending, err := f.store.Outbox(context.Background(), "dingtalk", data.OutboxPending)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) == 0 {
+		t.Fatal("no reply left pending: the test sent them all")
+	}
+	for _, m := range pending {
+		if m.LeaseUntil != nil && m.LeaseUntil.After(time.Now()) {
+			t.Errorf("reply %d left leased until %v after shutdown", m.ID, m.LeaseUntil)
+		}
+	}
+}
