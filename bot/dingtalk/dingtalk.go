@@ -62,6 +62,10 @@ type Adapter struct {
 	// the loop has ended.
 	fresh   chan data.OutboxMessage
 	stopped chan struct{}
+	// held are the messages this process is sending, fresh or claimed,
+	// until their results are recorded: their leases are renewed, and a
+	// claim that takes one again (its lease ran out) leaves it alone.
+	held leases
 
 	messages atomic.Int64 // messages handled, for the log
 }
@@ -119,7 +123,7 @@ func New(cfg data.DingTalkConfig, h *bot.Handler, log *slog.Logger, opts Options
 		api:     newAPI(strings.TrimRight(cfg.APIURL, "/"), cfg.ClientID, cfg.ClientSecret, robotCode, opts.HTTP),
 		allowed: map[string]bool{"api.dingtalk.com": true, "oapi.dingtalk.com": true, base.Host: true},
 		robot:   NewRobot(cfg.RobotWebhookURL, opts.HTTP), robots: map[string]robotHook{}, start: time.Now(), kick: make(chan struct{}, 1),
-		fresh: make(chan data.OutboxMessage, outboxBatch), stopped: make(chan struct{})}
+		fresh: make(chan data.OutboxMessage, outboxBatch), stopped: make(chan struct{}), held: leases{ids: map[int64]bool{}}}
 	for _, c := range opts.Counties {
 		if c.RobotWebhook != "" {
 			a.robots[c.Name] = robotHook{url: c.RobotWebhook, secret: c.RobotSecret}

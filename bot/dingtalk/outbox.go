@@ -45,6 +45,8 @@ func (a *Adapter) runOutbox(ctx context.Context) {
 	if err := a.store.OutboxWake(ctx, Name); err != nil {
 		a.log.Warn("dingtalk: outbox wake failed", slog.Any("err", err))
 	}
+	stopRenew := a.renewHeld(ctx)
+	defer stopRenew()
 	tick := time.NewTicker(a.opts.OutboxEvery)
 	defer tick.Stop()
 	look := true // a fresh reply needs no look at the table
@@ -74,10 +76,12 @@ func (a *Adapter) sendStored(r bot.Reply) {
 		a.poke()
 		return
 	}
+	a.held.add(r.Outbox.ID)
 	select {
 	case a.fresh <- *r.Outbox:
 	case <-a.stopped:
 		// Left leased: the next start sends it once the lease is out.
+		a.held.drop(r.Outbox.ID)
 	}
 }
 
@@ -100,6 +104,7 @@ func (a *Adapter) releaseFresh() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for _, m := range a.moreFresh(nil) {
+		a.held.drop(m.ID)
 		if err := a.store.OutboxRelease(ctx, m.ID, 0); err != nil {
 			a.log.Warn("dingtalk: reply not released; it goes out once its lease is out", slog.Int64("outbox_id", m.ID), slog.Any("err", err))
 		}
@@ -115,15 +120,21 @@ func (a *Adapter) claim(ctx context.Context) int {
 		}
 		return 0
 	}
-	a.sendAll(ctx, ms)
+	// One whose lease ran out while it waited here in memory, or on a
+	// slow send, is this process's still: not sent twice.
+	mine := ms[:0:0]
+	for _, m := range ms {
+		if a.held.add(m.ID) {
+			mine = append(mine, m)
+		}
+	}
+	a.sendAll(ctx, mine)
 	return len(ms)
 }
 
 // sendAll sends leased messages one after the other (a chat's replies stay
 // in order), records each failure, and marks those sent in one transaction.
 func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
-	held, stop := a.keepLeases(ctx, ms)
-	defer stop()
 	// The results are recorded also when shutdown began meanwhile: a
 	// message left leased would wait for its lease at the next start.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -132,7 +143,7 @@ func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 	for _, m := range ms {
 		err := a.deliver(ctx, m)
 		if err != nil {
-			held.drop(m.ID) // its result below gives the lease up
+			a.held.drop(m.ID) // its result below gives the lease up
 		}
 		attrs := []any{slog.Int64("outbox_id", m.ID), slog.Int64("chat_id", m.ChatID), slog.Int("attempt", m.Attempts+1)}
 		switch {
@@ -162,12 +173,26 @@ func (a *Adapter) sendAll(ctx context.Context, ms []data.OutboxMessage) {
 	if err := a.store.OutboxSent(rctx, sent); err != nil {
 		a.log.Error("dingtalk: sent messages not marked", slog.Int("count", len(sent)), slog.Any("err", err))
 	}
+	for _, id := range sent {
+		a.held.drop(id)
+	}
 }
 
-// leases are the messages of a batch whose leases are kept.
+// leases are the messages whose leases a process keeps.
 type leases struct {
 	mu  sync.Mutex
 	ids map[int64]bool
+}
+
+// add holds id; false if it was held already.
+func (l *leases) add(id int64) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ids[id] {
+		return false
+	}
+	l.ids[id] = true
+	return true
 }
 
 func (l *leases) drop(id int64) {
@@ -181,6 +206,9 @@ func (l *leases) drop(id int64) {
 func (l *leases) renew(ctx context.Context, store *data.Store, lease time.Duration) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.ids) == 0 {
+		return nil
+	}
 	ids := make([]int64, 0, len(l.ids))
 	for id := range l.ids {
 		ids = append(ids, id)
@@ -188,18 +216,13 @@ func (l *leases) renew(ctx context.Context, store *data.Store, lease time.Durati
 	return store.OutboxRenew(ctx, ids, lease)
 }
 
-// keepLeases renews, every third of a lease, the leases of a batch being
-// sent until stop: the batch goes out one message after the other and is
-// marked at the end, so behind a slow webhook the leases of the later
-// messages, and of those sent but not yet marked, would run out and another
-// process send them again.
-func (a *Adapter) keepLeases(ctx context.Context, ms []data.OutboxMessage) (*leases, func()) {
-	l := &leases{ids: make(map[int64]bool, len(ms))}
-	for _, m := range ms {
-		l.ids[m.ID] = true
-	}
-	done := make(chan struct{})
-	finished := make(chan struct{})
+// renewHeld renews, every third of a lease until stop, the leases of the
+// messages held: the loop sends one message after the other and marks a
+// batch at its end, so behind a slow webhook the leases of those waiting
+// in memory, of the later ones of a batch, and of those sent but not yet
+// marked would run out, and another process send them again.
+func (a *Adapter) renewHeld(ctx context.Context) (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(finished)
 		tick := time.NewTicker(max(a.opts.OutboxLease/3, time.Millisecond))
@@ -207,7 +230,7 @@ func (a *Adapter) keepLeases(ctx context.Context, ms []data.OutboxMessage) (*lea
 		for {
 			select {
 			case <-tick.C:
-				if err := l.renew(context.WithoutCancel(ctx), a.store, a.opts.OutboxLease); err != nil {
+				if err := a.held.renew(context.WithoutCancel(ctx), a.store, a.opts.OutboxLease); err != nil {
 					a.log.Warn("dingtalk: outbox lease not renewed", slog.Any("err", err))
 				}
 			case <-done:
@@ -215,7 +238,7 @@ func (a *Adapter) keepLeases(ctx context.Context, ms []data.OutboxMessage) (*lea
 			}
 		}
 	}()
-	return l, func() { close(done); <-finished }
+	return func() { close(done); <-finished }
 }
 
 // deliver sends one outbox message.

@@ -115,3 +115,36 @@ func TestShutdownReleasesTheBatchBeingSent(t *testing.T) {
 		}
 	}
 }
+
+// Replies waiting in memory behind a slow one keep their leases: neither
+// the loop's own claim, once the slow one is out, nor another instance
+// takes them, and each goes out once.
+func TestRepliesWaitingBehindASlowOneSentOnce(t *testing.T) {
+	const lease = 300 * time.Millisecond
+	f := newFixtureWith(t, func(o *dingtalk.Options) { o.OutboxLease = lease })
+	f.srv.SlowSessions(3 * lease)
+	texts := []string{"柯桥 辅导企业 +1", "柯桥 辅导企业 +2", "柯桥 辅导企业 +3", "柯桥 辅导企业 +4"}
+	for _, text := range texts {
+		id := f.srv.Send(dingtalktest.Msg{Staff: "zhang3", Text: text})
+		if !f.srv.WaitAck(id, 10*time.Second) {
+			t.Fatalf("%q not acknowledged", text)
+		}
+	}
+	ctx := context.Background()
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if sent, err := f.store.Outbox(ctx, "dingtalk", data.OutboxSent); err == nil && len(sent) == len(texts) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the replies were never all marked sent")
+		}
+	}
+	time.Sleep(3 * lease) // a second send on its way
+	if got := f.srv.Sent("/session/"); len(got) != len(texts) {
+		var ts []string
+		for _, s := range got {
+			ts = append(ts, s.Text())
+		}
+		t.Errorf("%d replies posted, want %d: %q", len(got), len(texts), ts)
+	}
+}
