@@ -77,11 +77,34 @@ func (o *telegramOutbox) run(ctx context.Context) {
 		select {
 		case <-o.kick:
 		case <-tick.C:
-			o.renew(ctx)
 		case <-ctx.Done():
 			return
 		}
 	}
+}
+
+// keepLeases renews, every o.every until stop, the leases of the messages
+// this process is sending. It outlives the claim loop: at shutdown the
+// Sender still sends what is queued, within ShutdownWait, and a lease run
+// out meanwhile would let another instance send those messages too.
+func (o *telegramOutbox) keepLeases() (stop func()) {
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(o.every)
+		defer tick.Stop()
+		for {
+			select {
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), o.every)
+				o.renew(ctx)
+				cancel()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // renew keeps the leases of the messages this process is sending.
@@ -92,7 +115,10 @@ func (o *telegramOutbox) renew(ctx context.Context) {
 		ids = append(ids, id)
 	}
 	o.mu.Unlock()
-	if err := o.store.OutboxRenew(ctx, ids, o.lease); err != nil && ctx.Err() == nil {
+	if len(ids) == 0 {
+		return
+	}
+	if err := o.store.OutboxRenew(ctx, ids, o.lease); err != nil {
 		o.log.Warn("outbox: lease not renewed", slog.Any("err", err))
 	}
 }

@@ -118,3 +118,50 @@ func TestBornLeasedReplyOfACrashedProcess(t *testing.T) {
 		t.Errorf("sent rows %+v (%v), want row %d", sent, err, row.ID)
 	}
 }
+
+// At shutdown the Sender still sends what is queued (a reply in flood wait,
+// here), within ShutdownWait: its lease is kept all that time, so another
+// instance on the same database does not claim it and send it too.
+func TestLeaseKeptWhileShutdownDrains(t *testing.T) {
+	f := newFixture(t)
+	const lease = 1500 * time.Millisecond // renewed every third of it
+	f.opts.OutboxLease = lease
+	f.opts.ShutdownWait = 5 * time.Second
+	other, err := data.Open(data.DatabaseConfig{Driver: "sqlite", Path: f.dbPath}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	f.start()
+	chat := telegramtest.PrivateChat(alice)
+	f.srv.FailNext("sendMessage", telegramtest.TooManyRequests(3))
+	f.srv.SendText(alice, chat, "柯桥 辅导企业 +1")
+	if _, err := f.srv.WaitCalls(waitCtx(t), "sendMessage", 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel, done := f.cancel, f.done
+	f.cancel = nil // stopped here
+	cancel()
+	ctx := context.Background()
+	for running := true; running; time.Sleep(lease / 10) {
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+			running = false // done: no claim while it ran
+			continue
+		default:
+		}
+		ms, err := other.ClaimOutbox(ctx, "telegram", 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ms) != 0 {
+			t.Fatalf("during shutdown another instance claimed %d message(s) the process was still sending", len(ms))
+		}
+	}
+	if n := len(f.sent(chat.ID)); n != 1 {
+		t.Errorf("%d replies, want 1", n)
+	}
+}

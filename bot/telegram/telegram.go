@@ -234,6 +234,7 @@ func (t *Adapter) Run(ctx context.Context) error {
 	outboxDone, markerDone := make(chan struct{}), make(chan struct{})
 	go func() { defer close(outboxDone); t.outbox.run(octx) }()
 	go t.outbox.marker(markerDone)
+	stopLeases := t.outbox.keepLeases()
 	err := t.run(ctx)
 	stopOutbox()
 	<-outboxDone
@@ -247,6 +248,7 @@ func (t *Adapter) Run(ctx context.Context) error {
 		t.log.Warn("telegram: shutdown", slog.Any("err", cerr))
 	}
 	t.outbox.wait(markerDone)
+	stopLeases() // every delivery's result is recorded
 	return redact(err, t.cfg.Token)
 }
 
