@@ -431,3 +431,32 @@ func TestSplitReplyStopsAtTheFailedPart(t *testing.T) {
 		}
 	}
 }
+
+// A part refused for good (a 400) gives the message up: the parts after it
+// still go out, since nothing is tried again.
+func TestSplitReplyGoesOnAfterARefusedPart(t *testing.T) {
+	f := newFixture(t)
+	f.opts.OutboxBackoff = 20 * time.Millisecond
+	f.opts.OutboxEvery = 20 * time.Millisecond
+	f.opts.Limits.Private = 300 * time.Millisecond // time to fail the second part
+	f.opts.Limits.ChatBurst = 1
+	f.srv.AddChat(telegramtest.PrivateChat(alice))
+	var b strings.Builder
+	for i := range 800 {
+		fmt.Fprintf(&b, "县%03d 辅导 3/20\n", i)
+	}
+	b.WriteString("合计")
+	f.start()
+	if _, err := f.tg.QueueReminder(context.Background(), "contact_digest:refused", alice.ID, b.String(), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	f.waitReply(t, alice.ID, 1)
+	f.srv.FailNext("sendMessage", telegramtest.BadRequest("can't parse entities"))
+	err := f.srv.Wait(waitCtx(t), func() bool {
+		s := f.sent(alice.ID)
+		return len(s) > 0 && strings.HasSuffix(s[len(s)-1].Params["text"], "合计")
+	})
+	if err != nil {
+		t.Fatalf("the last part never came: %v", texts(f.sent(alice.ID)))
+	}
+}

@@ -86,9 +86,9 @@ type job struct {
 }
 
 // parts chains the calls that show one message (a document, then the
-// pieces of a long text). Once one fails, the rest are not made: a retry
-// resumes from the failed one, and would send again any sent after it
-// (and out of order).
+// pieces of a long text). Once one fails to be tried again, the rest are
+// not made: the retry resumes from the failed one, and would send again
+// any sent after it (and out of order).
 type parts struct{ failed atomic.Bool }
 
 // errEarlierPart is the result of a call not made because an earlier part
@@ -271,7 +271,9 @@ func (s *Sender) drain(chatID int64, q *chatQueue) {
 		var err error
 		if j.parts != nil && j.parts.failed.Load() {
 			err = errEarlierPart
-		} else if err = s.run(chatID, q, j); err != nil && j.parts != nil {
+		} else if err = s.run(chatID, q, j); err != nil && j.parts != nil && !permanentSend(err) {
+			// A refusal gives the message up: the rest, sent, is no
+			// second copy of anything, and says what it can.
 			j.parts.failed.Store(true)
 		}
 		if j.done != nil {
