@@ -96,7 +96,9 @@ func (o *telegramOutbox) keepLeases() (stop func()) {
 		for {
 			select {
 			case <-tick.C:
-				ctx, cancel := context.WithTimeout(context.Background(), o.every)
+				// A renewal later than a lease is no use; one slower than a
+				// tick is made up by the next, which then comes at once.
+				ctx, cancel := context.WithTimeout(context.Background(), o.lease)
 				o.renew(ctx)
 				cancel()
 			case <-done:
