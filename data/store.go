@@ -307,12 +307,16 @@ func (s *Store) migrate() error {
 	return s.fillDerived(!hadNamed)
 }
 
-// fillDerived computes what the schema derives from older rows: the firm
-// key of names that have none, and, once, the length of every list. One
+// fillDerived computes what the schema derives from older rows: the norm
+// of names made by older rules, the firm key of names that have none, and,
+// once, the length of every list. One
 // write transaction: a backfill row by row in autocommit would sync each.
 func (s *Store) fillDerived(lengths bool) error {
 	err := s.db.Transaction(func(tx *gorm.DB) error {
 		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		if err := fillNorms(tx); err != nil {
 			return err
 		}
 		if err := fillFirmKeys(tx); err != nil {
