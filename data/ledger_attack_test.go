@@ -354,3 +354,40 @@ func TestConfirmRaceAcrossStores(t *testing.T) {
 		})
 	}
 }
+
+// A write whose context is cancelled inside its transaction, on the inline
+// path, rolls back whole (names, list lengths, totals), and the next write
+// on the same store commits.
+func TestCancelledInlineWriteRollsBack(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		bg := context.Background()
+		if _, err := s.Record(bg, Author{UserID: 1}, []Change{named("柯桥", Tutoring, 2, "甲公司", "乙公司")}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 20 {
+			ctx, cancel := context.WithCancel(bg)
+			_, err := s.write(ctx, Author{UserID: 1, MessageID: int64(i)}, KindUpdate, func(tx *gorm.DB, b *Batch) ([]Entry, error) {
+				if i%2 == 0 {
+					cancel()
+				}
+				return planChanges([]Change{named("柯桥", Tutoring, 1, "丙公司"), add("柯桥", CityStation, 1)}), nil
+			})
+			cancel()
+			if i%2 == 0 && err == nil {
+				t.Fatalf("%d: cancelled write committed", i)
+			}
+			if i%2 == 1 {
+				if err != nil {
+					t.Fatalf("%d: %v", i, err)
+				}
+				if _, err := s.Undo(bg, Author{UserID: 1}, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			checkLedger(t, s)
+		}
+		if got := mustTotals(t, s)["柯桥"]; got[Tutoring] != 2 || got[CityStation] != 0 {
+			t.Errorf("totals %v", got)
+		}
+	})
+}
