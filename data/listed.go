@@ -129,6 +129,54 @@ func fillFirmKeys(tx *gorm.DB) error {
 	return nil
 }
 
+// normVersion names the rules of NormalizeName the stored norms (names.norm,
+// name_details.norm) were made by. The lists are looked up by the stored
+// norm, not by normalizing what is loaded: a name written under older rules
+// (before zero-width characters were ignored, 83d909f) could otherwise no
+// longer be found on its list, and would be recorded twice. Change it with
+// NormalizeName's rules: the next start recomputes every norm.
+const normVersion = 1
+
+// genNorms is the generations row holding the normVersion the stored norms
+// follow.
+const genNorms = "name_norms"
+
+// fillNorms brings every stored norm to NormalizeName's rules of now, once
+// per normVersion. At start-up; a no-op costs one primary-key read.
+func fillNorms(tx *gorm.DB) error {
+	v, err := readGeneration(tx, genNorms)
+	if err != nil {
+		return err
+	}
+	if v == normVersion {
+		return nil
+	}
+	for _, table := range []string{"names", "name_details"} {
+		type row struct {
+			ID   int64
+			Name string
+			Norm string
+		}
+		var rows []row
+		if err := tx.Table(table).Select("id", "name", "norm").Scan(&rows).Error; err != nil {
+			return fmt.Errorf("norms: %s: %w", table, err)
+		}
+		for _, r := range rows {
+			if n := NormalizeName(r.Name); n != r.Norm {
+				if err := tx.Table(table).Where("id = ?", r.ID).Update("norm", n).Error; err != nil {
+					return fmt.Errorf("norms: %s: %w", table, err)
+				}
+			}
+		}
+	}
+	err = tx.Exec(`INSERT INTO generations (name, token) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET token = excluded.token`, genNorms, normVersion).Error
+	if err != nil {
+		return fmt.Errorf("norms: %w", err)
+	}
+	return nil
+}
+
 // repairNamed recomputes the length of every list from the names and
 // repairs the totals' Named where it disagrees; it returns how many. A
 // list's length is its adds less its removals: a removal always ends an

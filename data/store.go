@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -71,19 +72,31 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		}
 		dialector = d
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{
-		Logger: logger.Discard,
-		// gorm wraps every write made outside a transaction in one. Not
-		// for its own sake: on SQLite an autocommit INSERT … RETURNING (any
-		// Create) is reset by database/sql before SQLITE_DONE, the WAL hook
-		// never fires, and the WAL is never checkpointed (wal_test.go).
-		// Inside a transaction, as all of the ledger's writes are, it costs
-		// one failed Begin per statement.
-		SkipDefaultTransaction: false,
-		TranslateError:         true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
-		DisableAutomaticPing:   true, // pinged below, with a time limit
-	})
+	config := func() *gorm.Config {
+		return &gorm.Config{
+			Logger: logger.Discard,
+			// gorm wraps every write made outside a transaction in one. Not
+			// for its own sake: on SQLite an autocommit INSERT … RETURNING (any
+			// Create) is reset by database/sql before SQLITE_DONE, the WAL hook
+			// never fires, and the WAL is never checkpointed (wal_test.go).
+			// Inside a transaction, as all of the ledger's writes are, it costs
+			// one failed Begin per statement.
+			SkipDefaultTransaction: false,
+			TranslateError:         true,
+			NowFunc:                func() time.Time { return time.Now().UTC() },
+			DisableAutomaticPing:   true, // pinged below, with a time limit
+		}
+	}
+	db, err := gorm.Open(dialector, config())
+	// Two processes creating one SQLite file at once: the second's first
+	// connection finds the first's migration holding the write lock while
+	// it would turn the new file to WAL, and SQLite answers "database is
+	// locked" at once rather than wait (a lock it cannot wait for without
+	// a deadlock). Tried again, it finds the file in WAL mode.
+	for until := time.Now().Add(startTimeout); err != nil && sqliteBusy(err) && time.Now().Before(until); {
+		time.Sleep(20 * time.Millisecond)
+		db, err = gorm.Open(dialector, config())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
@@ -128,6 +141,12 @@ func Open(cfg DatabaseConfig, log *slog.Logger) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// sqliteBusy is SQLite's SQLITE_BUSY, by its message: the driver's error
+// type is only there with cgo.
+func sqliteBusy(err error) bool {
+	return strings.Contains(err.Error(), "database is locked")
 }
 
 // sqliteIdleConns is how many SQLite connections the pool keeps open between
@@ -270,11 +289,12 @@ func (s *Store) Close() error {
 // migrateLock is the PostgreSQL advisory lock that schema migrations take.
 const migrateLock = ledgerLock + 1
 
-// migrate brings the schema up to date. On PostgreSQL two instances may
-// start at once (a standby, a rolling restart): each would see a table or
-// column missing and both would create it, and one would fail. So the
-// migration runs in one transaction under an advisory lock: the second
-// waits, then finds the schema up to date.
+// migrate brings the schema up to date. Two instances may start at once
+// (a standby, a rolling restart on PostgreSQL; two processes on one SQLite
+// file): each would see a table or column missing and both would create it,
+// and one would fail. So the migration runs in one transaction under a lock
+// (an advisory lock on PostgreSQL, SQLite's write lock): the second waits,
+// then finds the schema up to date.
 func (s *Store) migrate() error {
 	models := []any{&Batch{}, &Entry{}, &Total{}, &Person{}, &Choice{}, &SentReminder{}, &NameRecord{}, &Confirmation{}, &Receipt{}, &OutboxMessage{}, &IssuedButton{}, &DetailRecord{}, &DingTalkChat{}, &Reopening{}, &ReminderControl{}, &ChatBinding{}, &Invite{}, &InviteUse{}, &Generation{}, &PendingImport{}}
 	up := func(tx *gorm.DB) error {
@@ -299,7 +319,10 @@ func (s *Store) migrate() error {
 			return up(tx)
 		})
 	} else {
-		err = up(s.db)
+		// BEGIN IMMEDIATE (SQLiteDSN): a second process starting on the
+		// same file at once waits for the write lock, then finds the
+		// schema up to date, instead of creating the same table again.
+		err = s.db.Transaction(up)
 	}
 	if err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
@@ -307,12 +330,16 @@ func (s *Store) migrate() error {
 	return s.fillDerived(!hadNamed)
 }
 
-// fillDerived computes what the schema derives from older rows: the firm
-// key of names that have none, and, once, the length of every list. One
+// fillDerived computes what the schema derives from older rows: the norm
+// of names made by older rules, the firm key of names that have none, and,
+// once, the length of every list. One
 // write transaction: a backfill row by row in autocommit would sync each.
 func (s *Store) fillDerived(lengths bool) error {
 	err := s.db.Transaction(func(tx *gorm.DB) error {
 		if err := s.serializeWrites(tx); err != nil {
+			return err
+		}
+		if err := fillNorms(tx); err != nil {
 			return err
 		}
 		if err := fillFirmKeys(tx); err != nil {
