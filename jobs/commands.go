@@ -114,11 +114,20 @@ func (r *Runner) NudgeNow(ctx context.Context, county, text string) (int, error)
 	if err := r.loadBindings(ctx); err != nil {
 		return 0, err
 	}
-	sent := 0
-	for _, d := range r.deliveries(rem, people, text, "") {
+	return r.deliverNow(ctx, r.deliveries(rem, people, text, ""), "nudge")
+}
+
+// deliverNow sends a one-off reminder to each of its chats and says to how
+// many it went; what names the command in errors. A reminder with no
+// recipient is refused before anything is sent or recorded.
+func (r *Runner) deliverNow(ctx context.Context, ds []Delivery, what string) (int, error) {
+	for _, d := range ds {
 		if d.Skip == SkipNoRecipient {
-			return 0, fmt.Errorf("jobs: nudge: no recipient: set %s", d.ConfigKey)
+			return 0, fmt.Errorf("jobs: %s: no recipient: set %s", what, d.ConfigKey)
 		}
+	}
+	sent := 0
+	for _, d := range ds {
 		o, err := r.deliver(ctx, d)
 		if err != nil {
 			return sent, err
@@ -164,21 +173,7 @@ func (r *Runner) SendDigestNow(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	sent := 0
-	for _, d := range r.deliveries(rem, people, ContactDigest(s, rem), "") {
-		o, err := r.deliver(ctx, d)
-		if err != nil {
-			return sent, err
-		}
-		if o.Status == data.ReminderSent || o.Status == StatusQueued {
-			sent++
-		} else if o.Err != nil {
-			return sent, o.Err
-		} else if d.Skip == SkipNoRecipient {
-			return 0, fmt.Errorf("jobs: remindnow: no recipient: set %s", d.ConfigKey)
-		}
-	}
-	return sent, nil
+	return r.deliverNow(ctx, r.deliveries(rem, people, ContactDigest(s, rem), ""), "remindnow")
 }
 
 // group is the reminders of one line of /reminders: the per-county copies
