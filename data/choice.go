@@ -49,19 +49,25 @@ func (s *Store) Ask(ctx context.Context, c Choice, closes int64, a Answer, draft
 		if err := closeChoices(tx, c.ChatID, c.MessageID, now); err != nil {
 			return err
 		}
-		if err := tx.Create(&c).Error; err != nil {
-			return fmt.Errorf("choice: save: %w", err)
-		}
-		if draft != nil {
-			a.Draft = func(Outcome) Draft { return draft(c.ID) }
-		}
-		_, err := s.storeAnswer(tx, a, Outcome{})
-		return err
+		return s.saveQuestion(tx, &c, a, draft)
 	})
 	if err != nil {
 		return 0, err
 	}
 	return c.ID, nil
+}
+
+// saveQuestion stores an open question with the receipt and reply of the
+// delivery that raised it; draft renders the reply once c has its id.
+func (s *Store) saveQuestion(tx *gorm.DB, c *Choice, a Answer, draft func(choiceID int64) Draft) error {
+	if err := tx.Create(c).Error; err != nil {
+		return fmt.Errorf("choice: save: %w", err)
+	}
+	if draft != nil {
+		a.Draft = func(Outcome) Draft { return draft(c.ID) }
+	}
+	_, err := s.storeAnswer(tx, a, Outcome{})
+	return err
 }
 
 // closeChoice closes question id, which must be open.

@@ -88,14 +88,7 @@ func (s *Store) StageImport(ctx context.Context, p PendingImport, digest string,
 		}
 		c = Choice{UserID: p.UserID, ChatID: p.ChatID, MessageID: p.MessageID, CreatedAt: now,
 			Options: []string{ImportOption, strconv.FormatInt(p.ID, 10), digest}}
-		if err := tx.Create(&c).Error; err != nil {
-			return fmt.Errorf("import: save question: %w", err)
-		}
-		if draft != nil {
-			a.Draft = func(Outcome) Draft { return draft(c.ID) }
-		}
-		_, err := s.storeAnswer(tx, a, Outcome{})
-		return err
+		return s.saveQuestion(tx, &c, a, draft)
 	})
 	if err != nil {
 		return 0, err
