@@ -419,13 +419,9 @@ func (s *Server) keep(m Sent) {
 	s.mu.Unlock()
 }
 
-func (s *Server) session(w http.ResponseWriter, r *http.Request) {
-	m, ok := s.record(r)
-	if !ok {
-		writeJSON(w, 400, map[string]any{"errcode": 40035, "errmsg": "bad json"})
-		return
-	}
-	s.keep(m)
+// lag holds an answer for the delay SlowSessions set, or until the bot
+// gives up on the request.
+func (s *Server) lag(r *http.Request) {
 	s.mu.Lock()
 	slow := s.slow
 	s.mu.Unlock()
@@ -435,6 +431,16 @@ func (s *Server) session(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 		}
 	}
+}
+
+func (s *Server) session(w http.ResponseWriter, r *http.Request) {
+	m, ok := s.record(r)
+	if !ok {
+		writeJSON(w, 400, map[string]any{"errcode": 40035, "errmsg": "bad json"})
+		return
+	}
+	s.keep(m)
+	s.lag(r)
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -584,14 +590,6 @@ func (s *Server) customRobot(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.keep(m)
-	s.mu.Lock()
-	slow := s.slow
-	s.mu.Unlock()
-	if slow > 0 {
-		select {
-		case <-time.After(slow):
-		case <-r.Context().Done():
-		}
-	}
+	s.lag(r)
 	writeJSON(w, 200, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
